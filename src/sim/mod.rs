@@ -1,0 +1,1 @@
+//! The simulated Ollama (owned by the sim work).

@@ -1,0 +1,1 @@
+//! Anthropic Messages dialect ⇄ native `/api/chat` (owned by the Anthropic work).

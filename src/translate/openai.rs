@@ -1,0 +1,1 @@
+//! OpenAI dialect ⇄ native `/api/chat` and `/api/generate` (owned by the OpenAI work).
