@@ -333,6 +333,12 @@ async fn inference_errors_have_ollamas_texts_and_statuses() {
             404,
             "model 'llama9' not found",
         );
+        // Generate answers an empty name with a 404, as Ollama's source does on purpose.
+        assert_go_error(
+            &post(&sim, "/api/generate", json!({"prompt": "x"})).await,
+            404,
+            "model '' not found",
+        );
         assert_go_error(
             &post(&sim, "/api/generate", json!({"model": "llama9", "prompt": "x"})).await,
             404,
@@ -818,12 +824,15 @@ async fn tool_calls_are_deterministic_and_results_are_quoted() {
             "messages": [
                 user("Temperature in Paris?"),
                 {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_temperature", "arguments": {"city": "Paris"}}}]},
-                {"role": "tool", "tool_name": "get_temperature", "content": "22°C and sunny"}
+                {"role": "tool", "tool_name": "get_temperature", "content": "22°C and sunny <b> &"}
             ]});
-        let answer = post(&sim, "/api/chat", result_turn).await.json();
+        let answer = post(&sim, "/api/chat", result_turn).await;
+        // Go's encoder escapes HTML characters; the text itself comes back verbatim.
+        assert!(answer.body.contains(r"sunny \u003cb\u003e \u0026"), "{}", answer.body);
+        let answer = answer.json();
         assert_eq!(
             answer["message"]["content"],
-            "The tool returned: 22°C and sunny"
+            "The tool returned: 22°C and sunny <b> &"
         );
         assert!(answer["message"].get("tool_calls").is_none());
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::gowire::{
-    JsonType, KeepAlive, decode_body, expect_field, go_quote, parse_keep_alive,
+    JsonType, KeepAlive, decode_body, expect_field, go_html_escape, go_quote, parse_keep_alive,
     unmarshal_value_error, validate_options,
 };
 use super::models::{self, InstalledModel, fnv1a, splitmix64};
@@ -34,7 +34,7 @@ pub(super) fn json_response_with_type<T: Serialize>(
     content_type: &'static str,
 ) -> Response {
     let bytes = match serde_json::to_vec(body) {
-        Ok(bytes) => bytes,
+        Ok(bytes) => go_html_escape(bytes),
         Err(err) => {
             tracing::error!(%err, "sim: failed to serialise a response");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -283,7 +283,7 @@ pub(super) async fn ps(State(sim): State<Sim>) -> Response {
 fn ndjson_response(lines: Vec<Value>) -> Response {
     let mut body = Vec::new();
     for line in lines {
-        body.extend_from_slice(line.to_string().as_bytes());
+        body.extend_from_slice(&go_html_escape(line.to_string().into_bytes()));
         body.push(b'\n');
     }
     (

@@ -35,6 +35,35 @@ pub fn rfc3339_nano(at: SystemTime) -> String {
     out
 }
 
+/// Go's `json.Marshal` (and gin's `c.JSON`) escape `<`, `>`, `&`, U+2028 and U+2029 inside
+/// strings. Those characters can only occur inside JSON strings, so escaping the serialised bytes
+/// is exact.
+pub fn go_html_escape(json: Vec<u8>) -> Vec<u8> {
+    if !json.iter().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
+        return json;
+    }
+    let mut out = Vec::with_capacity(json.len() + 16);
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            0xE2 if json.get(i + 1) == Some(&0x80)
+                && matches!(json.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                let last = if json[i + 2] == 0xA8 { b'8' } else { b'9' };
+                out.extend_from_slice(b"\\u202");
+                out.push(last);
+                i += 2;
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month, day).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -492,6 +521,15 @@ mod tests {
             "{}",
             rfc3339_nano(far)
         );
+    }
+
+    #[test]
+    fn html_characters_are_escaped_like_go() {
+        let json = serde_json::to_vec(&json!({"a": "<b> & \u{2028}ü"})).unwrap();
+        let escaped = String::from_utf8(go_html_escape(json)).unwrap();
+        assert_eq!(escaped, r#"{"a":"\u003cb\u003e \u0026 \u2028ü"}"#);
+        let back: Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, json!({"a": "<b> & \u{2028}ü"}));
     }
 
     #[test]

@@ -22,9 +22,9 @@ use crate::catalog::{Capability, KvCacheType};
 use super::answer::{self, Answer, AnswerInput, Piece};
 use super::api::{go_error, json_response, json_response_with_type};
 use super::gowire::{
-    JsonType, KeepAlive, Think, bool_option, decode_body, expect_field, go_quote, int_option,
-    parse_keep_alive, parse_think, rfc3339_nano, unmarshal_field_error, unmarshal_value_error,
-    validate_options,
+    JsonType, KeepAlive, Think, bool_option, decode_body, expect_field, go_html_escape, go_quote,
+    int_option, parse_keep_alive, parse_think, rfc3339_nano, unmarshal_field_error,
+    unmarshal_value_error, validate_options,
 };
 use super::models::InstalledModel;
 use super::sched::{COMPUTE_OVERHEAD_BYTES, Placement, RunnerOptions, Want};
@@ -518,14 +518,14 @@ fn render(
             metrics,
         }),
     };
-    rendered.unwrap_or_else(|err| {
+    rendered.map(go_html_escape).unwrap_or_else(|err| {
         tracing::error!(%err, "sim: failed to serialise a chunk");
         b"{}".to_vec()
     })
 }
 
 fn error_line(message: &str) -> Bytes {
-    let mut line = json!({ "error": message }).to_string().into_bytes();
+    let mut line = go_html_escape(json!({ "error": message }).to_string().into_bytes());
     line.push(b'\n');
     Bytes::from(line)
 }
