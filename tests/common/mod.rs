@@ -155,7 +155,18 @@ fn run(cmd: &mut Command, what: &str) {
 }
 
 /// Runs `tests/clients/<script> <args>` with the SDK virtualenv's Python; panics with its output
-/// if it fails. Returns stdout.
+/// if it fails. Returns stdout. It blocks: call it through [`run_python_async`] from async tests,
+/// since the router under test runs on the same runtime.
+pub async fn run_python_async(script: &'static str, args: Vec<String>) -> String {
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_python(script, &refs)
+    })
+    .await
+    .expect("python runner thread")
+}
+
+/// Blocking form of [`run_python_async`].
 pub fn run_python(script: &str, args: &[&str]) -> String {
     let venv = python_venv();
     let out = Command::new(venv.join("bin").join("python"))
