@@ -882,4 +882,11 @@ mod tests {
         assert_eq!(shared.load().config.routing.output_reserve, 3000);
         assert!(shared.last_error().is_none());
     }
+
+    #[test]
+    fn shipped_router_toml_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("router.toml");
+        let s = load(Some(&path)).unwrap();
+        assert_eq!(s.config, Config::default());
+    }
 }
