@@ -11,11 +11,19 @@ fn client() -> reqwest::Client {
 }
 
 async fn post(env: &TestEnv, path: &str, body: Value) -> reqwest::Response {
-    client().post(env.url(path)).json(&body).send().await.expect("router answers")
+    client()
+        .post(env.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("router answers")
 }
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
-    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// A user message of about `tokens` router-estimated tokens (3 bytes each).
@@ -31,20 +39,54 @@ async fn passthrough_is_byte_exact() {
             let via = client().get(env.url(path)).send().await.unwrap();
             let direct = client().get(env.sim_url(path)).send().await.unwrap();
             assert_eq!(via.status(), direct.status(), "{path}");
-            assert_eq!(header(&via, "content-type"), header(&direct, "content-type"), "{path}");
-            assert_eq!(via.bytes().await.unwrap(), direct.bytes().await.unwrap(), "{path}");
+            assert_eq!(
+                header(&via, "content-type"),
+                header(&direct, "content-type"),
+                "{path}"
+            );
+            assert_eq!(
+                via.bytes().await.unwrap(),
+                direct.bytes().await.unwrap(),
+                "{path}"
+            );
         }
         // A streamed pass-through endpoint, and a POST with a body.
         let pull = json!({"model": "qwen3:8b"});
         let via = post(&env, "/api/pull", pull.clone()).await;
         assert_eq!(header(&via, "content-type"), "application/x-ndjson");
         let via = via.bytes().await.unwrap();
-        let direct = client().post(env.sim_url("/api/pull")).json(&pull).send().await.unwrap().bytes().await.unwrap();
+        let direct = client()
+            .post(env.sim_url("/api/pull"))
+            .json(&pull)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert_eq!(via, direct);
-        assert!(String::from_utf8_lossy(&via).lines().last().unwrap().contains("success"));
+        assert!(
+            String::from_utf8_lossy(&via)
+                .lines()
+                .last()
+                .unwrap()
+                .contains("success")
+        );
         let embed = json!({"model": "nomic-embed-text", "input": ["a", "b"]});
-        let via = post(&env, "/api/embed", embed.clone()).await.bytes().await.unwrap();
-        let direct = client().post(env.sim_url("/api/embed")).json(&embed).send().await.unwrap().bytes().await.unwrap();
+        let via = post(&env, "/api/embed", embed.clone())
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let direct = client()
+            .post(env.sim_url("/api/embed"))
+            .json(&embed)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert_eq!(via, direct);
         // Unknown paths keep Ollama's own 404, query strings survive.
         let r = client().get(env.url("/nope?x=1")).send().await.unwrap();
@@ -209,23 +251,66 @@ async fn unknown_models_pass_untouched() {
 async fn virtual_models_are_listed_and_inspectable() {
     within(async {
         let env = TestEnv::start().await;
-        let tags: Value = client().get(env.url("/api/tags")).send().await.unwrap().json().await.unwrap();
-        let names: Vec<&str> = tags["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
-        for v in ["auto", "auto:quick", "auto:daily", "auto:complex", "qwen3:8b"] {
+        let tags: Value = client()
+            .get(env.url("/api/tags"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = tags["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        for v in [
+            "auto",
+            "auto:quick",
+            "auto:daily",
+            "auto:complex",
+            "qwen3:8b",
+        ] {
             assert!(names.contains(&v), "{v} missing from {names:?}");
         }
-        let auto = tags["models"].as_array().unwrap().iter().find(|m| m["name"] == "auto").unwrap();
-        assert!(auto["capabilities"].as_array().unwrap().contains(&json!("tools")));
+        let auto = tags["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "auto")
+            .unwrap();
+        assert!(
+            auto["capabilities"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("tools"))
+        );
         assert!(auto["details"]["context_length"].as_u64().unwrap() >= 16384);
-        let show: Value = post(&env, "/api/show", json!({"model": "auto:quick"})).await.json().await.unwrap();
+        let show: Value = post(&env, "/api/show", json!({"model": "auto:quick"}))
+            .await
+            .json()
+            .await
+            .unwrap();
         let caps = show["capabilities"].as_array().unwrap();
-        assert!(caps.contains(&json!("insert")) && caps.contains(&json!("tools")), "{caps:?}");
+        assert!(
+            caps.contains(&json!("insert")) && caps.contains(&json!("tools")),
+            "{caps:?}"
+        );
         assert!(show["template"].as_str().unwrap().contains(".Suffix"));
         assert!(show["parameters"].as_str().unwrap().contains("num_ctx"));
         assert_eq!(show["model_info"]["general.architecture"], "qwen2");
         // A real model's /api/show is Ollama's own.
         let r = post(&env, "/api/show", json!({"model": "qwen3:8b"})).await;
-        let direct: Value = client().post(env.sim_url("/api/show")).json(&json!({"model": "qwen3:8b"})).send().await.unwrap().json().await.unwrap();
+        let direct: Value = client()
+            .post(env.sim_url("/api/show"))
+            .json(&json!({"model": "qwen3:8b"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(r.json::<Value>().await.unwrap(), direct);
     })
     .await;
@@ -262,7 +347,12 @@ async fn errors_in_ollama_shape() {
 async fn body_limit_is_configurable_and_answered_in_shape() {
     within(async {
         let env = TestEnv::with(fast_sim(), "[upstream]\nbody_limit = \"1KiB\"\n").await;
-        let r = post(&env, "/api/chat", json!({"model": "auto", "messages": [{"role": "user", "content": "x".repeat(4096)}]})).await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "auto", "messages": [{"role": "user", "content": "x".repeat(4096)}]}),
+        )
+        .await;
         assert_eq!(r.status(), 413);
         let e: Value = r.json().await.unwrap();
         assert!(e["error"].as_str().unwrap().contains("body_limit"), "{e}");
@@ -282,12 +372,24 @@ async fn ollama_down_is_a_502_naming_the_upstream() {
         config.upstream.url = format!("http://127.0.0.1:{port}");
         config.gpu.source = ollama_router::config::GpuSource::Static;
         let settings = ollama_router::config::Settings::compile(config, None).unwrap();
-        let down = TestEnv::with_settings(ollama_router::sim::spawn(fast_sim()).await.unwrap(), settings).await;
-        let r = post(&down, "/api/chat", json!({"model": "auto", "messages": [{"role": "user", "content": "hi"}]})).await;
+        let down = TestEnv::with_settings(
+            ollama_router::sim::spawn(fast_sim()).await.unwrap(),
+            settings,
+        )
+        .await;
+        let r = post(
+            &down,
+            "/api/chat",
+            json!({"model": "auto", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
         assert_eq!(r.status(), 502);
         let e: Value = r.json().await.unwrap();
         let msg = e["error"].as_str().unwrap();
-        assert!(msg.contains(&format!("127.0.0.1:{port}")) && msg.contains("--upstream"), "{msg}");
+        assert!(
+            msg.contains(&format!("127.0.0.1:{port}")) && msg.contains("--upstream"),
+            "{msg}"
+        );
         let r = client().get(down.url("/api/version")).send().await.unwrap();
         assert_eq!(r.status(), 502);
         drop(env);
