@@ -347,7 +347,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
         let size = s
             .catalog
             .get(name)
-            .map_or(0, |m| ollama_router::route::vram_need(m, ctx, &s));
+            .map_or(0, |m| ollama_router::route::vram_need(m, ctx, &s, None));
         loaded.push(LoadedModel {
             name: name.to_string(),
             context_length: ctx,

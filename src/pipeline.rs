@@ -419,6 +419,7 @@ impl AppState {
             installed: inv.installed.clone(),
             learned_tps,
             session: None,
+            measured: inv.measured.clone(),
         }
     }
 

@@ -79,6 +79,16 @@ pub struct World {
     /// Learned tok/s by (model, num_ctx, fully on GPU).
     pub learned_tps: HashMap<(String, u32, bool), f64>,
     pub session: Option<SessionPin>,
+    /// What Ollama reports about installed models, which beats the catalog's numbers (a
+    /// different quantisation under the same name has other weights and maybe other layers).
+    pub measured: HashMap<String, MeasuredModel>,
+}
+
+/// A model's facts as Ollama reports them (`/api/tags` size, `/api/show` model_info).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MeasuredModel {
+    pub weights_bytes: Option<u64>,
+    pub arch: Option<crate::catalog::Architecture>,
 }
 
 /// The VRAM arithmetic behind a candidate.
@@ -514,10 +524,20 @@ fn same_model(a: &str, b: &str) -> bool {
 }
 
 /// VRAM a model needs at `ctx`: weights + KV cache for every parallel slot + compute overhead.
-pub fn vram_need(spec: &ModelSpec, ctx: u32, settings: &Settings) -> u64 {
+/// Ollama's own numbers (`measured`) beat the catalog's.
+pub fn vram_need(
+    spec: &ModelSpec,
+    ctx: u32,
+    settings: &Settings,
+    measured: Option<&MeasuredModel>,
+) -> u64 {
     let gpu = &settings.config.gpu;
-    spec.weights_bytes
-        + spec.arch.kv_bytes(
+    let weights = measured
+        .and_then(|m| m.weights_bytes)
+        .unwrap_or(spec.weights_bytes);
+    let arch = measured.and_then(|m| m.arch.as_ref()).unwrap_or(&spec.arch);
+    weights
+        + arch.kv_bytes(
             ctx.saturating_mul(gpu.num_parallel.max(1)),
             gpu.kv_cache_type,
         )
@@ -531,7 +551,7 @@ pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fi
         .gpu
         .clone()
         .unwrap_or_else(|| GpuView::fixed(gpu_cfg.vram_total.bytes()));
-    let need = vram_need(spec, ctx, settings);
+    let need = vram_need(spec, ctx, settings, world.measured.get(&spec.name));
     let this = world
         .loaded
         .iter()

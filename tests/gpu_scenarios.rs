@@ -32,8 +32,18 @@ async fn chat(env: &TestEnv, content: String) -> (String, u64, String) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let h = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let out = (h("x-router-model"), h("x-router-num-ctx").parse().unwrap_or(0), h("x-router-reason"));
+    let h = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let out = (
+        h("x-router-model"),
+        h("x-router-num-ctx").parse().unwrap_or(0),
+        h("x-router-reason"),
+    );
     let _ = r.bytes().await;
     out
 }
@@ -61,9 +71,17 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_ne!(model, "qwen3:14b", "{why}");
         assert!(ctx >= 16384, "{why}");
-        assert!(why.contains("qwen3:14b") && why.contains("tok/s"), "the rejection is explained: {why}");
+        assert!(
+            why.contains("qwen3:14b") && why.contains("tok/s"),
+            "the rejection is explained: {why}"
+        );
         // What the sim measured agrees: the chosen model is fully on the GPU.
-        let ps: Value = reqwest::get(env.sim_url("/api/ps")).await.unwrap().json().await.unwrap();
+        let ps: Value = reqwest::get(env.sim_url("/api/ps"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let m = &ps["models"][0];
         assert_eq!(m["size"], m["size_vram"], "{ps}");
     })
@@ -77,9 +95,17 @@ async fn the_same_request_without_foreign_memory_on_12_gib() {
         // spilling below the floor (the seed measured 23 tok/s on a card with ~11.5 GB usable).
         let env = TestEnv::with(sim(12, 0), "").await;
         let (model, _, why) = chat(&env, complex_14k()).await;
-        let d: Value = reqwest::get(env.url("/router/decisions")).await.unwrap().json().await.unwrap();
+        let d: Value = reqwest::get(env.url("/router/decisions"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let tps = d[0]["decision"]["fit"]["predicted_tps"].as_f64().unwrap();
-        assert!(tps >= 20.0 || d[0]["decision"]["degraded"] == true, "{model}: {why}");
+        assert!(
+            tps >= 20.0 || d[0]["decision"]["degraded"] == true,
+            "{model}: {why}"
+        );
     })
     .await;
 }
@@ -94,7 +120,12 @@ async fn a_loaded_model_serves_at_its_context_without_reload() {
         let (model, ctx, why) = chat(&env, code(3000)).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:8b", 16384), "{why}");
         assert!(why.contains("loaded"), "{why}");
-        let stats: Value = reqwest::get(env.sim_url("/sim/stats")).await.unwrap().json().await.unwrap();
+        let stats: Value = reqwest::get(env.sim_url("/sim/stats"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(stats["reloads"], 0, "{stats}");
         assert_eq!(stats["loads"], 1, "{stats}");
     })
@@ -107,9 +138,22 @@ async fn eight_gib_keeps_the_daily_profile_on_the_gpu() {
         let env = TestEnv::with(sim(8, 0), "").await;
         let (model, ctx, why) = chat(&env, code(3000)).await;
         assert!(ctx >= 10240, "{why}");
-        let ps: Value = reqwest::get(env.sim_url("/api/ps")).await.unwrap().json().await.unwrap();
-        let m = ps["models"].as_array().unwrap().iter().find(|m| m["name"] == model.as_str()).unwrap();
-        assert_eq!(m["size"], m["size_vram"], "{model}@{ctx} spilled: {ps}; {why}");
+        let ps: Value = reqwest::get(env.sim_url("/api/ps"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let m = ps["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == model.as_str())
+            .unwrap();
+        assert_eq!(
+            m["size"], m["size_vram"],
+            "{model}@{ctx} spilled: {ps}; {why}"
+        );
     })
     .await;
 }
@@ -135,12 +179,18 @@ async fn sessions_keep_their_model_as_the_prompt_grows() {
             let r = client
                 .post(env.url("/api/chat"))
                 .header("X-Session-Id", "session-1")
-                .json(&json!({"model": "auto", "stream": false, "think": false, "messages": history}))
+                .json(
+                    &json!({"model": "auto", "stream": false, "think": false, "messages": history}),
+                )
                 .send()
                 .await
                 .unwrap();
             let model = r.headers()["x-router-model"].to_str().unwrap().to_string();
-            let ctx: u64 = r.headers()["x-router-num-ctx"].to_str().unwrap().parse().unwrap();
+            let ctx: u64 = r.headers()["x-router-num-ctx"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             let body: Value = r.json().await.unwrap();
             served.push((model, ctx));
             history.push(body["message"].clone());
@@ -149,7 +199,10 @@ async fn sessions_keep_their_model_as_the_prompt_grows() {
         }
         assert!(served.iter().all(|(m, _)| m == &served[0].0), "{served:?}");
         let ctxs: Vec<u64> = served.iter().map(|(_, c)| *c).collect();
-        assert!(ctxs.windows(2).all(|w| w[0] <= w[1]), "context never shrinks mid-session: {ctxs:?}");
+        assert!(
+            ctxs.windows(2).all(|w| w[0] <= w[1]),
+            "context never shrinks mid-session: {ctxs:?}"
+        );
     })
     .await;
 }
