@@ -41,12 +41,12 @@ pub struct PsModel {
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
     /// `None` until `/api/tags` answered once.
-    pub installed: Option<HashSet<String>>,
+    pub installed: Option<Arc<HashSet<String>>>,
     pub tags: Option<TagsResponse>,
     /// `None` until `/api/ps` answered once.
     pub loaded: Option<Vec<LoadedModel>>,
     /// Sizes from `/api/tags` and architectures from `/api/show`, by model name.
-    pub measured: HashMap<String, MeasuredModel>,
+    pub measured: Arc<HashMap<String, MeasuredModel>>,
     /// Digests whose `/api/show` was already read.
     shown: HashMap<String, String>,
     /// The last refresh error, for `/router/health`.
@@ -75,12 +75,13 @@ impl SharedInventory {
         next.last_error = None;
         match upstream.get_json::<TagsResponse>("/api/tags").await {
             Ok(tags) => {
-                next.installed = Some(
+                next.installed = Some(Arc::new(
                     tags.models
                         .iter()
                         .filter_map(|m| m.get("name").and_then(|n| n.as_str()).map(str::to_owned))
                         .collect(),
-                );
+                ));
+                let measured = Arc::make_mut(&mut next.measured);
                 for m in &tags.models {
                     let (Some(name), Some(size)) = (
                         m.get("name").and_then(|n| n.as_str()),
@@ -88,10 +89,7 @@ impl SharedInventory {
                     ) else {
                         continue;
                     };
-                    next.measured
-                        .entry(name.to_string())
-                        .or_default()
-                        .weights_bytes = Some(size);
+                    measured.entry(name.to_string()).or_default().weights_bytes = Some(size);
                     let digest = m
                         .get("digest")
                         .and_then(|d| d.as_str())
@@ -104,7 +102,7 @@ impl SharedInventory {
                             && resp.status().is_success()
                             && let Ok(show) = resp.json::<serde_json::Value>().await
                         {
-                            next.measured.entry(name.to_string()).or_default().arch =
+                            measured.entry(name.to_string()).or_default().arch =
                                 arch_from_show(&show);
                             next.shown.insert(name.to_string(), digest);
                         }

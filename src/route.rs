@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -75,13 +76,13 @@ pub struct World {
     pub gpu: Option<GpuView>,
     pub loaded: Vec<LoadedModel>,
     /// Installed model names (`/api/tags`); `None` when unknown (Ollama not reached yet).
-    pub installed: Option<HashSet<String>>,
+    pub installed: Option<Arc<HashSet<String>>>,
     /// Learned tok/s by (model, num_ctx, fully on GPU).
-    pub learned_tps: HashMap<(String, u32, bool), f64>,
+    pub learned_tps: Arc<HashMap<(String, u32, bool), f64>>,
     pub session: Option<SessionPin>,
     /// What Ollama reports about installed models, which beats the catalog's numbers (a
     /// different quantisation under the same name has other weights and maybe other layers).
-    pub measured: HashMap<String, MeasuredModel>,
+    pub measured: Arc<HashMap<String, MeasuredModel>>,
 }
 
 /// A model's facts as Ollama reports them (`/api/tags` size, `/api/show` model_info).
