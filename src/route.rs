@@ -788,7 +788,7 @@ mod tests {
                 .starts_with("prompt is too long: 200000 tokens > ")
         );
         let none = World {
-            installed: Some(HashSet::new()),
+            installed: Some(Arc::new(HashSet::new())),
             ..World::default()
         };
         let e = decide_for(Kind::Daily, 10, view(), &none).unwrap_err();
