@@ -1621,11 +1621,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 // /v1/responses routing probe
 // ---------------------------------------------------------------------------------------------
 
-/// Whether `model` is one of the router's virtual names (`auto`, `auto:quick`, ...).
-pub fn is_virtual_model(model: &str) -> bool {
-    model == "auto" || model.starts_with("auto:")
-}
-
 /// Builds the native chat body the router classifies to pick a model for a `/v1/responses`
 /// request: `instructions` as the system message, the text of every `input` item as messages
 /// and the function tools (Responses tools are flat; native ones nest under `function`). The body
@@ -2583,14 +2578,6 @@ mod tests {
         );
         let card = ModelCard::new("auto:quick", "", true);
         assert_eq!((card.owned_by.as_str(), card.created), ("ollama-router", 0));
-    }
-
-    #[test]
-    fn virtual_names_are_recognised() {
-        assert!(is_virtual_model("auto"));
-        assert!(is_virtual_model("auto:complex"));
-        assert!(!is_virtual_model("automatic"));
-        assert!(!is_virtual_model("qwen3:8b"));
     }
 
     #[test]
