@@ -354,6 +354,39 @@ async fn mid_stream_failure_ends_with_an_error_frame() {
 }
 
 #[tokio::test]
+async fn client_hang_up_drops_the_upstream_stream() {
+    within(async {
+        // Realistic timing, so the answer is still streaming when the client leaves.
+        let env = TestEnv::with(
+            ollama_router::sim::SimConfig {
+                fast: false,
+                ..common::fast_sim()
+            },
+            "",
+        )
+        .await;
+        let mut response = post(
+            &env,
+            "/v1/chat/completions",
+            json!({"model": "auto", "stream": true, "max_tokens": 4000,
+                "messages": [{"role": "user", "content": "Tell me a very long story."}]}),
+        )
+        .await;
+        let first = response.chunk().await.unwrap().expect("a first frame");
+        assert!(first.starts_with(b"data: "));
+        let metrics = env.state.metrics();
+        assert_eq!(metrics.streams_in_flight.get(), 1);
+        drop(response);
+        // The relay owns the upstream body; once it is dropped the guard counts a cancellation.
+        while metrics.cancelled_streams.get() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(metrics.streams_in_flight.get(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn upstream_error_status_keeps_status_in_openai_shape() {
     within(async {
         let env = TestEnv::start().await;
@@ -525,16 +558,18 @@ async fn responses_resolve_a_virtual_model_before_forwarding() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn official_python_sdk() {
     let env = TestEnv::start().await;
-    let router = env.url("");
-    let sim = env.sim_url("");
-    let stdout = within(tokio::task::spawn_blocking(move || {
-        common::run_python("openai_sdk.py", &[&router, &sim])
-    }))
+    let args = vec![env.url(""), env.sim_url("")];
+    // Longer than `within`: the first run may create the SDK virtualenv (pip install). The script
+    // bounds itself too (60 s SDK timeout per request, no retries).
+    let stdout = tokio::time::timeout(
+        std::time::Duration::from_secs(600),
+        common::run_python_async("openai_sdk.py", args),
+    )
     .await
-    .expect("the SDK script ran");
+    .expect("the SDK script finished within 10 minutes");
     let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .unwrap_or_else(|e| panic!("no summary line ({e}): {stdout}"));
 
