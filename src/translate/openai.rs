@@ -1844,6 +1844,10 @@ mod tests {
                 json!({"model": "auto", "messages": [{"role": 3, "content": "x"}]}),
                 "messages[0].role",
             ),
+            (
+                json!({"model": "auto", "messages": [user("hi"), "hello"]}),
+                "messages[1]",
+            ),
         ];
         for (body, param) in cases {
             let err = parse_err(&serde_json::to_vec(body).unwrap());
