@@ -60,17 +60,41 @@ impl Default for RouterMetrics {
             registry: Registry::default(),
         };
         registry.register("decisions", "Routing decisions", m.decisions.clone());
-        registry.register("degraded_decisions", "Decisions where no candidate met the speed floor", m.degraded.clone());
-        registry.register("route_failures", "Requests no model could serve", m.route_failures.clone());
-        registry.register("upstream_errors", "Failures talking to Ollama", m.upstream_errors.clone());
-        registry.register("passthrough_requests", "Requests forwarded untouched", m.passthrough.clone());
+        registry.register(
+            "degraded_decisions",
+            "Decisions where no candidate met the speed floor",
+            m.degraded.clone(),
+        );
+        registry.register(
+            "route_failures",
+            "Requests no model could serve",
+            m.route_failures.clone(),
+        );
+        registry.register(
+            "upstream_errors",
+            "Failures talking to Ollama",
+            m.upstream_errors.clone(),
+        );
+        registry.register(
+            "passthrough_requests",
+            "Requests forwarded untouched",
+            m.passthrough.clone(),
+        );
         registry.register(
             "truncation_suspected",
             "Answers whose prompt_eval_count reached num_ctx (Ollama may have truncated)",
             m.truncation_suspected.clone(),
         );
-        registry.register("streams_in_flight", "Routed responses streaming now", m.streams_in_flight.clone());
-        registry.register("cancelled_streams", "Routed responses the client abandoned", m.cancelled_streams.clone());
+        registry.register(
+            "streams_in_flight",
+            "Routed responses streaming now",
+            m.streams_in_flight.clone(),
+        );
+        registry.register(
+            "cancelled_streams",
+            "Routed responses the client abandoned",
+            m.cancelled_streams.clone(),
+        );
         RouterMetrics { registry, ..m }
     }
 }
@@ -151,6 +175,10 @@ pub fn parse_speed_key(key: &str) -> Option<(String, u32, bool)> {
 #[derive(Debug)]
 pub struct LearnStore {
     inner: Mutex<Learned>,
+    /// Parsed speeds and the global correction, republished on every change so requests read
+    /// them without locking or parsing.
+    speeds: arc_swap::ArcSwap<HashMap<(String, u32, bool), f64>>,
+    correction: arc_swap::ArcSwap<f64>,
     dirty: AtomicBool,
     path: Option<PathBuf>,
 }
@@ -174,11 +202,38 @@ impl LearnStore {
                 Err(_) => None,
             })
             .unwrap_or_default();
-        LearnStore {
+        let store = LearnStore {
+            speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
+            correction: arc_swap::ArcSwap::from_pointee(1.0),
             inner: Mutex::new(learned),
             dirty: AtomicBool::new(false),
             path,
+        };
+        if let Ok(l) = store.inner.lock() {
+            store.publish(&l);
         }
+        store
+    }
+
+    fn publish(&self, l: &Learned) {
+        let parsed = l
+            .speeds
+            .iter()
+            .filter_map(|(k, v)| parse_speed_key(k).map(|key| (key, *v)))
+            .collect();
+        self.speeds.store(std::sync::Arc::new(parsed));
+        let c = l
+            .token_correction
+            .values()
+            .copied()
+            .reduce(f64::max)
+            .unwrap_or(1.0);
+        self.correction.store(std::sync::Arc::new(c));
+    }
+
+    /// Learned tok/s by (model, num_ctx, fully on GPU); cheap to read per request.
+    pub fn speeds(&self) -> std::sync::Arc<HashMap<(String, u32, bool), f64>> {
+        self.speeds.load_full()
     }
 
     pub fn snapshot(&self) -> Learned {
@@ -188,11 +243,7 @@ impl LearnStore {
     /// The correction applied to estimates before the model is known: the largest learned one, so
     /// the estimate stays conservative for every candidate.
     pub fn global_correction(&self) -> f64 {
-        self.inner
-            .lock()
-            .ok()
-            .and_then(|l| l.token_correction.values().copied().reduce(f64::max))
-            .unwrap_or(1.0)
+        **self.correction.load()
     }
 
     /// Learns from a final chunk.
@@ -212,7 +263,11 @@ impl LearnStore {
             && d > 0
         {
             let tps = n as f64 / (d as f64 / 1e9);
-            let key = speed_key(&decision.model, decision.num_ctx, decision.fit.spill_fraction == 0.0);
+            let key = speed_key(
+                &decision.model,
+                decision.num_ctx,
+                decision.fit.spill_fraction == 0.0,
+            );
             let v = l.speeds.entry(key).or_insert(tps);
             *v = *v * (1.0 - SMOOTHING) + tps * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
@@ -224,10 +279,14 @@ impl LearnStore {
             && p < u64::from(decision.num_ctx)
         {
             let ratio = (p as f64 / f64::from(raw_estimate) * 1.1).clamp(0.5, 2.0);
-            let v = l.token_correction.entry(decision.model.clone()).or_insert(ratio);
+            let v = l
+                .token_correction
+                .entry(decision.model.clone())
+                .or_insert(ratio);
             *v = *v * (1.0 - SMOOTHING) + ratio * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
         }
+        self.publish(&l);
     }
 
     /// Writes the file if something changed since the last save.
@@ -248,7 +307,10 @@ fn write_atomically(path: &Path, learned: &Learned) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(learned).map_err(std::io::Error::other)?)?;
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(learned).map_err(std::io::Error::other)?,
+    )?;
     std::fs::rename(tmp, path)
 }
 
