@@ -1,0 +1,785 @@
+//! The synthetic coding day: a seeded generator of the requests one developer's tools send to
+//! Ollama in a working day.
+//!
+//! The mix follows `reference/clients.md`: an editor's fill-in-the-middle autocomplete in bursts
+//! (Continue style, `/api/generate` with `suffix`), chat questions about pasted files (OpenCode),
+//! agent loops whose history grows turn by turn toward 20–30K tokens (Claude Code via
+//! `ollama launch claude`, tools included), complex refactors across several files, Claude Code's
+//! helper calls (session titles, tool-use summaries; they carry the main model's name, as Claude
+//! Code does on a non-Anthropic base URL), and Aider turns whose `num_ctx` is
+//! `int(tokens × 1.25) + 8192`, so it changes on every request.
+//!
+//! Sizes are counted with the simulator's token rule (`ceil(bytes / 4)` per text plus 4 per
+//! message, see `sim::tokens`), so the sizes below are what the simulated Ollama sees.
+//!
+//! Pure: the same seed and length always give the same trace. Message texts are shared between
+//! the turns of a conversation through `Arc<str>`, so a day of growing agent histories stays small
+//! in memory.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::request::Endpoint;
+
+/// What the developer was doing when the request was sent. Decides the answer length and which
+/// of the seed's grades (engine or agentic) scores the model that served it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Activity {
+    Autocomplete,
+    Chat,
+    AgentTurn,
+    Refactor,
+    Helper,
+    AiderEdit,
+    AiderCommit,
+}
+
+impl Activity {
+    pub const ALL: [Activity; 7] = [
+        Activity::Autocomplete,
+        Activity::Chat,
+        Activity::AgentTurn,
+        Activity::Refactor,
+        Activity::Helper,
+        Activity::AiderEdit,
+        Activity::AiderCommit,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Activity::Autocomplete => "autocomplete (FIM)",
+            Activity::Chat => "chat question",
+            Activity::AgentTurn => "agent turn",
+            Activity::Refactor => "complex refactor",
+            Activity::Helper => "Claude Code helper",
+            Activity::AiderEdit => "Aider edit",
+            Activity::AiderCommit => "Aider commit message",
+        }
+    }
+
+    /// Planning and multi-step work is graded by the seed's agentic task; writing code by engine.
+    pub fn graded_agentic(self) -> bool {
+        matches!(self, Activity::AgentTurn | Activity::Refactor)
+    }
+}
+
+/// The client tool that sent a request (its User-Agent and session header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    Continue,
+    OpenCode,
+    ClaudeCode,
+    Aider,
+}
+
+impl Client {
+    pub fn user_agent(self) -> &'static str {
+        match self {
+            Client::Continue => "node-fetch",
+            Client::OpenCode => "opencode/1.18.33 ai-sdk/openai-compatible",
+            Client::ClaudeCode => "claude-cli/2.1.330 (external, cli)",
+            Client::Aider => "litellm/1.74.0",
+        }
+    }
+
+    /// The header that carries the client's session id, if the client sends one.
+    pub fn session_header(self) -> Option<&'static str> {
+        match self {
+            Client::OpenCode => Some("x-session-id"),
+            Client::ClaudeCode => Some("x-claude-code-session-id"),
+            Client::Continue | Client::Aider => None,
+        }
+    }
+}
+
+/// The models the developer configured in each tool (what a plain Ollama setup serves).
+pub const AUTOCOMPLETE_MODEL: &str = "qwen2.5-coder:7b";
+pub const CHAT_MODEL: &str = "qwen3:8b";
+pub const AGENT_MODEL: &str = "qwen3:14b";
+pub const AIDER_MODEL: &str = "qwen2.5-coder:14b-instruct-q4_K_M";
+
+/// One chat message; texts are shared between the turns of a conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub role: &'static str,
+    pub content: Arc<str>,
+    /// For assistant tool calls and `tool_name` of tool results.
+    pub tool_call: Option<Arc<str>>,
+}
+
+impl Message {
+    fn new(role: &'static str, content: Arc<str>) -> Message {
+        Message {
+            role,
+            content,
+            tool_call: None,
+        }
+    }
+}
+
+/// A native request as the client sends it, before any policy touches it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientRequest {
+    pub endpoint: Endpoint,
+    pub model: &'static str,
+    pub messages: Vec<Message>,
+    /// `/api/generate` only.
+    pub prompt: Option<Arc<str>>,
+    pub suffix: Option<Arc<str>>,
+    pub tools: Option<Arc<Value>>,
+    /// `options` exactly as the client sends them (Aider's `num_ctx` included).
+    pub options: Map<String, Value>,
+    pub stream: bool,
+}
+
+/// How a policy sets the context size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumCtx {
+    /// Leave `options` as the client sent them.
+    AsSent,
+    /// Overwrite `options.num_ctx`.
+    Set(u32),
+}
+
+impl ClientRequest {
+    /// The JSON body with `model` and `num_ctx` as a policy wants them.
+    pub fn body(&self, model: &str, num_ctx: NumCtx) -> Vec<u8> {
+        let mut options = self.options.clone();
+        if let NumCtx::Set(n) = num_ctx {
+            options.insert("num_ctx".into(), json!(n));
+        }
+        let mut body = Map::new();
+        body.insert("model".into(), json!(model));
+        match self.endpoint {
+            Endpoint::Chat => {
+                let messages: Vec<Value> = self.messages.iter().map(message_json).collect();
+                body.insert("messages".into(), Value::Array(messages));
+                if let Some(tools) = &self.tools {
+                    body.insert("tools".into(), (**tools).clone());
+                }
+            }
+            Endpoint::Generate => {
+                body.insert("prompt".into(), json!(self.prompt.as_deref().unwrap_or("")));
+                if let Some(suffix) = &self.suffix {
+                    body.insert("suffix".into(), json!(&**suffix));
+                }
+            }
+        }
+        if !options.is_empty() {
+            body.insert("options".into(), Value::Object(options));
+        }
+        body.insert("stream".into(), json!(self.stream));
+        serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
+    }
+
+    /// Prompt tokens by the simulator's rule (what Ollama would count before truncating).
+    pub fn sim_prompt_tokens(&self) -> u64 {
+        let text = |s: &str| (s.len() as u64).div_ceil(4);
+        match self.endpoint {
+            Endpoint::Chat => {
+                let tools = self.tools.as_ref().map_or(0, |t| {
+                    text(&serde_json::to_string(&**t).unwrap_or_default())
+                });
+                tools
+                    + self
+                        .messages
+                        .iter()
+                        .map(|m| text(&m.content) + 4)
+                        .sum::<u64>()
+            }
+            Endpoint::Generate => {
+                text(self.prompt.as_deref().unwrap_or(""))
+                    + text(self.suffix.as_deref().unwrap_or(""))
+            }
+        }
+    }
+}
+
+fn message_json(m: &Message) -> Value {
+    let mut v = json!({"role": m.role, "content": &*m.content});
+    if let Some(tool) = &m.tool_call {
+        match m.role {
+            "assistant" => {
+                v["tool_calls"] =
+                    json!([{"function": {"name": &**tool, "arguments": {"path": "src/lib.rs"}}}]);
+            }
+            _ => v["tool_name"] = json!(&**tool),
+        }
+    }
+    v
+}
+
+/// One request of the day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Simulated time since the start of the day, in milliseconds.
+    pub at_ms: u64,
+    pub activity: Activity,
+    pub client: Client,
+    /// The client's session id (sent in its session header, if it has one).
+    pub session: String,
+    pub request: ClientRequest,
+    /// Length of the answer a real model would write here; the simulator's own answers are a few
+    /// words, so latency is computed from its per-token time and this length.
+    pub output_tokens: u32,
+}
+
+/// The kinds of episode a day is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Episode {
+    AutocompleteBurst,
+    Chat,
+    AgentLoop,
+    Refactor,
+    Aider,
+}
+
+const EPISODES: [Episode; 5] = [
+    Episode::AutocompleteBurst,
+    Episode::Chat,
+    Episode::AgentLoop,
+    Episode::Refactor,
+    Episode::Aider,
+];
+
+/// Generates `requests` events from `seed`. The first five episodes are one of each kind (in a
+/// seeded order), so even a short trace exercises every client; the rest are drawn with weights
+/// that make autocomplete the most frequent and refactors the rarest.
+pub fn generate(seed: u64, requests: usize) -> Vec<Event> {
+    let mut g = Gen {
+        rng: fastrand::Rng::with_seed(seed),
+        events: Vec::with_capacity(requests),
+        now_ms: 0,
+        sessions: 0,
+        limit: requests,
+    };
+    let mut first = EPISODES;
+    g.rng.shuffle(&mut first);
+    let mut n = 0;
+    while g.events.len() < requests {
+        let episode = if n < first.len() {
+            first[n]
+        } else {
+            match g.rng.u32(0..100) {
+                0..35 => Episode::AutocompleteBurst,
+                35..60 => Episode::Chat,
+                60..77 => Episode::AgentLoop,
+                77..87 => Episode::Refactor,
+                _ => Episode::Aider,
+            }
+        };
+        n += 1;
+        // Between episodes: reading, typing, meetings.
+        g.now_ms += g.rng.u64(20_000..600_000);
+        match episode {
+            Episode::AutocompleteBurst => g.autocomplete_burst(),
+            Episode::Chat => g.chat(),
+            Episode::AgentLoop => g.agent_loop(),
+            Episode::Refactor => g.refactor(),
+            Episode::Aider => g.aider(),
+        }
+    }
+    g.events.truncate(requests);
+    g.events
+}
+
+struct Gen {
+    rng: fastrand::Rng,
+    events: Vec<Event>,
+    now_ms: u64,
+    sessions: u64,
+    limit: usize,
+}
+
+/// Identifiers and keywords for the filler code. None of them is a word the router's rules react
+/// to (refactor, design, migrate, ...): only the prompts written below decide the kind.
+const WORDS: [&str; 40] = [
+    "buffer", "parse", "token", "index", "cursor", "render", "layout", "widget", "cache", "entry",
+    "config", "handle", "stream", "frame", "packet", "header", "client", "server", "query",
+    "result", "value", "record", "schema", "table", "column", "filter", "window", "event", "queue",
+    "worker", "task", "timer", "retry", "limit", "batch", "chunk", "range", "offset", "length",
+    "status",
+];
+
+impl Gen {
+    fn full(&self) -> bool {
+        self.events.len() >= self.limit
+    }
+
+    fn session(&mut self, prefix: &str) -> String {
+        self.sessions += 1;
+        format!("{prefix}-{:04}", self.sessions)
+    }
+
+    fn word(&mut self) -> &'static str {
+        WORDS[self.rng.usize(0..WORDS.len())]
+    }
+
+    /// A length drawn from `tokens` simulator tokens (4 bytes each) of plausible Rust.
+    fn code(&mut self, tokens: std::ops::Range<u32>) -> Arc<str> {
+        let target = self.rng.u32(tokens) as usize * 4;
+        let mut s = String::with_capacity(target + 96);
+        while s.len() < target {
+            let (a, b, c) = (self.word(), self.word(), self.word());
+            match self.rng.u32(0..4) {
+                0 => s.push_str(&format!(
+                    "pub fn {a}_{b}(&mut self, {c}: usize) -> Result<{}, Error> {{\n",
+                    cap(a)
+                )),
+                1 => s.push_str(&format!("    let {a} = self.{b}.{c}({a}_len)?;\n")),
+                2 => s.push_str(&format!(
+                    "    if {a}.{b}() > {} {{ return Err(Error::{}); }}\n",
+                    self.rng.u32(1..4096),
+                    cap(c)
+                )),
+                _ => s.push_str(&format!(
+                    "    // keep the {a} {b} in sync with the {c}\n}}\n"
+                )),
+            }
+        }
+        s.truncate(target);
+        Arc::from(s)
+    }
+
+    /// A length drawn from `tokens` tokens of English instructions (a system prompt).
+    fn prose(&mut self, tokens: std::ops::Range<u32>, opening: &str) -> Arc<str> {
+        let target = self.rng.u32(tokens) as usize * 4;
+        let mut s = String::with_capacity(target + 96);
+        s.push_str(opening);
+        while s.len() < target {
+            let (a, b) = (self.word(), self.word());
+            s.push_str(&format!(
+                " Keep every {a} consistent with its {b} and explain changes briefly."
+            ));
+        }
+        s.truncate(target.max(opening.len()));
+        Arc::from(s)
+    }
+
+    fn push(
+        &mut self,
+        activity: Activity,
+        client: Client,
+        session: &str,
+        request: ClientRequest,
+        output_tokens: u32,
+    ) {
+        if self.full() {
+            return;
+        }
+        self.events.push(Event {
+            at_ms: self.now_ms,
+            activity,
+            client,
+            session: session.to_string(),
+            request,
+            output_tokens,
+        });
+    }
+
+    /// Continue's autocomplete: FIM on `/api/generate`, a request every keystroke pause.
+    fn autocomplete_burst(&mut self) {
+        let session = self.session("fim");
+        for _ in 0..self.rng.u32(4..13) {
+            self.now_ms += self.rng.u64(300..3000);
+            let request = ClientRequest {
+                endpoint: Endpoint::Generate,
+                model: AUTOCOMPLETE_MODEL,
+                messages: Vec::new(),
+                prompt: Some(self.code(300..1500)),
+                suffix: Some(self.code(100..600)),
+                tools: None,
+                options: options(&[("temperature", json!(0.01)), ("num_predict", json!(128))]),
+                stream: true,
+            };
+            let out = self.rng.u32(10..80);
+            self.push(
+                Activity::Autocomplete,
+                Client::Continue,
+                &session,
+                request,
+                out,
+            );
+        }
+    }
+
+    /// A question about one or more pasted files, with a follow-up or two.
+    fn chat(&mut self) {
+        let session = self.session("chat");
+        let system = self.prose(400..900, "You are a helpful coding assistant.");
+        let files = self.code(800..7000);
+        let question = format!(
+            "{files}\n\nWhy does the {} {} return an error when the {} is empty?",
+            self.word(),
+            self.word(),
+            self.word()
+        );
+        let mut messages = vec![
+            Message::new("system", system),
+            Message::new("user", Arc::from(question)),
+        ];
+        for turn in 0..self.rng.u32(1..4) {
+            if turn > 0 {
+                self.now_ms += self.rng.u64(20_000..120_000);
+                let answer_tokens = self.events.last().map_or(300, |e| e.output_tokens);
+                messages.push(Message::new(
+                    "assistant",
+                    self.prose(answer_tokens..answer_tokens + 1, "The error comes from"),
+                ));
+                let follow_up = format!(
+                    "And how do I test the {} {} path?",
+                    self.word(),
+                    self.word()
+                );
+                messages.push(Message::new("user", Arc::from(follow_up)));
+            }
+            let request = chat_request(CHAT_MODEL, messages.clone(), None, Map::new(), true);
+            let out = self.rng.u32(200..700);
+            self.push(Activity::Chat, Client::OpenCode, &session, request, out);
+        }
+    }
+
+    /// Claude Code on `qwen3:14b`: a title helper call, then tool-calling turns whose history
+    /// grows with every tool result, then a tool-use summary helper call.
+    fn agent_loop(&mut self) {
+        let session = self.session("cc");
+        let task = format!(
+            "Add a {} option to the {} {} and make the tests pass.",
+            self.word(),
+            self.word(),
+            self.word()
+        );
+        let title_system = self.prose(60..61,
+            "Generate a concise, sentence-case title (3-7 words) that captures the main topic of this coding session.",
+        );
+        let title = chat_request(
+            AGENT_MODEL,
+            vec![
+                Message::new("system", title_system),
+                Message::new("user", Arc::from(task.as_str())),
+            ],
+            None,
+            options(&[("num_predict", json!(128))]),
+            false,
+        );
+        let out = self.rng.u32(6..14);
+        self.push(Activity::Helper, Client::ClaudeCode, &session, title, out);
+
+        let system = self.prose(
+            2200..2800,
+            "You are Claude Code, an interactive CLI tool that helps users with software engineering tasks.",
+        );
+        let tools = Arc::new(self.tools(12));
+        let mut messages = vec![
+            Message::new("system", system),
+            Message::new("user", Arc::from(task)),
+        ];
+        let agent_options = options(&[("num_predict", json!(32000))]);
+        for _ in 0..self.rng.u32(8..15) {
+            let request = chat_request(
+                AGENT_MODEL,
+                messages.clone(),
+                Some(tools.clone()),
+                agent_options.clone(),
+                true,
+            );
+            let out = self.rng.u32(80..400);
+            self.push(
+                Activity::AgentTurn,
+                Client::ClaudeCode,
+                &session,
+                request,
+                out,
+            );
+            // The model called a tool; the tool ran; its output joins the history.
+            let tool = ["Read", "Grep", "Bash", "Edit"][self.rng.usize(0..4)];
+            let mut call = Message::new(
+                "assistant",
+                Arc::from(format!("Let me look at the {}.", self.word())),
+            );
+            call.tool_call = Some(Arc::from(tool));
+            messages.push(call);
+            let mut result = Message::new("tool", self.code(400..3000));
+            result.tool_call = Some(Arc::from(tool));
+            messages.push(result);
+            self.now_ms += self.rng.u64(2_000..15_000);
+        }
+
+        let summary_system = self.prose(
+            60..61,
+            "Summarize what these tool calls did in one short sentence.",
+        );
+        let recent = self.code(600..1300);
+        let summary = chat_request(
+            AGENT_MODEL,
+            vec![
+                Message::new("system", summary_system),
+                Message::new("user", recent),
+            ],
+            None,
+            options(&[("num_predict", json!(256))]),
+            false,
+        );
+        let out = self.rng.u32(20..60);
+        self.push(Activity::Helper, Client::ClaudeCode, &session, summary, out);
+    }
+
+    /// Claude Code's tool schemas are long; twelve of about 250 tokens each.
+    fn tools(&mut self, count: usize) -> Value {
+        let names = [
+            "Read",
+            "Write",
+            "Edit",
+            "Grep",
+            "Glob",
+            "Bash",
+            "LS",
+            "Task",
+            "TodoWrite",
+            "WebFetch",
+            "NotebookEdit",
+            "MultiEdit",
+        ];
+        let tools: Vec<Value> = names
+            .iter()
+            .take(count)
+            .map(|name| {
+                let description = self.prose(
+                    230..231,
+                    &format!("{name}: use this tool to work with the project files."),
+                );
+                json!({"type": "function", "function": {
+                    "name": name,
+                    "description": &*description,
+                    "parameters": {"type": "object", "required": ["path"], "properties": {
+                        "path": {"type": "string", "description": "Absolute path"},
+                        "limit": {"type": "integer", "description": "Lines to read"}
+                    }}
+                }})
+            })
+            .collect();
+        Value::Array(tools)
+    }
+
+    /// A large change across several files.
+    fn refactor(&mut self) {
+        let session = self.session("chat");
+        let system = self.prose(
+            700..1100,
+            "You are a senior engineer reviewing and changing code.",
+        );
+        let mut files = String::new();
+        for _ in 0..self.rng.u32(2..5) {
+            files.push_str(&self.code(1500..3500));
+            files.push('\n');
+        }
+        let ask = format!(
+            "{files}\nRefactor the {} {} into separate modules across these files and keep the public API.",
+            self.word(),
+            self.word()
+        );
+        let mut messages = vec![
+            Message::new("system", system),
+            Message::new("user", Arc::from(ask)),
+        ];
+        for turn in 0..self.rng.u32(1..3) {
+            if turn > 0 {
+                self.now_ms += self.rng.u64(60_000..300_000);
+                let answer_tokens = self.events.last().map_or(1000, |e| e.output_tokens);
+                messages.push(Message::new(
+                    "assistant",
+                    self.code(answer_tokens..answer_tokens + 1),
+                ));
+                messages.push(Message::new(
+                    "user",
+                    Arc::from("Now refactor the tests the same way."),
+                ));
+            }
+            let request = chat_request(CHAT_MODEL, messages.clone(), None, Map::new(), true);
+            let out = self.rng.u32(900..2000);
+            self.push(Activity::Refactor, Client::OpenCode, &session, request, out);
+        }
+    }
+
+    /// Aider: edit turns with a repo map and the files in the chat, each followed by a commit
+    /// message request; `num_ctx` is recomputed from the prompt size every time.
+    fn aider(&mut self) {
+        let session = self.session("aider");
+        let system = self.prose(
+            1000..1400,
+            "Act as an expert software developer. Always use best practices.",
+        );
+        let repo_map = self.code(1024..1025);
+        let files = self.code(2000..6000);
+        let mut history: Vec<Message> = Vec::new();
+        for _ in 0..self.rng.u32(3..7) {
+            self.now_ms += self.rng.u64(30_000..180_000);
+            let ask = format!(
+                "Change the {} {} so that it handles a missing {}.",
+                self.word(),
+                self.word(),
+                self.word()
+            );
+            let mut messages = vec![
+                Message::new("system", system.clone()),
+                Message::new("user", repo_map.clone()),
+                Message::new(
+                    "assistant",
+                    Arc::from("Ok, I will keep the repository map in mind."),
+                ),
+                Message::new("user", files.clone()),
+                Message::new(
+                    "assistant",
+                    Arc::from("Ok, any changes I propose will be to those files."),
+                ),
+            ];
+            messages.extend(history.iter().cloned());
+            messages.push(Message::new("user", Arc::from(ask.as_str())));
+            let request = aider_request(messages);
+            let out = self.rng.u32(300..1200);
+            self.push(Activity::AiderEdit, Client::Aider, &session, request, out);
+            let diff = self.code(out..out + 1);
+            history.push(Message::new("user", Arc::from(ask)));
+            history.push(Message::new("assistant", diff.clone()));
+
+            let commit_system = self.prose(200..201, "You are an expert software engineer that generates concise, one-line Git commit messages.");
+            let commit = aider_request(vec![
+                Message::new("system", commit_system),
+                Message::new("user", diff),
+            ]);
+            let out = self.rng.u32(15..40);
+            self.push(Activity::AiderCommit, Client::Aider, &session, commit, out);
+        }
+    }
+}
+
+fn cap(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn options(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect()
+}
+
+fn chat_request(
+    model: &'static str,
+    messages: Vec<Message>,
+    tools: Option<Arc<Value>>,
+    options: Map<String, Value>,
+    stream: bool,
+) -> ClientRequest {
+    ClientRequest {
+        endpoint: Endpoint::Chat,
+        model,
+        messages,
+        prompt: None,
+        suffix: None,
+        tools,
+        options,
+        stream,
+    }
+}
+
+/// litellm's Ollama chat request for Aider: `temperature 0` and `num_ctx = int(tokens × 1.25) + 8192`.
+fn aider_request(messages: Vec<Message>) -> ClientRequest {
+    let mut request = chat_request(
+        AIDER_MODEL,
+        messages,
+        None,
+        options(&[("temperature", json!(0))]),
+        true,
+    );
+    let tokens = request.sim_prompt_tokens();
+    let num_ctx = (tokens as f64 * 1.25) as u64 + 8192;
+    request.options.insert("num_ctx".into(), json!(num_ctx));
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_day() {
+        let a = generate(7, 120);
+        let b = generate(7, 120);
+        assert_eq!(a, b);
+        assert_ne!(a, generate(8, 120));
+        assert_eq!(a.len(), 120);
+    }
+
+    #[test]
+    fn a_short_day_still_has_every_client() {
+        let day = generate(1, 60);
+        for activity in [
+            Activity::Autocomplete,
+            Activity::Chat,
+            Activity::AgentTurn,
+            Activity::Refactor,
+            Activity::AiderEdit,
+        ] {
+            assert!(
+                day.iter().any(|e| e.activity == activity),
+                "{activity:?} missing"
+            );
+        }
+        assert!(
+            day.windows(2).all(|w| w[0].at_ms <= w[1].at_ms),
+            "time goes forward"
+        );
+    }
+
+    #[test]
+    fn agent_histories_grow_toward_30k_tokens() {
+        let day = generate(3, 600);
+        let largest = day
+            .iter()
+            .filter(|e| e.activity == Activity::AgentTurn)
+            .map(|e| e.request.sim_prompt_tokens())
+            .max()
+            .unwrap();
+        assert!((18_000..40_000).contains(&largest), "{largest}");
+        let first_turns: Vec<u64> = day
+            .iter()
+            .filter(|e| e.activity == Activity::AgentTurn)
+            .take(3)
+            .map(|e| e.request.sim_prompt_tokens())
+            .collect();
+        assert!(
+            first_turns.windows(2).all(|w| w[0] < w[1]),
+            "{first_turns:?}"
+        );
+    }
+
+    #[test]
+    fn aider_changes_num_ctx_every_request() {
+        let day = generate(5, 600);
+        let ctxs: Vec<u64> = day
+            .iter()
+            .filter(|e| e.client == Client::Aider)
+            .filter_map(|e| e.request.options.get("num_ctx").and_then(Value::as_u64))
+            .collect();
+        assert!(ctxs.len() > 4);
+        assert!(ctxs.windows(2).all(|w| w[0] != w[1]), "{ctxs:?}");
+    }
+
+    #[test]
+    fn bodies_set_model_and_context_as_asked() {
+        let day = generate(2, 30);
+        let event = day.iter().find(|e| e.client == Client::Aider).unwrap();
+        let sent: Value = serde_json::from_slice(&event.request.body("m", NumCtx::AsSent)).unwrap();
+        assert_eq!(sent["model"], "m");
+        assert_eq!(sent["options"]["num_ctx"], event.request.options["num_ctx"]);
+        let fixed: Value =
+            serde_json::from_slice(&event.request.body("qwen3:8b", NumCtx::Set(16384))).unwrap();
+        assert_eq!(fixed["options"]["num_ctx"], 16384);
+        assert_eq!(fixed["options"]["temperature"], 0);
+    }
+}

@@ -1,0 +1,131 @@
+//! The simulated coding day on a short trace: every policy is replayed, the report covers all of
+//! them, and the router keeps its core promise (no silent truncation) where Ollama's defaults do not.
+//!
+//! `generate_coding_day_docs` (ignored) regenerates `docs/coding-day.md` and `docs/coding-day.svg`
+//! with the full default day: `cargo test --release --test replay -- --ignored`.
+
+use std::time::Duration;
+
+use ollama_router::replay::{self, ReplayOptions};
+
+async fn within<F: std::future::Future>(limit: Duration, f: F) -> F::Output {
+    tokio::time::timeout(limit, f)
+        .await
+        .expect("the replay timed out")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_day_router_never_truncates_and_beats_defaults() {
+    let opts = ReplayOptions {
+        seed: 42,
+        requests: 40,
+        ..ReplayOptions::default()
+    };
+    let report = within(Duration::from_secs(120), replay::run(&opts))
+        .await
+        .expect("replay runs");
+
+    let labels: Vec<&str> = report.policies.iter().map(|p| p.policy.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["Ollama defaults", "fixed qwen3:8b@16384", "router"]
+    );
+    for p in &report.policies {
+        assert_eq!(p.requests, 40, "{}", p.policy);
+        assert_eq!(p.outcomes.len(), 40, "{}", p.policy);
+    }
+
+    let defaults = report.policy("Ollama defaults").expect("defaults row");
+    let fixed = report.policy("fixed qwen3:8b@16384").expect("fixed row");
+    let router = report.policy("router").expect("router row");
+
+    // Chat prompts of several thousand tokens do not fit Ollama's default 4096.
+    assert!(
+        defaults.truncated > 0,
+        "defaults truncated nothing: {:?}",
+        defaults.served
+    );
+    assert_eq!(
+        router.truncated,
+        0,
+        "router truncated: {:?}",
+        truncated_models(router)
+    );
+    assert_eq!(router.failed, 0, "router failed: {:?}", router.errors);
+    assert!(
+        router.quality > defaults.quality,
+        "{} <= {}",
+        router.quality,
+        defaults.quality
+    );
+
+    // qwen3:8b has no fill-in-the-middle: a fixed qwen3:8b setup cannot serve autocomplete.
+    assert!(fixed.failed > 0, "fixed served FIM: {:?}", fixed.served);
+    assert!(
+        fixed
+            .errors
+            .iter()
+            .any(|(e, _)| e.contains("does not support insert")),
+        "{:?}",
+        fixed.errors
+    );
+
+    // Every router outcome was served at a context at least as large as its prompt.
+    for o in &router.outcomes {
+        let ctx = u64::from(o.num_ctx.expect("served"));
+        assert!(o.prompt_tokens <= ctx, "{o:?}");
+    }
+
+    let md = report.markdown();
+    for label in labels {
+        assert!(
+            md.contains(&format!("| {label} |")),
+            "{label} missing from the table"
+        );
+    }
+    let svg = report.svg();
+    assert!(svg.starts_with("<svg") && svg.contains("router"));
+}
+
+fn truncated_models(p: &replay::PolicyResult) -> Vec<String> {
+    p.outcomes
+        .iter()
+        .filter(|o| o.truncated)
+        .map(|o| {
+            format!(
+                "{:?} {:?}@{:?} {} tok",
+                o.activity, o.model, o.num_ctx, o.prompt_tokens
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_gives_the_same_report() {
+    let opts = ReplayOptions {
+        seed: 7,
+        requests: 12,
+        ..ReplayOptions::default()
+    };
+    let a = within(Duration::from_secs(60), replay::run(&opts))
+        .await
+        .expect("first run");
+    let b = within(Duration::from_secs(60), replay::run(&opts))
+        .await
+        .expect("second run");
+    assert_eq!(a.markdown(), b.markdown());
+}
+
+/// Regenerates the committed report with the default day (600 requests, 12 GiB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes docs/coding-day.*; run with --release -- --ignored"]
+async fn generate_coding_day_docs() {
+    let opts = ReplayOptions {
+        out_dir: Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs")),
+        ..ReplayOptions::default()
+    };
+    let report = within(Duration::from_secs(600), replay::run(&opts))
+        .await
+        .expect("replay runs");
+    eprintln!("{}", report.markdown());
+}
