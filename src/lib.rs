@@ -14,6 +14,7 @@ pub mod gpu;
 pub mod inventory;
 pub mod observe;
 pub mod pipeline;
+pub mod replay;
 pub mod request;
 pub mod route;
 pub mod session;
