@@ -1,0 +1,287 @@
+//! Micro-benchmarks of the router's CPU work per request, on 1 KB, 64 KB and 1 MB coding prompts:
+//! token estimate, `classify`, `decide`, the body rewrite, the whole `AppState::route` (the
+//! "1 MB classify + decide + rewrite ≤ 3 ms" budget), the OpenAI translator (request and stream
+//! frames) and NDJSON line framing.
+//!
+//! Run all: `CARGO_TARGET_DIR=/work/target cargo bench --bench core`.
+//! Run a subset by name: `cargo bench --bench core -- route/` (or `estimate`, `classify`, `decide`,
+//! `rewrite`, `openai`, `ndjson`); `-- 1MB` runs only the 1 MB cases.
+
+use std::collections::HashSet;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use http::HeaderMap;
+use ollama_router::AppState;
+use ollama_router::catalog::Catalog;
+use ollama_router::classify::classify;
+use ollama_router::config::Settings;
+use ollama_router::inventory::Inventory;
+use ollama_router::pipeline::{RouteInput, rewrite_native};
+use ollama_router::request::{Dialect, Endpoint, parse_native};
+use ollama_router::route::{Candidates, GpuView, LoadedModel, decide};
+use ollama_router::stream::LineSplitter;
+use ollama_router::translate::{native, openai};
+use serde_json::{Value, json};
+
+const GIB: u64 = 1024 * 1024 * 1024;
+
+/// Prompt sizes the budgets talk about.
+const SIZES: [(&str, usize); 3] = [("1KB", 1024), ("64KB", 64 * 1024), ("1MB", 1024 * 1024)];
+
+/// About `bytes` of source code, with quotes, backslashes and newlines that JSON must escape.
+fn code(bytes: usize) -> String {
+    let line = "    let value = parse(\"key\\tvalue\", &mut cursor)?; // \"quoted\" path\n";
+    line.repeat(bytes / line.len() + 1)[..bytes].to_string()
+}
+
+/// A coding-agent chat: a system prompt, then user / assistant turns carrying files, sized so the
+/// whole JSON body is close to `total` bytes.
+fn messages(total: usize) -> Vec<Value> {
+    let system = "You are a coding assistant. Answer with code and short explanations.";
+    let turns = (total / 16_384).clamp(1, 64);
+    let per_turn = total.saturating_sub(system.len() + 200) / turns;
+    let mut messages = vec![json!({"role": "system", "content": system})];
+    for i in 0..turns {
+        let role = if i % 2 == 0 { "user" } else { "assistant" };
+        messages.push(json!({"role": role, "content": code(per_turn * 9 / 10)}));
+    }
+    messages.push(json!({"role": "user", "content": "Why does parse fail on an empty cursor?"}));
+    messages
+}
+
+fn native_body(total: usize) -> Vec<u8> {
+    let body = json!({"model": "qwen3:8b", "messages": messages(total), "stream": true,
+        "options": {"temperature": 0.2, "num_ctx": 4096}});
+    serde_json::to_vec(&body).unwrap()
+}
+
+fn openai_body(total: usize) -> Vec<u8> {
+    let body = json!({"model": "auto", "messages": messages(total), "stream": true,
+        "stream_options": {"include_usage": true}, "temperature": 0.2, "max_tokens": 2048});
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// A router state with what the pollers would have published: every catalog model installed,
+/// qwen3:8b loaded at 16384, a 12 GiB GPU with 6 GiB free.
+fn state() -> AppState {
+    let state = AppState::for_settings(Settings::defaults()).unwrap();
+    let installed: HashSet<String> = Catalog::builtin().iter().map(|m| m.name.clone()).collect();
+    let mut inventory = Inventory::default();
+    inventory.installed = Some(Arc::new(installed));
+    inventory.loaded = Some(vec![LoadedModel {
+        name: "qwen3:8b".into(),
+        context_length: 16384,
+        size: 8_300_000_000,
+        size_vram: 8_300_000_000,
+        busy: false,
+    }]);
+    state.inventory().store(inventory);
+    state.set_gpu(Some(GpuView {
+        source: "sim".into(),
+        name: "bench".into(),
+        total: 12 * GIB,
+        free: Some(6 * GIB),
+        foreign: Some(0),
+        bandwidth_gbps: Some(504.0),
+    }));
+    state
+}
+
+fn pure_steps(c: &mut Criterion) {
+    let state = state();
+    let settings = state.settings();
+    let headers = HeaderMap::new();
+    let estimator = settings.config.routing.tokens;
+    for (label, size) in SIZES {
+        let body = native_body(size);
+        let native = parse_native(&body).unwrap();
+        let view = native
+            .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
+            .unwrap();
+        let tokens = estimator.estimate(&view, 1.0);
+        let class = classify(&view, &headers, tokens, &settings, None, None);
+        let world = state.world();
+        // 1 MB (~350K estimated tokens) fits no model: `decide` takes its "prompt too long" path,
+        // and the rewrite is measured with the decision a routable prompt gets.
+        let decision = decide(&class, &view, Candidates::Profile, &settings, &world)
+            .unwrap_or_else(|_| {
+                let small = native_body(1024);
+                let small = parse_native(&small).unwrap();
+                let small_view = small
+                    .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
+                    .unwrap();
+                let small_class = classify(&small_view, &headers, 300, &settings, None, None);
+                decide(
+                    &small_class,
+                    &small_view,
+                    Candidates::Profile,
+                    &settings,
+                    &world,
+                )
+                .unwrap()
+            });
+
+        let mut g = c.benchmark_group("estimate");
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        // The whole estimate path: parse the body once, build the view, count.
+        g.bench_with_input(BenchmarkId::from_parameter(label), &body, |b, body| {
+            b.iter(|| {
+                let native = parse_native(black_box(body)).unwrap();
+                let view = native
+                    .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
+                    .unwrap();
+                estimator.estimate(&view, 1.0)
+            })
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("classify");
+        g.bench_function(label, |b| {
+            b.iter(|| classify(black_box(&view), &headers, tokens, &settings, None, None))
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("decide");
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                decide(
+                    black_box(&class),
+                    &view,
+                    Candidates::Profile,
+                    &settings,
+                    &world,
+                )
+            })
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("rewrite");
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_function(label, |b| {
+            b.iter(|| rewrite_native(black_box(&native), &decision, &settings, body.len()))
+        });
+        g.finish();
+    }
+}
+
+/// Everything a native request costs the router before the upstream call. The 1 MB prompt is too
+/// long for every model, so it measures parse + classify + decide up to the "prompt too long"
+/// answer; add `rewrite/1MB` for the budget's classify + decide + rewrite.
+fn route(c: &mut Criterion) {
+    let state = state();
+    let headers = HeaderMap::new();
+    let mut g = c.benchmark_group("route");
+    for (label, size) in SIZES {
+        let body = native_body(size);
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(label), &body, |b, body| {
+            b.iter(|| {
+                state
+                    .route(RouteInput {
+                        dialect: Dialect::Ollama,
+                        endpoint: Endpoint::Chat,
+                        body: black_box(body),
+                        headers: &headers,
+                        hint: None,
+                        session: None,
+                    })
+                    .map(|routed| routed.body.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+/// The OpenAI dialect: request translation (parse, translate, serialize the native body) and the
+/// per-chunk cost of turning native NDJSON lines into SSE frames.
+fn openai_translator(c: &mut Criterion) {
+    let mut g = c.benchmark_group("openai/request");
+    for (label, size) in SIZES {
+        let body = openai_body(size);
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(label), &body, |b, body| {
+            b.iter(|| {
+                let request = openai::parse_chat_request(black_box(body)).unwrap();
+                let native = openai::chat_request_to_native(&request).unwrap();
+                serde_json::to_vec(&native).unwrap()
+            })
+        });
+    }
+    g.finish();
+
+    let lines = stream_lines(64);
+    let mut g = c.benchmark_group("openai/stream");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("64_chunks", |b| {
+        b.iter(|| {
+            let mut stream = openai::ChatStream::new("chatcmpl-bench".into(), 1_700_000_000, true);
+            let mut bytes = 0;
+            for line in &lines {
+                let chunk: native::ChatChunk = serde_json::from_slice(black_box(line)).unwrap();
+                bytes += stream.push(&chunk).len();
+            }
+            bytes
+        })
+    });
+    g.finish();
+}
+
+/// A native chat stream: `n - 1` content chunks and the final chunk with metrics.
+fn stream_lines(n: usize) -> Vec<Vec<u8>> {
+    let mut lines: Vec<Vec<u8>> = (0..n - 1)
+        .map(|i| {
+            serde_json::to_vec(
+                &json!({"model": "qwen3:8b", "created_at": "2026-01-01T00:00:00.000000001Z",
+                "message": {"role": "assistant", "content": format!(" token{i}")}, "done": false}),
+            )
+            .unwrap()
+        })
+        .collect();
+    lines.push(
+        serde_json::to_vec(&json!({"model": "qwen3:8b", "created_at": "2026-01-01T00:00:00.000000001Z",
+            "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop",
+            "total_duration": 1_000_000_000u64, "load_duration": 1_000_000u64, "prompt_eval_count": 900,
+            "prompt_eval_duration": 450_000_000u64, "eval_count": n, "eval_duration": 500_000_000u64}))
+        .unwrap(),
+    );
+    lines
+}
+
+/// Line framing of a relayed native stream: network chunks that split lines anywhere.
+fn ndjson(c: &mut Criterion) {
+    let lines = stream_lines(256);
+    let mut wire = Vec::new();
+    for line in &lines {
+        wire.extend_from_slice(line);
+        wire.push(b'\n');
+    }
+    // Odd-sized reads, as TCP delivers them.
+    let reads: Vec<&[u8]> = wire.chunks(1500).collect();
+    let mut g = c.benchmark_group("ndjson");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("split_256_lines", |b| {
+        b.iter(|| {
+            let mut splitter = LineSplitter::new();
+            let mut n = 0;
+            for read in &reads {
+                n += splitter.push(black_box(read)).len();
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // Short runs: the whole of `cargo bench` must finish in a few minutes on 2 cores.
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = pure_steps, route, openai_translator, ndjson
+}
+criterion_main!(benches);

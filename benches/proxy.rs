@@ -1,0 +1,566 @@
+//! End-to-end overhead of the router: the same requests sent straight to the simulated Ollama
+//! (fast mode, no sleeping) and through the router, in one run, on one pooled HTTP client.
+//!
+//! Sections (each prints its numbers and the DESIGN.md budget it is checked against):
+//! - `overhead`: added latency of a 64 KB coding prompt (non-streamed), p50 / p99 / mean, from
+//!   per-request timings of interleaved direct and routed requests.
+//! - `ttfb`: added time to the first streamed byte, and the relay cost per streamed chunk.
+//! - `throughput`: requests per second at concurrency 1, 16 and 64 (small prompts), direct vs
+//!   through the router.
+//! - `rss`: resident memory of a real `ollama-router serve` process (the bench profile's binary)
+//!   in front of the simulator, idle after start and idle after serving 200 requests.
+//! - criterion groups `e2e/...`: criterion's own estimates of the same round trips.
+//!
+//! Everything (client, router, simulator) shares this process and its 2 cores, so the numbers
+//! include their competition for the CPU — as on a developer's machine, where the router, Ollama
+//! and the editor share it too.
+//!
+//! Run all: `CARGO_TARGET_DIR=/work/target cargo bench --bench proxy`.
+//! A subset: `cargo bench --bench proxy -- overhead` (or `ttfb`, `throughput`, `rss`, `e2e`).
+//! `cargo test --bench proxy` runs every section once with tiny counts (a smoke test).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::serve::ListenerExt;
+use bytes::Bytes;
+use criterion::Criterion;
+use http::HeaderMap;
+use ollama_router::AppState;
+use ollama_router::config::{Config, GpuSource, Settings};
+use ollama_router::pipeline::RouteInput;
+use ollama_router::request::{Dialect, Endpoint};
+use ollama_router::sim::{self, SimConfig, SimHandle};
+use serde_json::json;
+
+/// What the command line asked for: criterion's conventions (`--bench` from `cargo bench`; its
+/// absence means `cargo test`), plus an optional name filter.
+struct Args {
+    bench: bool,
+    list: bool,
+    filter: Option<String>,
+}
+
+impl Args {
+    fn parse() -> Args {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        // Criterion options that take a value; their value is not a filter.
+        let with_value = [
+            "--save-baseline",
+            "--baseline",
+            "--load-baseline",
+            "--sample-size",
+            "--warm-up-time",
+            "--measurement-time",
+            "--profile-time",
+            "--color",
+            "--output-format",
+            "--format",
+            "--plotting-backend",
+            "--nresamples",
+            "--noise-threshold",
+            "--confidence-level",
+            "--significance-level",
+        ];
+        let mut filter = None;
+        let mut skip = false;
+        for a in &args {
+            if skip {
+                skip = false;
+            } else if with_value.contains(&a.as_str()) {
+                skip = true;
+            } else if !a.starts_with('-') && filter.is_none() {
+                filter = Some(a.clone());
+            }
+        }
+        Args {
+            bench: args.iter().any(|a| a == "--bench"),
+            list: args.iter().any(|a| a == "--list"),
+            filter,
+        }
+    }
+
+    fn wants(&self, section: &str) -> bool {
+        self.filter
+            .as_deref()
+            .is_none_or(|f| section.contains(f) || f.contains(section))
+    }
+
+    /// Full counts under `cargo bench`, a handful under `cargo test`.
+    fn n(&self, full: usize) -> usize {
+        if self.bench { full } else { 3 }
+    }
+}
+
+/// The simulator and a router in front of it, both on `127.0.0.1:0`.
+struct Env {
+    sim: SimHandle,
+    router: SocketAddr,
+    state: AppState,
+    http: reqwest::Client,
+    _server: AbortOnDrop,
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Env {
+    async fn start() -> Env {
+        let sim = sim::spawn(SimConfig {
+            fast: true,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("start the simulator");
+        let mut config = Config::default();
+        config.upstream.url = sim.url();
+        config.gpu.source = GpuSource::Sim;
+        let state = AppState::for_settings(Settings::compile(config, None).expect("config"))
+            .expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let router = listener.local_addr().expect("addr");
+        // As `ollama-router serve` does: small streamed chunks must not wait for Nagle.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let app = ollama_router::app(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let env = Env {
+            sim,
+            router,
+            state,
+            http: reqwest::Client::new(),
+            _server: AbortOnDrop(server),
+        };
+        env.http
+            .post(env.router_url("/router/refresh"))
+            .send()
+            .await
+            .expect("router refresh");
+        env
+    }
+
+    fn router_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.router)
+    }
+
+    fn sim_url(&self, path: &str) -> String {
+        format!("{}{path}", self.sim.url())
+    }
+
+    /// The body the router would send upstream for `body`: sending it straight to the simulator
+    /// makes it do exactly the same work on both paths (same model, same `num_ctx`, no reload).
+    fn routed(&self, body: &[u8]) -> Bytes {
+        let routed = self
+            .state
+            .route(RouteInput {
+                dialect: Dialect::Ollama,
+                endpoint: Endpoint::Chat,
+                body,
+                headers: &HeaderMap::new(),
+                hint: None,
+                session: None,
+            })
+            .expect("the bench prompt is routable");
+        routed.body
+    }
+
+    /// One whole request; returns its duration. Panics on a non-2xx answer: a bench that measures
+    /// errors measures nothing.
+    async fn round_trip(&self, url: &str, body: Bytes) -> Duration {
+        let start = Instant::now();
+        let resp = self
+            .http
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body");
+        assert!(
+            status.is_success(),
+            "{url}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        start.elapsed()
+    }
+
+    /// A streamed request: time to the first body byte, total time and the number of NDJSON lines.
+    async fn stream(&self, url: &str, body: Bytes) -> (Duration, Duration, usize) {
+        let start = Instant::now();
+        let mut resp = self
+            .http
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert!(resp.status().is_success(), "{url}: {}", resp.status());
+        let mut first = None;
+        let mut lines = 0;
+        while let Some(chunk) = resp.chunk().await.expect("chunk") {
+            first.get_or_insert_with(|| start.elapsed());
+            lines += chunk.iter().filter(|b| **b == b'\n').count();
+        }
+        (first.unwrap_or_default(), start.elapsed(), lines)
+    }
+}
+
+/// A chat body of about `bytes` bytes of code, as a coding assistant sends it.
+fn chat_body(bytes: usize, stream: bool) -> Vec<u8> {
+    let line = "    let value = parse(\"key\\tvalue\", &mut cursor)?; // keep the cursor in sync\n";
+    let code = line.repeat(bytes / line.len() + 1)[..bytes].to_string();
+    serde_json::to_vec(&json!({
+        "model": "qwen3:8b",
+        "messages": [
+            {"role": "system", "content": "You are a coding assistant."},
+            {"role": "user", "content": code},
+            {"role": "user", "content": "Why does parse fail on an empty cursor?"}
+        ],
+        "stream": stream
+    }))
+    .expect("serialize")
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Nearest-rank percentile of durations, in microseconds.
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    micros(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn mean(v: &[Duration]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().map(|d| micros(*d)).sum::<f64>() / v.len() as f64
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "within budget" } else { "OVER BUDGET" }
+}
+
+#[allow(clippy::print_stdout, reason = "a bench reports on stdout")]
+fn report(line: String) {
+    println!("{line}");
+}
+
+/// Added latency for a 64 KB prompt. Direct and routed requests alternate so drift (frequency
+/// scaling, other processes) affects both equally.
+async fn overhead(env: &Env, args: &Args) {
+    let original = Bytes::from(chat_body(64 * 1024, false));
+    let routed = env.routed(&original);
+    let (direct_url, router_url) = (env.sim_url("/api/chat"), env.router_url("/api/chat"));
+    for _ in 0..args.n(200) {
+        env.round_trip(&direct_url, routed.clone()).await;
+        env.round_trip(&router_url, original.clone()).await;
+    }
+    let n = args.n(3000);
+    let mut direct = Vec::with_capacity(n);
+    let mut via = Vec::with_capacity(n);
+    for i in 0..n {
+        // Alternate which goes first, so neither always runs on a just-warmed connection.
+        if i % 2 == 0 {
+            direct.push(env.round_trip(&direct_url, routed.clone()).await);
+            via.push(env.round_trip(&router_url, original.clone()).await);
+        } else {
+            via.push(env.round_trip(&router_url, original.clone()).await);
+            direct.push(env.round_trip(&direct_url, routed.clone()).await);
+        }
+        if i % 500 == 0 {
+            env.sim.sim.clear_requests();
+        }
+    }
+    direct.sort();
+    via.sort();
+    let added_p50 = pct(&via, 50.0) - pct(&direct, 50.0);
+    let added_p99 = pct(&via, 99.0) - pct(&direct, 99.0);
+    report(format!(
+        "overhead/64KB ({} bytes, {n} requests each, non-stream)\n  direct: p50 {:.0} µs  p99 {:.0} µs  mean {:.0} µs\n  router: p50 {:.0} µs  p99 {:.0} µs  mean {:.0} µs\n  added:  p50 {added_p50:.0} µs ({}, ≤ 100 µs)  p99 {added_p99:.0} µs ({}, ≤ 1000 µs)  mean {:.0} µs",
+        original.len(),
+        pct(&direct, 50.0),
+        pct(&direct, 99.0),
+        mean(&direct),
+        pct(&via, 50.0),
+        pct(&via, 99.0),
+        mean(&via),
+        verdict(added_p50 <= 100.0),
+        verdict(added_p99 <= 1000.0),
+        mean(&via) - mean(&direct),
+    ));
+}
+
+/// Added time to the first streamed byte, and the relay's cost per chunk: the added total time
+/// beyond the added first byte, divided by the chunks that followed it.
+async fn ttfb(env: &Env, args: &Args) {
+    let original = Bytes::from(chat_body(4 * 1024, true));
+    let routed = env.routed(&original);
+    let (direct_url, router_url) = (env.sim_url("/api/chat"), env.router_url("/api/chat"));
+    for _ in 0..args.n(200) {
+        env.stream(&direct_url, routed.clone()).await;
+        env.stream(&router_url, original.clone()).await;
+    }
+    let n = args.n(3000);
+    let (mut d_first, mut d_total, mut r_first, mut r_total) = (vec![], vec![], vec![], vec![]);
+    let mut lines = 0;
+    for i in 0..n {
+        let (f, t, l) = env.stream(&direct_url, routed.clone()).await;
+        d_first.push(f);
+        d_total.push(t);
+        let (f, t, _) = env.stream(&router_url, original.clone()).await;
+        r_first.push(f);
+        r_total.push(t);
+        lines = l;
+        if i % 500 == 0 {
+            env.sim.sim.clear_requests();
+        }
+    }
+    for v in [&mut d_first, &mut d_total, &mut r_first, &mut r_total] {
+        v.sort();
+    }
+    let added_first = pct(&r_first, 50.0) - pct(&d_first, 50.0);
+    let added_total = pct(&r_total, 50.0) - pct(&d_total, 50.0);
+    let per_chunk = (added_total - added_first) / lines.saturating_sub(1).max(1) as f64;
+    report(format!(
+        "ttfb/stream ({lines} NDJSON lines per answer, {n} requests each)\n  first byte: direct p50 {:.0} µs, router p50 {:.0} µs; added p50 {added_first:.0} µs ({}, ≤ 150 µs), added p99 {:.0} µs\n  whole stream: direct p50 {:.0} µs, router p50 {:.0} µs; relay cost per chunk after the first ≈ {per_chunk:.1} µs",
+        pct(&d_first, 50.0),
+        pct(&r_first, 50.0),
+        verdict(added_first <= 150.0),
+        pct(&r_first, 99.0) - pct(&d_first, 99.0),
+        pct(&d_total, 50.0),
+        pct(&r_total, 50.0),
+    ));
+}
+
+/// Requests per second with `concurrency` clients sending `total` small requests between them.
+async fn rate(env: &Arc<Env>, url: String, body: Bytes, concurrency: usize, total: usize) -> f64 {
+    let start = Instant::now();
+    let per_worker = total / concurrency;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (env, url, body) = (env.clone(), url.clone(), body.clone());
+            tokio::spawn(async move {
+                for _ in 0..per_worker {
+                    env.round_trip(&url, body.clone()).await;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    (per_worker * concurrency) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn throughput(env: &Arc<Env>, args: &Args) {
+    let original = Bytes::from(chat_body(1024, false));
+    let routed = env.routed(&original);
+    let (direct_url, router_url) = (env.sim_url("/api/chat"), env.router_url("/api/chat"));
+    for concurrency in [1, 16, 64] {
+        let total = args.n(2000).max(concurrency * 2);
+        // Warm the pool to this concurrency on both paths first.
+        rate(
+            env,
+            direct_url.clone(),
+            routed.clone(),
+            concurrency,
+            concurrency * 2,
+        )
+        .await;
+        rate(
+            env,
+            router_url.clone(),
+            original.clone(),
+            concurrency,
+            concurrency * 2,
+        )
+        .await;
+        let direct = rate(env, direct_url.clone(), routed.clone(), concurrency, total).await;
+        let via = rate(
+            env,
+            router_url.clone(),
+            original.clone(),
+            concurrency,
+            total,
+        )
+        .await;
+        env.sim.sim.clear_requests();
+        report(format!(
+            "throughput/c{concurrency} (1 KB prompt, {total} requests): direct {direct:.0} req/s, router {via:.0} req/s ({:.0} % of direct)",
+            via / direct * 100.0
+        ));
+    }
+}
+
+/// `VmRSS` and `VmHWM` of a process, in MiB.
+fn rss_mib(pid: u32) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Idle memory of the real binary, in its own process, so the bench's allocations do not count.
+async fn rss(env: &Env, args: &Args) {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_ollama-router"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = match tokio::process::Command::new(&binary)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--upstream",
+            &env.sim.url(),
+        ])
+        .current_dir(dir.path())
+        // No user configuration, no state file outside the temp dir.
+        .env_remove("OLLAMA_ROUTER_CONFIG")
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            report(format!(
+                "rss: skipped, cannot start {}: {e}",
+                binary.display()
+            ));
+            return;
+        }
+    };
+    let pid = child.id().unwrap_or(0);
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if let Ok(r) = env.http.get(format!("{base}/router/health")).send().await
+            && r.status().is_success()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if !up {
+        report("rss: skipped, the router did not come up within 5 s".into());
+        let _ = child.kill().await;
+        return;
+    }
+    // Let the pollers (inventory, GPU) run a few times.
+    tokio::time::sleep(Duration::from_millis(if args.bench { 3000 } else { 300 })).await;
+    let fresh = rss_mib(pid);
+    let body = Bytes::from(chat_body(64 * 1024, true));
+    let url = format!("{base}/api/chat");
+    let served = args.n(200);
+    for _ in 0..served {
+        env.round_trip(&url, body.clone()).await;
+    }
+    tokio::time::sleep(Duration::from_millis(if args.bench { 3000 } else { 300 })).await;
+    let after = rss_mib(pid);
+    let _ = child.kill().await;
+    match (fresh, after) {
+        (Some((idle, _)), Some((after, peak))) => report(format!(
+            "rss ({}): idle after start {idle:.1} MiB ({}, ≤ 20 MB = 19.1 MiB); idle after {served} × 64 KB requests {after:.1} MiB ({}); peak {peak:.1} MiB",
+            binary.display(),
+            verdict(idle <= 19.07),
+            verdict(after <= 19.07),
+        )),
+        _ => report("rss: skipped, /proc/PID/status is not readable here".into()),
+    }
+}
+
+/// Criterion's view of the same round trips (mean and confidence interval).
+fn criterion_groups(rt: &tokio::runtime::Runtime, env: &Env) {
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    let original = Bytes::from(chat_body(64 * 1024, false));
+    let routed = env.routed(&original);
+    let (direct_url, router_url) = (env.sim_url("/api/chat"), env.router_url("/api/chat"));
+    let mut g = c.benchmark_group("e2e/64KB");
+    g.bench_function("direct", |b| {
+        b.to_async(rt)
+            .iter(|| env.round_trip(&direct_url, routed.clone()))
+    });
+    g.bench_function("router", |b| {
+        b.to_async(rt)
+            .iter(|| env.round_trip(&router_url, original.clone()))
+    });
+    g.finish();
+    c.final_summary();
+}
+
+fn main() {
+    let args = Args::parse();
+    if args.list {
+        for name in [
+            "overhead: bench",
+            "ttfb: bench",
+            "throughput: bench",
+            "rss: bench",
+            "e2e/64KB/direct: bench",
+            "e2e/64KB/router: bench",
+        ] {
+            report(name.into());
+        }
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let env = Arc::new(rt.block_on(Env::start()));
+    rt.block_on(async {
+        if args.wants("overhead") {
+            overhead(&env, &args).await;
+        }
+        if args.wants("ttfb") {
+            ttfb(&env, &args).await;
+        }
+        if args.wants("throughput") {
+            throughput(&env, &args).await;
+        }
+        if args.wants("rss") {
+            rss(&env, &args).await;
+        }
+    });
+    if args.wants("e2e/64KB/direct") || args.wants("e2e/64KB/router") {
+        criterion_groups(&rt, &env);
+    }
+}
