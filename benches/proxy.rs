@@ -2,9 +2,12 @@
 //! (fast mode, no sleeping) and through the router, in one run, on one pooled HTTP client.
 //!
 //! Sections (each prints its numbers and the DESIGN.md budget it is checked against):
-//! - `overhead`: added latency of a 64 KB coding prompt (non-streamed), p50 / p99 / mean, from
-//!   per-request timings of interleaved direct and routed requests.
-//! - `ttfb`: added time to the first streamed byte, and the relay cost per streamed chunk.
+//! - `overhead`: added latency of a 64 KB coding prompt (non-streamed; and of a 1 KB one, which
+//!   shows the cost of the extra hop alone), p50 / p99 / mean, from per-request timings of
+//!   interleaved direct and routed requests.
+//! - `ttfb`: added time to the first streamed byte.
+//! - `relay`: added delay per streamed chunk, with chunks written 1 ms apart by a stand-in
+//!   upstream (the fast simulator writes its few lines back to back).
 //! - `throughput`: requests per second at concurrency 1, 16 and 64 (small prompts), direct vs
 //!   through the router.
 //! - `rss`: resident memory of a real `ollama-router serve` process (the bench profile's binary)
@@ -16,7 +19,7 @@
 //! and the editor share it too.
 //!
 //! Run all: `CARGO_TARGET_DIR=/work/target cargo bench --bench proxy`.
-//! A subset: `cargo bench --bench proxy -- overhead` (or `ttfb`, `throughput`, `rss`, `e2e`).
+//! A subset: `cargo bench --bench proxy -- overhead` (or `ttfb`, `relay`, `throughput`, `rss`, `e2e`).
 //! `cargo test --bench proxy` runs every section once with tiny counts (a smoke test).
 
 use std::net::SocketAddr;
@@ -264,10 +267,17 @@ fn report(line: String) {
     println!("{line}");
 }
 
-/// Added latency for a 64 KB prompt. Direct and routed requests alternate so drift (frequency
-/// scaling, other processes) affects both equally.
+/// Added latency for a 1 KB and a 64 KB prompt (the budget is for 64 KB; 1 KB shows the cost of
+/// the extra hop itself). Direct and routed requests alternate so drift (frequency scaling, other
+/// processes) affects both equally.
 async fn overhead(env: &Env, args: &Args) {
-    let original = Bytes::from(chat_body(64 * 1024, false));
+    for (label, size, budget) in [("1KB", 1024, false), ("64KB", 64 * 1024, true)] {
+        overhead_at(env, args, label, size, budget).await;
+    }
+}
+
+async fn overhead_at(env: &Env, args: &Args, label: &str, size: usize, budget: bool) {
+    let original = Bytes::from(chat_body(size, false));
     let routed = env.routed(&original);
     let (direct_url, router_url) = (env.sim_url("/api/chat"), env.router_url("/api/chat"));
     for _ in 0..args.n(200) {
@@ -294,8 +304,17 @@ async fn overhead(env: &Env, args: &Args) {
     via.sort();
     let added_p50 = pct(&via, 50.0) - pct(&direct, 50.0);
     let added_p99 = pct(&via, 99.0) - pct(&direct, 99.0);
+    let verdicts = if budget {
+        format!(
+            "\n  budget: added p50 ≤ 100 µs: {}; added p99 ≤ 1000 µs: {}",
+            verdict(added_p50 <= 100.0),
+            verdict(added_p99 <= 1000.0)
+        )
+    } else {
+        String::new()
+    };
     report(format!(
-        "overhead/64KB ({} bytes, {n} requests each, non-stream)\n  direct: p50 {:.0} µs  p99 {:.0} µs  mean {:.0} µs\n  router: p50 {:.0} µs  p99 {:.0} µs  mean {:.0} µs\n  added:  p50 {added_p50:.0} µs ({}, ≤ 100 µs)  p99 {added_p99:.0} µs ({}, ≤ 1000 µs)  mean {:.0} µs",
+        "overhead/{label} ({} bytes, {n} requests each, non-stream)\n  direct: p50 {:.0} µs  p99 {:.0} µs  mean {:.0} µs\n  router: p50 {:.0} µs  p99 {:.0} µs  mean {:.0} µs\n  added:  p50 {added_p50:.0} µs  p99 {added_p99:.0} µs  mean {:.0} µs{verdicts}",
         original.len(),
         pct(&direct, 50.0),
         pct(&direct, 99.0),
@@ -303,14 +322,12 @@ async fn overhead(env: &Env, args: &Args) {
         pct(&via, 50.0),
         pct(&via, 99.0),
         mean(&via),
-        verdict(added_p50 <= 100.0),
-        verdict(added_p99 <= 1000.0),
         mean(&via) - mean(&direct),
     ));
 }
 
-/// Added time to the first streamed byte, and the relay's cost per chunk: the added total time
-/// beyond the added first byte, divided by the chunks that followed it.
+/// Added time to the first streamed byte of a streamed answer (the fast simulator sends its few
+/// lines back to back; `relay` measures chunks that arrive apart).
 async fn ttfb(env: &Env, args: &Args) {
     let original = Bytes::from(chat_body(4 * 1024, true));
     let routed = env.routed(&original);
@@ -338,16 +355,137 @@ async fn ttfb(env: &Env, args: &Args) {
         v.sort();
     }
     let added_first = pct(&r_first, 50.0) - pct(&d_first, 50.0);
-    let added_total = pct(&r_total, 50.0) - pct(&d_total, 50.0);
-    let per_chunk = (added_total - added_first) / lines.saturating_sub(1).max(1) as f64;
     report(format!(
-        "ttfb/stream ({lines} NDJSON lines per answer, {n} requests each)\n  first byte: direct p50 {:.0} µs, router p50 {:.0} µs; added p50 {added_first:.0} µs ({}, ≤ 150 µs), added p99 {:.0} µs\n  whole stream: direct p50 {:.0} µs, router p50 {:.0} µs; relay cost per chunk after the first ≈ {per_chunk:.1} µs",
+        "ttfb/stream ({lines} NDJSON lines per answer, {n} requests each)\n  first byte: direct p50 {:.0} µs, router p50 {:.0} µs; added p50 {added_first:.0} µs ({}, ≤ 150 µs), added p99 {:.0} µs\n  whole stream: direct p50 {:.0} µs, router p50 {:.0} µs",
         pct(&d_first, 50.0),
         pct(&r_first, 50.0),
         verdict(added_first <= 150.0),
         pct(&r_first, 99.0) - pct(&d_first, 99.0),
         pct(&d_total, 50.0),
         pct(&r_total, 50.0),
+    ));
+}
+
+/// When the fake upstream started; lines carry their send time relative to it.
+static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+fn since_epoch_ns() -> u64 {
+    u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A stand-in for Ollama that streams `lines` NDJSON chunks one millisecond apart, each stamped
+/// with the moment it was written, so a client can tell how long each chunk took to arrive.
+async fn spawn_ticker(lines: usize) -> (SocketAddr, AbortOnDrop) {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/api/chat",
+        post(move || async move {
+            let stream = futures_util::stream::unfold(0usize, move |i| async move {
+                if i > lines {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                let line = if i < lines {
+                    format!(
+                        "{{\"model\":\"qwen3:8b\",\"created_at\":\"2026-01-01T00:00:00Z\",\"message\":{{\"role\":\"assistant\",\"content\":\" tok\"}},\"done\":false,\"t\":{}}}\n",
+                        since_epoch_ns()
+                    )
+                } else {
+                    format!(
+                        "{{\"model\":\"qwen3:8b\",\"created_at\":\"2026-01-01T00:00:00Z\",\"message\":{{\"role\":\"assistant\",\"content\":\"\"}},\"done\":true,\"done_reason\":\"stop\",\"eval_count\":{lines},\"eval_duration\":1000000,\"t\":{}}}\n",
+                        since_epoch_ns()
+                    )
+                };
+                Some((Ok::<_, std::convert::Infallible>(Bytes::from(line)), i + 1))
+            });
+            ([(http::header::CONTENT_TYPE, "application/x-ndjson")], axum::body::Body::from_stream(stream))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, AbortOnDrop(task))
+}
+
+/// Per-line delay (arrival − send) of a streamed answer, in microseconds.
+async fn line_delays(http: &reqwest::Client, url: &str, body: Bytes, out: &mut Vec<f64>) {
+    let mut resp = http.post(url).body(body).send().await.expect("request");
+    assert!(resp.status().is_success(), "{url}: {}", resp.status());
+    let mut splitter = ollama_router::stream::LineSplitter::new();
+    while let Some(chunk) = resp.chunk().await.expect("chunk") {
+        let now = since_epoch_ns();
+        for line in splitter.push(&chunk) {
+            let text = String::from_utf8_lossy(&line);
+            if let Some(sent) = text
+                .rsplit_once("\"t\":")
+                .and_then(|(_, rest)| rest.trim_end_matches('}').parse::<u64>().ok())
+            {
+                out.push(now.saturating_sub(sent) as f64 / 1000.0);
+            }
+        }
+    }
+}
+
+/// The relay's cost per streamed chunk: chunks written 1 ms apart (as tokens arrive from a real
+/// model, each its own write) are timed from write to arrival, straight from the upstream and
+/// through a router in front of it.
+async fn relay(args: &Args) {
+    let lines = if args.bench { 200 } else { 10 };
+    let (ticker, _ticker_task) = spawn_ticker(lines).await;
+    let mut config = Config::default();
+    config.upstream.url = format!("http://{ticker}");
+    config.gpu.source = GpuSource::Static;
+    let state =
+        AppState::for_settings(Settings::compile(config, None).expect("config")).expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let router = listener.local_addr().expect("addr");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let app = ollama_router::app(state);
+    let _server = AbortOnDrop(tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    }));
+    let http = reqwest::Client::new();
+    let body = Bytes::from(chat_body(1024, true));
+    let (direct_url, router_url) = (
+        format!("http://{ticker}/api/chat"),
+        format!("http://{router}/api/chat"),
+    );
+    let (mut direct, mut via) = (Vec::new(), Vec::new());
+    let mut scratch = Vec::new();
+    line_delays(&http, &direct_url, body.clone(), &mut scratch).await;
+    line_delays(&http, &router_url, body.clone(), &mut scratch).await;
+    for _ in 0..args.n(40) {
+        line_delays(&http, &direct_url, body.clone(), &mut direct).await;
+        line_delays(&http, &router_url, body.clone(), &mut via).await;
+    }
+    let p = |v: &mut Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            0.0
+        } else {
+            v[(((q / 100.0) * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
+        }
+    };
+    report(format!(
+        "relay/chunk ({} chunks each way, written 1 ms apart)\n  write → arrival: direct p50 {:.1} µs p99 {:.1} µs; router p50 {:.1} µs p99 {:.1} µs\n  added per chunk: p50 {:.1} µs, p99 {:.1} µs",
+        direct.len(),
+        p(&mut direct, 50.0),
+        p(&mut direct, 99.0),
+        p(&mut via, 50.0),
+        p(&mut via, 99.0),
+        p(&mut via, 50.0) - p(&mut direct, 50.0),
+        p(&mut via, 99.0) - p(&mut direct, 99.0),
     ));
 }
 
@@ -552,6 +690,9 @@ fn main() {
         }
         if args.wants("ttfb") {
             ttfb(&env, &args).await;
+        }
+        if args.wants("relay") {
+            relay(&args).await;
         }
         if args.wants("throughput") {
             throughput(&env, &args).await;
