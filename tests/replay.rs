@@ -129,3 +129,4 @@ async fn generate_coding_day_docs() {
         .expect("replay runs");
     eprintln!("{}", report.markdown());
 }
+
