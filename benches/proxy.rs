@@ -5,6 +5,8 @@
 //! - `overhead`: added latency of a 64 KB coding prompt (non-streamed; and of a 1 KB one, which
 //!   shows the cost of the extra hop alone), p50 / p99 / mean, from per-request timings of
 //!   interleaved direct and routed requests.
+//! - `overhead-process`: the same through the real `ollama-router serve` binary in its own process
+//!   (its own runtime threads and its default logging), as users run it.
 //! - `ttfb`: added time to the first streamed byte.
 //! - `relay`: added delay per streamed chunk, with chunks written 1 ms apart by a stand-in
 //!   upstream (the fast simulator writes its few lines back to back).
@@ -19,7 +21,8 @@
 //! and the editor share it too.
 //!
 //! Run all: `CARGO_TARGET_DIR=/work/target cargo bench --bench proxy`.
-//! A subset: `cargo bench --bench proxy -- overhead` (or `ttfb`, `relay`, `throughput`, `rss`, `e2e`).
+//! A subset: `cargo bench --bench proxy -- overhead` (or `overhead-process`, `ttfb`, `relay`, `throughput`,
+//! `rss`, `e2e`).
 //! `cargo test --bench proxy` runs every section once with tiny counts (a smoke test).
 
 use std::net::SocketAddr;
@@ -86,9 +89,7 @@ impl Args {
     }
 
     fn wants(&self, section: &str) -> bool {
-        self.filter
-            .as_deref()
-            .is_none_or(|f| section.contains(f) || f.contains(section))
+        self.filter.as_deref().is_none_or(|f| section.contains(f))
     }
 
     /// Full counts under `cargo bench`, a handful under `cargo test`.
@@ -563,60 +564,130 @@ fn rss_mib(pid: u32) -> Option<(f64, f64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// Idle memory of the real binary, in its own process, so the bench's allocations do not count.
-async fn rss(env: &Env, args: &Args) {
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_ollama-router"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut child = match tokio::process::Command::new(&binary)
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--upstream",
-            &env.sim.url(),
-        ])
-        .current_dir(dir.path())
-        // No user configuration, no state file outside the temp dir.
-        .env_remove("OLLAMA_ROUTER_CONFIG")
-        .env("HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env("XDG_STATE_HOME", dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-    {
-        Ok(c) => c,
+/// A real `ollama-router serve` (the binary cargo built for this bench profile) in front of the
+/// in-process simulator, with its default logging (info to stderr, sent to /dev/null here) and no
+/// user configuration or state outside a temp dir.
+struct RouterProcess {
+    child: tokio::process::Child,
+    pid: u32,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl RouterProcess {
+    async fn start(env: &Env) -> Result<RouterProcess, String> {
+        let binary = PathBuf::from(env!("CARGO_BIN_EXE_ollama-router"));
+        let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("free port: {e}"))?
+            .port();
+        let mut child = tokio::process::Command::new(&binary)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--upstream",
+                &env.sim.url(),
+            ])
+            .current_dir(dir.path())
+            .env_remove("OLLAMA_ROUTER_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let pid = child.id().unwrap_or(0);
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if let Ok(r) = env.http.get(format!("{base}/router/health")).send().await
+                && r.status().is_success()
+            {
+                return Ok(RouterProcess {
+                    child,
+                    pid,
+                    base,
+                    _dir: dir,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill().await;
+        Err(format!(
+            "{} did not answer /router/health within 5 s",
+            binary.display()
+        ))
+    }
+}
+
+/// The 64 KB and 1 KB round trips again, through the real binary in its own process (its own
+/// runtime threads, its logging), instead of a router inside the bench process.
+async fn overhead_process(env: &Env, args: &Args) {
+    let router = match RouterProcess::start(env).await {
+        Ok(r) => r,
         Err(e) => {
-            report(format!(
-                "rss: skipped, cannot start {}: {e}",
-                binary.display()
-            ));
+            report(format!("overhead-process: skipped, {e}"));
             return;
         }
     };
-    let pid = child.id().unwrap_or(0);
-    let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if let Ok(r) = env.http.get(format!("{base}/router/health")).send().await
-            && r.status().is_success()
-        {
-            up = true;
-            break;
+    for (label, size) in [("1KB", 1024), ("64KB", 64 * 1024)] {
+        let original = Bytes::from(chat_body(size, false));
+        let routed = env.routed(&original);
+        let (direct_url, router_url) = (
+            env.sim_url("/api/chat"),
+            format!("{}/api/chat", router.base),
+        );
+        for _ in 0..args.n(200) {
+            env.round_trip(&direct_url, routed.clone()).await;
+            env.round_trip(&router_url, original.clone()).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let n = args.n(3000);
+        let (mut direct, mut via) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            direct.push(env.round_trip(&direct_url, routed.clone()).await);
+            via.push(env.round_trip(&router_url, original.clone()).await);
+            if i % 500 == 0 {
+                env.sim.sim.clear_requests();
+            }
+        }
+        direct.sort();
+        via.sort();
+        let added_p50 = pct(&via, 50.0) - pct(&direct, 50.0);
+        let added_p99 = pct(&via, 99.0) - pct(&direct, 99.0);
+        let budget = if size == 64 * 1024 {
+            format!(
+                " (p50 {}, p99 {})",
+                verdict(added_p50 <= 100.0),
+                verdict(added_p99 <= 1000.0)
+            )
+        } else {
+            String::new()
+        };
+        report(format!(
+            "overhead-process/{label} ({n} requests each): direct p50 {:.0} µs p99 {:.0} µs; router process p50 {:.0} µs p99 {:.0} µs; added p50 {added_p50:.0} µs p99 {added_p99:.0} µs{budget}",
+            pct(&direct, 50.0),
+            pct(&direct, 99.0),
+            pct(&via, 50.0),
+            pct(&via, 99.0),
+        ));
     }
-    if !up {
-        report("rss: skipped, the router did not come up within 5 s".into());
-        let _ = child.kill().await;
-        return;
-    }
+    drop(router);
+}
+
+/// Idle memory of the real binary, in its own process, so the bench's allocations do not count.
+async fn rss(env: &Env, args: &Args) {
+    let mut router = match RouterProcess::start(env).await {
+        Ok(r) => r,
+        Err(e) => {
+            report(format!("rss: skipped, {e}"));
+            return;
+        }
+    };
+    let (pid, base) = (router.pid, router.base.clone());
     // Let the pollers (inventory, GPU) run a few times.
     tokio::time::sleep(Duration::from_millis(if args.bench { 3000 } else { 300 })).await;
     let fresh = rss_mib(pid);
@@ -628,11 +699,11 @@ async fn rss(env: &Env, args: &Args) {
     }
     tokio::time::sleep(Duration::from_millis(if args.bench { 3000 } else { 300 })).await;
     let after = rss_mib(pid);
-    let _ = child.kill().await;
+    let _ = router.child.kill().await;
     match (fresh, after) {
         (Some((idle, _)), Some((after, peak))) => report(format!(
             "rss ({}): idle after start {idle:.1} MiB ({}, ≤ 20 MB = 19.1 MiB); idle after {served} × 64 KB requests {after:.1} MiB ({}); peak {peak:.1} MiB",
-            binary.display(),
+            env!("CARGO_BIN_EXE_ollama-router"),
             verdict(idle <= 19.07),
             verdict(after <= 19.07),
         )),
@@ -687,6 +758,9 @@ fn main() {
     rt.block_on(async {
         if args.wants("overhead") {
             overhead(&env, &args).await;
+        }
+        if args.wants("overhead-process") {
+            overhead_process(&env, &args).await;
         }
         if args.wants("ttfb") {
             ttfb(&env, &args).await;
