@@ -7,6 +7,9 @@
 //!   interleaved direct and routed requests.
 //! - `overhead-process`: the same through the real `ollama-router serve` binary in its own process
 //!   (its own runtime threads and its default logging), as users run it.
+//! - `floor`: the same requests through a byte-level TCP splice and a bare axum + reqwest
+//!   forwarder (no routing) next to the router: what any proxy adds on this machine, and what is
+//!   the router's own.
 //! - `ttfb`: added time to the first streamed byte.
 //! - `relay`: added delay per streamed chunk, with chunks written 1 ms apart by a stand-in
 //!   upstream (the fast simulator writes its few lines back to back).
@@ -21,7 +24,7 @@
 //! and the editor share it too.
 //!
 //! Run all: `CARGO_TARGET_DIR=/work/target cargo bench --bench proxy`.
-//! A subset: `cargo bench --bench proxy -- overhead` (or `overhead-process`, `ttfb`, `relay`, `throughput`,
+//! A subset: `cargo bench --bench proxy -- overhead` (or `overhead-process`, `floor`, `ttfb`, `relay`, `throughput`,
 //! `rss`, `e2e`).
 //! `cargo test --bench proxy` runs every section once with tiny counts (a smoke test).
 
@@ -325,6 +328,128 @@ async fn overhead_at(env: &Env, args: &Args, label: &str, size: usize, budget: b
         mean(&via),
         mean(&via) - mean(&direct),
     ));
+}
+
+/// A byte-level TCP relay to the simulator: the least any proxy on loopback can add.
+async fn spawn_tcp_splice(upstream: SocketAddr) -> (SocketAddr, AbortOnDrop) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = inbound.set_nodelay(true);
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                    let _ = outbound.set_nodelay(true);
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (addr, AbortOnDrop(task))
+}
+
+/// An HTTP forwarder on the router's own stack (axum in, reqwest out, body streamed back) that
+/// does no routing: what the router would cost if routing were free.
+async fn spawn_bare_forwarder(upstream: String) -> (SocketAddr, AbortOnDrop) {
+    use axum::extract::State;
+    use axum::routing::post;
+    let client = reqwest::Client::new();
+    let app = axum::Router::new()
+        .route(
+            "/api/chat",
+            post(
+                |State((client, upstream)): State<(reqwest::Client, String)>, body: Bytes| async move {
+                    let resp = client
+                        .post(format!("{upstream}/api/chat"))
+                        .header(http::header::CONTENT_TYPE, "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("upstream");
+                    let mut out = axum::response::Response::builder().status(resp.status());
+                    if let Some(h) = out.headers_mut() {
+                        for (k, v) in resp.headers() {
+                            h.insert(k, v.clone());
+                        }
+                    }
+                    out.body(axum::body::Body::from_stream(resp.bytes_stream())).expect("response")
+                },
+            ),
+        )
+        .with_state((client, upstream));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, AbortOnDrop(task))
+}
+
+/// How much of the router's added latency any proxy would add on this machine: the same requests
+/// through a TCP splice, a bare axum + reqwest forwarder (no routing) and the router, interleaved.
+async fn floor(env: &Env, args: &Args) {
+    let (splice, _splice_task) = spawn_tcp_splice(env.sim.addr).await;
+    let (bare, _bare_task) = spawn_bare_forwarder(env.sim.url()).await;
+    for (label, size) in [("1KB", 1024), ("64KB", 64 * 1024)] {
+        let original = Bytes::from(chat_body(size, false));
+        let routed = env.routed(&original);
+        // The splice and the bare forwarder do not route: they get the routed body.
+        let paths = [
+            ("direct", env.sim_url("/api/chat"), routed.clone()),
+            (
+                "tcp splice",
+                format!("http://{splice}/api/chat"),
+                routed.clone(),
+            ),
+            (
+                "bare forwarder",
+                format!("http://{bare}/api/chat"),
+                routed.clone(),
+            ),
+            ("router", env.router_url("/api/chat"), original.clone()),
+        ];
+        for _ in 0..args.n(200) {
+            for (_, url, body) in &paths {
+                env.round_trip(url, body.clone()).await;
+            }
+        }
+        let n = args.n(2000);
+        let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(n); paths.len()];
+        for i in 0..n {
+            // Rotate the order so no path always follows the same one.
+            for k in 0..paths.len() {
+                let j = (i + k) % paths.len();
+                let (_, url, body) = &paths[j];
+                times[j].push(env.round_trip(url, body.clone()).await);
+            }
+            if i % 500 == 0 {
+                env.sim.sim.clear_requests();
+            }
+        }
+        for t in &mut times {
+            t.sort();
+        }
+        let base50 = pct(&times[0], 50.0);
+        let base99 = pct(&times[0], 99.0);
+        let mut text = format!("floor/{label} ({n} requests per path; added vs direct)");
+        for ((name, _, _), t) in paths.iter().zip(&times) {
+            text.push_str(&format!(
+                "\n  {name:>14}: p50 {:>5.0} µs  p99 {:>5.0} µs   added p50 {:>4.0} µs  p99 {:>4.0} µs",
+                pct(t, 50.0),
+                pct(t, 99.0),
+                pct(t, 50.0) - base50,
+                pct(t, 99.0) - base99
+            ));
+        }
+        report(text);
+    }
 }
 
 /// Added time to the first streamed byte of a streamed answer (the fast simulator sends its few
@@ -761,6 +886,9 @@ fn main() {
         }
         if args.wants("overhead-process") {
             overhead_process(&env, &args).await;
+        }
+        if args.wants("floor") {
+            floor(&env, &args).await;
         }
         if args.wants("ttfb") {
             ttfb(&env, &args).await;
