@@ -37,18 +37,23 @@ fn code(bytes: usize) -> String {
     line.repeat(bytes / line.len() + 1)[..bytes].to_string()
 }
 
-/// A coding-agent chat: a system prompt, then user / assistant turns carrying files, sized so the
-/// whole JSON body is close to `total` bytes.
+/// A coding chat: a system prompt, earlier user / assistant turns carrying code, and a last user
+/// message with pasted code and the question (as Continue and OpenCode send context), sized so the
+/// whole JSON body is close to `total` bytes. The rules' regexes scan that last message.
 fn messages(total: usize) -> Vec<Value> {
     let system = "You are a coding assistant. Answer with code and short explanations.";
     let turns = (total / 16_384).clamp(1, 64);
     let per_turn = total.saturating_sub(system.len() + 200) / turns;
     let mut messages = vec![json!({"role": "system", "content": system})];
-    for i in 0..turns {
+    for i in 0..turns - 1 {
         let role = if i % 2 == 0 { "user" } else { "assistant" };
         messages.push(json!({"role": role, "content": code(per_turn * 9 / 10)}));
     }
-    messages.push(json!({"role": "user", "content": "Why does parse fail on an empty cursor?"}));
+    let last = format!(
+        "{}\nWhy does parse fail on an empty cursor?",
+        code(per_turn * 9 / 10)
+    );
+    messages.push(json!({"role": "user", "content": last}));
     messages
 }
 

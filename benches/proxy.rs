@@ -225,7 +225,8 @@ impl Env {
     }
 }
 
-/// A chat body of about `bytes` bytes of code, as a coding assistant sends it.
+/// A chat body of about `bytes` bytes of code pasted into the user message with the question, as
+/// Continue and OpenCode send context.
 fn chat_body(bytes: usize, stream: bool) -> Vec<u8> {
     let line = "    let value = parse(\"key\\tvalue\", &mut cursor)?; // keep the cursor in sync\n";
     let code = line.repeat(bytes / line.len() + 1)[..bytes].to_string();
@@ -233,8 +234,7 @@ fn chat_body(bytes: usize, stream: bool) -> Vec<u8> {
         "model": "qwen3:8b",
         "messages": [
             {"role": "system", "content": "You are a coding assistant."},
-            {"role": "user", "content": code},
-            {"role": "user", "content": "Why does parse fail on an empty cursor?"}
+            {"role": "user", "content": format!("{code}\nWhy does parse fail on an empty cursor?")}
         ],
         "stream": stream
     }))
