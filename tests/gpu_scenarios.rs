@@ -211,17 +211,27 @@ async fn sessions_keep_their_model_as_the_prompt_grows() {
 async fn learned_speed_is_recorded_from_answers() {
     within(async {
         let env = TestEnv::with(sim(12, 0), "").await;
+        // A tool result makes the simulated model quote it back: a long enough answer to learn from.
+        let result = "the quick brown fox jumps over the lazy dog ".repeat(6);
         let r = reqwest::Client::new()
             .post(env.url("/api/chat"))
-            .json(&json!({"model": "auto", "think": false, "messages": [{"role": "user", "content": "hello there"}],
-                "options": {"num_predict": 64}}))
+            .json(&json!({"model": "auto", "think": false, "messages": [
+                {"role": "user", "content": "read the file"},
+                {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "read", "arguments": {}}}]},
+                {"role": "tool", "tool_name": "read", "content": result}]}))
             .send()
             .await
             .unwrap();
-        let _ = r.text().await.unwrap();
+        let text = r.text().await.unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert!(last["eval_count"].as_u64().unwrap() >= 8, "{last}");
         let cfg: Value = reqwest::get(env.url("/router/config")).await.unwrap().json().await.unwrap();
         let speeds = cfg["learned"]["speeds"].as_object().unwrap();
-        assert!(speeds.keys().any(|k| k.starts_with("qwen3:8b@16384")), "{speeds:?}");
+        let key = speeds.keys().find(|k| k.starts_with("qwen3:8b@16384")).cloned();
+        let key = key.unwrap_or_else(|| panic!("no learned speed in {speeds:?}"));
+        // The sim generates qwen3:8b at its catalog speed (72 tok/s) when it fits.
+        let tps = speeds[&key].as_f64().unwrap();
+        assert!((60.0..85.0).contains(&tps), "{key} = {tps}");
     })
     .await;
 }
