@@ -164,8 +164,10 @@ pub fn rewrite_native(
         out.push(b':');
     };
     let mut wrote_options = false;
+    let keep_alive = routing.keep_alive.as_deref().map(keep_alive_json);
     for (key, raw) in &native.fields {
         match key.as_ref() {
+            "keep_alive" if keep_alive.is_some() => {}
             "model" => {
                 push_key(&mut out, "model");
                 out.extend_from_slice(
@@ -199,6 +201,10 @@ pub fn rewrite_native(
                 .as_bytes(),
         );
     }
+    if let Some(k) = &keep_alive {
+        push_key(&mut out, "keep_alive");
+        out.extend_from_slice(k.as_bytes());
+    }
     if !wrote_options {
         push_key(&mut out, "options");
         write_options(
@@ -211,6 +217,14 @@ pub fn rewrite_native(
     }
     out.push(b'}');
     Bytes::from(out)
+}
+
+/// Ollama reads a JSON number as seconds and a string as a Go duration; keep numbers numbers.
+fn keep_alive_json(v: &str) -> String {
+    match v.trim().parse::<i64>() {
+        Ok(n) => n.to_string(),
+        Err(_) => serde_json::to_string(v).unwrap_or_default(),
+    }
 }
 
 fn write_options(

@@ -96,7 +96,12 @@ async fn the_same_request_without_foreign_memory_on_12_gib() {
         let env = TestEnv::with(sim(12, 0), "").await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
-        let d: Value = reqwest::get(env.url("/router/decisions")).await.unwrap().json().await.unwrap();
+        let d: Value = reqwest::get(env.url("/router/decisions"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let fit = &d[0]["decision"]["fit"];
         assert!(fit["predicted_tps"].as_f64().unwrap() >= 20.0, "{fit}");
         assert!(fit["spill_fraction"].as_f64().unwrap() < 0.1, "{fit}");

@@ -474,3 +474,21 @@ async fn official_ollama_python_client() {
         assert_eq!(r["truncated"], false, "{r}");
     }
 }
+
+#[tokio::test]
+async fn keep_alive_can_be_overridden() {
+    within(async {
+        let env = TestEnv::with(fast_sim(), "[routing]\nkeep_alive = \"30m\"\n").await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "auto", "stream": false, "keep_alive": -1, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let _ = r.bytes().await;
+        let last = env.sim_requests().await.pop().unwrap();
+        assert_eq!(last["keep_alive"], "30m", "{last}");
+    })
+    .await;
+}
