@@ -8,6 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use ollama_router::catalog::Catalog;
+use ollama_router::sim::answer::default_answer;
 use ollama_router::sim::{SimConfig, SimHandle, spawn};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
@@ -445,7 +446,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
         assert_eq!(reply.content_type, "application/x-ndjson");
         let lines = reply.lines();
         let (last, chunks) = lines.split_last().expect("at least one line");
-        assert_eq!(chunks.len(), 4, "one chunk per word");
+        assert_eq!(chunks.len(), 15, "one chunk per word");
         for chunk in chunks {
             assert_eq!(chunk["model"], "qwen2.5:7b");
             assert_eq!(chunk["done"], false);
@@ -455,7 +456,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
             let created = chunk["created_at"].as_str().expect("created_at");
             assert!(created.ends_with('Z') && created.contains('T'), "{created}");
         }
-        assert_eq!(content_of(&lines), "Simulated answer from qwen2.5:7b.");
+        assert_eq!(content_of(&lines), default_answer("qwen2.5:7b"));
         assert_eq!(last["done"], true);
         assert_eq!(last["done_reason"], "stop");
         assert_eq!(last["message"], json!({"role": "assistant", "content": ""}));
@@ -474,7 +475,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
         }
         // ceil(5 / 4) + 4 template tokens.
         assert_eq!(last["prompt_eval_count"], 6);
-        assert_eq!(last["eval_count"], 4);
+        assert_eq!(last["eval_count"], 15);
         // Loaded fresh: 4.68 GB at 2 GB/s.
         let load = last["load_duration"].as_u64().unwrap_or(0);
         assert!((2_300_000_000..2_400_000_000).contains(&load), "{load}");
@@ -496,7 +497,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
             .iter()
             .filter_map(|l| l["response"].as_str())
             .collect();
-        assert_eq!(text, "Simulated answer from qwen2.5:7b.");
+        assert_eq!(text, default_answer("qwen2.5:7b"));
     })
     .await;
 }
@@ -514,14 +515,11 @@ async fn non_streaming_answers_are_one_json_object() {
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.content_type, "application/json; charset=utf-8");
         let body = reply.json();
-        assert_eq!(
-            body["message"]["content"],
-            "Simulated answer from qwen3:8b."
-        );
+        assert_eq!(body["message"]["content"], default_answer("qwen3:8b"));
         assert_eq!(body["message"]["thinking"], "Okay, let me think.");
         assert_eq!(body["done"], true);
         assert_eq!(body["done_reason"], "stop");
-        assert_eq!(body["eval_count"], 7);
+        assert_eq!(body["eval_count"], 18);
 
         let capped = post(
             &sim,
@@ -980,8 +978,9 @@ async fn injected_failures_follow_ollamas_framing() {
         // Past the last content chunk the error replaces the done chunk.
         post(&sim, "/sim/fail", json!({"after_chunks": 50})).await;
         let lines = post(&sim, "/api/chat", ask).await.lines();
-        assert_eq!(lines.len(), 5);
-        assert!(lines[4].get("error").is_some());
+        assert_eq!(lines.len(), 16);
+        assert_eq!(content_of(&lines), default_answer("qwen2.5:7b"));
+        assert!(lines[15].get("error").is_some());
         // Failed requests still released their runner: nothing is stuck in flight.
         let loaded = ps(&sim).await;
         assert_eq!(loaded.len(), 1);
