@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ollama_router::catalog::Catalog;
 use ollama_router::sim::answer::default_answer;
-use ollama_router::sim::{SimConfig, SimHandle, spawn};
+use ollama_router::sim::{Sim, SimConfig, SimHandle, serve, spawn};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
 use serde_json::{Value, json};
@@ -176,6 +176,11 @@ async fn root_version_and_routing_answers() {
         let wrong_method = get(&sim, "/api/chat").await;
         assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(wrong_method.body, "405 method not allowed");
+        // Ollama registers HEAD for /api/tags but not for /api/ps.
+        let head_tags = send(client().head(format!("{}/api/tags", sim.url()))).await;
+        assert_eq!(head_tags.status, StatusCode::OK);
+        let head_ps = send(client().head(format!("{}/api/ps", sim.url()))).await;
+        assert_eq!(head_ps.status, StatusCode::METHOD_NOT_ALLOWED);
     })
     .await;
 }
@@ -1019,6 +1024,38 @@ async fn foreign_host_headers_are_rejected() {
         }
         let public_ip = send(with_host("8.8.8.8")).await;
         assert_eq!(public_ip.status, StatusCode::FORBIDDEN);
+        let preflight = send(
+            client()
+                .request(reqwest::Method::OPTIONS, format!("{}/api/chat", sim.url()))
+                .header(HOST, "localhost"),
+        )
+        .await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_non_loopback_listener_skips_the_host_check() {
+    within(async {
+        // Like Ollama with OLLAMA_HOST=0.0.0.0: any Host is accepted.
+        let listener = tokio::net::TcpListener::bind("0.0.0.0:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let sim = Sim::new(SimConfig {
+            fast: true,
+            ..SimConfig::default()
+        });
+        let server = tokio::spawn(serve(listener, sim));
+        let reply = send(
+            client()
+                .get(format!("http://127.0.0.1:{port}/api/version"))
+                .header(HOST, "evil.example.com"),
+        )
+        .await;
+        server.abort();
+        assert_eq!(reply.status, StatusCode::OK);
     })
     .await;
 }
