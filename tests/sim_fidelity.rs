@@ -449,6 +449,22 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
         .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.content_type, "application/x-ndjson");
+        // Fields in Go's marshalling order.
+        assert!(
+            reply
+                .body
+                .lines()
+                .all(|l| l.starts_with(r#"{"model":"qwen2.5:7b","created_at":""#)),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains(r#""content":""},"done_reason":"stop","done":true,"total_duration":"#),
+            "{}",
+            reply.body
+        );
         let lines = reply.lines();
         let (last, chunks) = lines.split_last().expect("at least one line");
         assert_eq!(chunks.len(), 15, "one chunk per word");
@@ -1178,8 +1194,9 @@ async fn embeddings_on_all_three_endpoints() {
             "/api/embed",
             json!({"model": "nomic-embed-text", "input": ["Why is the sky blue?", "Why is the grass green?"]}),
         )
-        .await
-        .json();
+        .await;
+        assert!(embed.body.starts_with(r#"{"model":"nomic-embed-text","embeddings":[["#));
+        let embed = embed.json();
         assert_eq!(embed["model"], "nomic-embed-text");
         let vectors = embed["embeddings"].as_array().expect("embeddings");
         assert_eq!(vectors.len(), 2);
