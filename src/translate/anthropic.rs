@@ -69,11 +69,14 @@ pub struct InputMessage {
     pub content: Content<ContentBlock>,
 }
 
+/// Anthropic's API has only `user` and `assistant`, but Claude Code (2.1.331, captured) also
+/// sends `system` turns mid-conversation (its environment block).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
     Assistant,
+    System,
 }
 
 /// Anthropic accepts either a plain string or a list of typed blocks in `content` and `system`.
@@ -326,6 +329,22 @@ pub fn to_native_chat(req: &MessagesRequest) -> Result<native::ChatRequest, Requ
                     }
                 }
                 messages.push(assistant_turn(message, position)?);
+            }
+            Role::System => {
+                let text = match &message.content {
+                    Content::Text(text) => text.clone(),
+                    Content::Blocks(blocks) => join_texts(blocks.iter().filter_map(|b| match b {
+                        ContentBlock::Text { text } => Some(text.as_str()),
+                        _ => None,
+                    })),
+                };
+                if !text.is_empty() {
+                    messages.push(native::Message {
+                        role: "system".to_owned(),
+                        content: text,
+                        ..native::Message::default()
+                    });
+                }
             }
         }
     }
@@ -696,6 +715,10 @@ pub fn is_subagent(req: &MessagesRequest, headers: &HeaderMap) -> bool {
 
 /// What the request itself says about its kind. `None` means "no evidence": the router's own rules
 /// (prompt text, size, client) decide. Model names are not looked at here: the router maps those.
+///
+/// Claude Code 2.1.331 sends `thinking: {"type": "adaptive"}` with `effort: "high"` on every
+/// main-loop request (captured), so adaptive thinking alone is no evidence of complex work; an
+/// explicit budget (`enabled`) or a maximal effort is.
 pub fn kind_hint(req: &MessagesRequest, headers: &HeaderMap) -> Option<KindHint> {
     let hint = |kind: Kind, reason: &str| {
         Some(KindHint {
@@ -708,31 +731,45 @@ pub fn kind_hint(req: &MessagesRequest, headers: &HeaderMap) -> Option<KindHint>
     if is_model_probe(req) {
         return hint(Kind::Daily, "claude code model probe (max_tokens 1)");
     }
-    let thinking = matches!(
-        req.thinking,
-        Some(ThinkingConfig::Enabled { .. } | ThinkingConfig::Adaptive)
-    );
+    let explicit_thinking = wants_explicit_thinking(req);
     match request_class(headers) {
         Some("compaction") => return hint(Kind::Daily, "request class compaction"),
         Some("auxiliary" | "side_reply") => return hint(Kind::Quick, "request class auxiliary"),
-        Some("subagent" | "workflow") if !thinking => {
+        Some("subagent" | "workflow") if !explicit_thinking => {
             return hint(Kind::Daily, "request class subagent");
         }
+        // The header is authoritative when present: a main-loop request run with `--tools ""`
+        // has `tools: []` too and must not be taken for a helper.
+        Some("main") if !explicit_thinking => return None,
         _ => {}
     }
     if last_user_text_starts_with(req, COMPACTION_PROMPT) {
         return hint(Kind::Daily, "compaction request");
     }
-    if req.tools.as_ref().is_some_and(Vec::is_empty) {
-        return hint(Kind::Quick, "helper call (tools: [])");
+    let thinking_on = matches!(
+        req.thinking,
+        Some(ThinkingConfig::Enabled { .. } | ThinkingConfig::Adaptive)
+    );
+    if req.tools.as_ref().is_some_and(Vec::is_empty) && !thinking_on {
+        return hint(Kind::Quick, "helper call (tools: [], no thinking)");
     }
-    if thinking {
-        return hint(Kind::Complex, "thinking enabled");
+    if explicit_thinking {
+        return hint(Kind::Complex, "thinking requested explicitly");
     }
     if is_subagent(req, headers) {
         return hint(Kind::Daily, "subagent");
     }
     None
+}
+
+/// `thinking.type: "enabled"` (a budget the user asked for), or adaptive thinking at maximal effort.
+fn wants_explicit_thinking(req: &MessagesRequest) -> bool {
+    let effort = req.output_config.as_ref().and_then(|c| c.effort.as_deref());
+    match req.thinking {
+        Some(ThinkingConfig::Enabled { .. }) => true,
+        Some(ThinkingConfig::Adaptive) => matches!(effort, Some("max" | "xhigh")),
+        _ => false,
+    }
 }
 
 fn request_class(headers: &HeaderMap) -> Option<&str> {
@@ -1361,6 +1398,44 @@ mod tests {
     }
 
     #[test]
+    fn claude_code_main_loop_shape_translates() {
+        // Trimmed from a request Claude Code 2.1.331 sent in `-p` mode (captured against a fake).
+        let got = native(json!({
+            "model": "qwen3:8b", "max_tokens": 32000, "stream": true,
+            "thinking": {"type": "adaptive", "display": "omitted"},
+            "output_config": {"effort": "high"},
+            "context_management": {"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]},
+            "metadata": {"user_id": "{\"device_id\":\"81f6\",\"account_uuid\":\"\",\"session_id\":\"e764dcae\"}"},
+            "system": [
+                {"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.331.471; cc_entrypoint=sdk-cli;"},
+                {"type": "text", "text": "You are a Claude agent, built on Anthropic's Claude Agent SDK.", "cache_control": {"type": "ephemeral"}},
+            ],
+            "tools": [
+                {"name": "Bash", "description": "Run a command", "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}}},
+                {"name": "DeferredToolPlaceholder", "description": "never call", "input_schema": {"type": "object", "properties": {}}, "defer_loading": true},
+            ],
+            "messages": [
+                {"role": "user", "content": [
+                    {"type": "text", "text": "<system-reminder>\nAttribution\n</system-reminder>\n"},
+                    {"type": "text", "text": "Say hi"},
+                ]},
+                {"role": "system", "content": [{"type": "text", "text": "# Environment\nPlatform: linux"}]},
+            ],
+        }));
+        assert_eq!(
+            got["messages"],
+            json!([
+                {"role": "system", "content": "You are a Claude agent, built on Anthropic's Claude Agent SDK."},
+                {"role": "user", "content": "<system-reminder>\nAttribution\n</system-reminder>\n\n\nSay hi"},
+                {"role": "system", "content": "# Environment\nPlatform: linux"},
+            ])
+        );
+        assert_eq!(got["think"], json!("high"));
+        assert_eq!(got["options"], json!({"num_predict": 32000}));
+        assert_eq!(got["tools"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
     fn a_user_turn_of_only_tool_results_adds_no_empty_user_message() {
         let got = native(json!({
             "model": "m", "max_tokens": 8,
@@ -1608,10 +1683,10 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(err.contains("missing field `id`"), "{err}");
-        let err = parse_request(br#"{"model":"m","messages":[{"role":"system","content":"x"}]}"#)
+        let err = parse_request(br#"{"model":"m","messages":[{"role":"tool","content":"x"}]}"#)
             .unwrap_err()
             .0;
-        assert!(err.contains("unknown variant `system`"), "{err}");
+        assert!(err.contains("unknown variant `tool`"), "{err}");
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -1699,9 +1774,35 @@ mod tests {
                 Some(Kind::Complex),
             ),
             (
-                "adaptive thinking",
-                with(json!({"thinking": {"type": "adaptive"}})),
+                "adaptive thinking is claude code's default",
+                with(
+                    json!({"thinking": {"type": "adaptive"}, "output_config": {"effort": "high"}}),
+                ),
                 HeaderMap::new(),
+                None,
+            ),
+            (
+                "adaptive thinking at max effort",
+                with(json!({"thinking": {"type": "adaptive"}, "output_config": {"effort": "max"}})),
+                HeaderMap::new(),
+                Some(Kind::Complex),
+            ),
+            (
+                "main loop run with --tools \"\"",
+                with(json!({"tools": [], "thinking": {"type": "adaptive", "display": "omitted"}})),
+                HeaderMap::new(),
+                None,
+            ),
+            (
+                "main class header beats tools: []",
+                with(json!({"tools": []})),
+                headers(&[("x-claude-code-request-class", "main")]),
+                None,
+            ),
+            (
+                "main class with a thinking budget",
+                with(json!({"thinking": {"type": "enabled", "budget_tokens": 8000}})),
+                headers(&[("x-claude-code-request-class", "main")]),
                 Some(Kind::Complex),
             ),
             (
