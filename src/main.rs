@@ -1,1 +1,360 @@
-fn main() {}
+//! `ollama-router` binary: parses the command line and wires the library together.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use clap::Parser;
+use ollama_router::cli::{CheckArgs, Cli, Command, ExplainArgs, LogFormat, ServeArgs, SimArgs, config_path};
+use ollama_router::config::{self, GpuSource, OverrideGpu, OverrideUpstream, Overrides, SettingsShared};
+use ollama_router::{AppState, gpu, observe, sim};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ollama-router: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            None => serve(cli.serve).await,
+            Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Sim(args)) => run_sim(args).await,
+            Some(Command::Check(args)) => check(args),
+            Some(Command::Explain(args)) => explain(args),
+        }
+    })
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ollama_router=info,warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Exit code for configuration and start-up problems (EX_CONFIG).
+const EXIT_CONFIG: u8 = 78;
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let path = config_path(args.config.clone());
+    let mut overrides = Overrides {
+        listen: args.listen.clone(),
+        upstream: args.upstream.clone().map(|url| OverrideUpstream { url }),
+        gpu: None,
+    };
+    let demo = if args.demo {
+        let sim_config = sim::SimConfig::default();
+        match sim::spawn(sim_config).await {
+            Ok(handle) => {
+                overrides.upstream = Some(OverrideUpstream { url: handle.url() });
+                overrides.gpu = Some(OverrideGpu { source: Some(GpuSource::Sim) });
+                Some(handle)
+            }
+            Err(e) => {
+                eprintln!("ollama-router: cannot start the simulated Ollama: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    } else {
+        None
+    };
+    let settings = match config::load_located(path.as_deref(), &overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ollama-router: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let listen = settings.config.listen.clone();
+    let listener = match tokio::net::TcpListener::bind(&listen).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!(
+                "ollama-router: {listen} is already in use. Another router, or Ollama's macOS app (its Claude \
+                 gateway listens on 127.0.0.1:11435), may hold it. Pick another address with --listen \
+                 127.0.0.1:PORT or `listen` in router.toml."
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+        Err(e) => {
+            eprintln!("ollama-router: cannot listen on {listen}: {e} (change it with --listen or `listen` in router.toml)");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let shared = SettingsShared::with_overrides(settings, overrides);
+    let state_file = shared
+        .load()
+        .config
+        .sessions
+        .state_file
+        .clone()
+        .or_else(observe::default_state_file);
+    let state = match AppState::new(shared.clone(), state_file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ollama-router: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let upstream_url = state.upstream().base_url().to_string();
+    match state.upstream().get_json::<serde_json::Value>("/api/version").await {
+        Ok(v) => tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable"),
+        Err(_) => tracing::warn!(
+            upstream = %upstream_url,
+            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
+             elsewhere with --upstream URL or upstream.url in router.toml"
+        ),
+    }
+    state.inventory().refresh(state.upstream()).await;
+    let mut tasks = vec![
+        state
+            .inventory()
+            .spawn_poller(state.upstream().clone(), state.settings().config.upstream.poll_interval.0),
+        gpu::spawn_poller(state.clone()),
+        spawn_saver(state.clone()),
+    ];
+    if let Some(p) = path.clone() {
+        tasks.push(shared.watch(p));
+    }
+    let addr = listener.local_addr().map_or(listen.clone(), |a| a.to_string());
+    tracing::info!(listen = %addr, upstream = %upstream_url, config = ?path, "ollama-router serving");
+    if demo.is_some() {
+        print_demo_banner(&addr);
+    }
+    let listener = listener.tap_io(|tcp| {
+        // Streamed tokens are tiny writes; Nagle would hold them back.
+        let _ = tcp.set_nodelay(true);
+    });
+    let result = axum::serve(listener, ollama_router::app(state.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    for t in tasks {
+        t.abort();
+    }
+    state.learned().save_if_dirty();
+    drop(demo);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ollama-router: server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the demo banner is the command's output")]
+fn print_demo_banner(addr: &str) {
+    println!(
+        "ollama-router demo: routing to a simulated Ollama (12 GiB GPU).\n\
+         Try:\n  curl -si http://{addr}/api/chat -d '{{\"model\":\"auto\",\"stream\":false,\"messages\":[{{\"role\":\"user\",\"content\":\"Refactor this parser into smaller functions\"}}]}}'\n\
+         The x-router-* headers say which model and num_ctx were chosen and why; recent decisions: curl http://{addr}/router/decisions"
+    );
+}
+
+/// Persists learned speeds every 30 s.
+fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            state.learned().save_if_dirty();
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}
+
+async fn run_sim(args: SimArgs) -> ExitCode {
+    let config = sim::SimConfig {
+        vram_total: args.vram.bytes(),
+        foreign_vram: args.foreign_vram.bytes(),
+        fast: args.fast,
+        ..sim::SimConfig::default()
+    };
+    let listener = match tokio::net::TcpListener::bind(&args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ollama-router sim: cannot listen on {}: {e} (change it with --listen)", args.listen);
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    tracing::info!(listen = %args.listen, vram = %args.vram, fast = args.fast, "simulated Ollama serving");
+    match sim::serve(listener, sim::Sim::new(config)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ollama-router sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "printing the effective config is the command's output")]
+fn check(args: CheckArgs) -> ExitCode {
+    let path = config_path(args.config);
+    match config::load_located(path.as_deref(), &Overrides::default()) {
+        Ok(s) => {
+            let text = toml_text(&s.config);
+            println!(
+                "# effective configuration ({})\n{text}",
+                path.map_or("built-in defaults".into(), |p| p.display().to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ollama-router: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn toml_text(config: &config::Config) -> String {
+    // figment serialises through serde; toml_edit renders it.
+    let value = serde_json::to_value(config).unwrap_or_default();
+    json_to_toml(&value)
+}
+
+fn json_to_toml(v: &serde_json::Value) -> String {
+    fn item(v: &serde_json::Value) -> Option<toml_edit::Value> {
+        Some(match v {
+            serde_json::Value::Bool(b) => (*b).into(),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => i.into(),
+                None => n.as_f64()?.into(),
+            },
+            serde_json::Value::String(s) => s.as_str().into(),
+            serde_json::Value::Array(a) => {
+                let mut arr = toml_edit::Array::new();
+                for x in a {
+                    arr.push(item(x)?);
+                }
+                arr.into()
+            }
+            serde_json::Value::Object(o) => {
+                let mut t = toml_edit::InlineTable::new();
+                for (k, x) in o {
+                    if let Some(val) = item(x) {
+                        t.insert(k, val);
+                    }
+                }
+                t.into()
+            }
+            serde_json::Value::Null => return None,
+        })
+    }
+    let mut doc = toml_edit::DocumentMut::new();
+    if let serde_json::Value::Object(o) = v {
+        for (k, x) in o {
+            if let Some(val) = item(x) {
+                doc[k] = toml_edit::Item::Value(val);
+            }
+        }
+    }
+    doc.to_string()
+}
+
+#[expect(clippy::print_stdout, reason = "the decision is the command's output")]
+fn explain(args: ExplainArgs) -> ExitCode {
+    use ollama_router::route::{GpuView, LoadedModel};
+    let path = config_path(args.config.clone());
+    let settings = match config::load_located(path.as_deref(), &Overrides::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ollama-router: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let body = if args.request.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf) {
+            eprintln!("ollama-router: cannot read stdin: {e}");
+            return ExitCode::FAILURE;
+        }
+        buf
+    } else {
+        match std::fs::read(&args.request) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("ollama-router: cannot read {}: {e}", args.request.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let total = args.vram.unwrap_or(settings.config.gpu.vram_total).bytes();
+    let state = match AppState::for_settings(settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ollama-router: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    state.set_gpu(Some(GpuView {
+        foreign: Some(args.foreign_vram.bytes()),
+        ..GpuView::fixed(total)
+    }));
+    let mut inventory = (*state.inventory().load()).clone();
+    let mut loaded = Vec::new();
+    for spec in &args.loaded {
+        let Some((name, ctx)) = spec.rsplit_once('@').and_then(|(n, c)| c.parse::<u32>().ok().map(|c| (n, c))) else {
+            eprintln!("ollama-router: --loaded expects NAME@CTX, got `{spec}`");
+            return ExitCode::FAILURE;
+        };
+        let s = state.settings();
+        let size = s
+            .catalog
+            .get(name)
+            .map_or(0, |m| ollama_router::route::vram_need(m, ctx, &s));
+        loaded.push(LoadedModel {
+            name: name.to_string(),
+            context_length: ctx,
+            size,
+            size_vram: size,
+            busy: false,
+        });
+    }
+    inventory.loaded = Some(loaded);
+    state.inventory().store(inventory);
+    let endpoint = if serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .is_some_and(|v| v.get("prompt").is_some())
+    {
+        ollama_router::request::Endpoint::Generate
+    } else {
+        ollama_router::request::Endpoint::Chat
+    };
+    let headers = http::HeaderMap::new();
+    match state.route(ollama_router::pipeline::RouteInput {
+        dialect: ollama_router::request::Dialect::Ollama,
+        endpoint,
+        body: &body,
+        headers: &headers,
+        hint: None,
+        session: None,
+    }) {
+        Ok(routed) => {
+            match routed.decision.as_deref() {
+                Some(d) => {
+                    println!("{}", d.reason());
+                    println!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
+                }
+                None => println!("not routed: the model is not one the router manages; it would pass through untouched"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+

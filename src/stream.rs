@@ -82,6 +82,66 @@ where
     )
 }
 
+
+/// Remembers the last complete NDJSON line of a stream without storing the rest, so the final
+/// chunk's metrics can be read after bytes were passed through untouched.
+#[derive(Debug, Default)]
+pub struct LastLine {
+    current: BytesMut,
+    last: Option<Bytes>,
+}
+
+impl LastLine {
+    pub fn push(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
+            self.current.extend_from_slice(&rest[..pos]);
+            let line = std::mem::take(&mut self.current).freeze();
+            if !line.as_ref().trim_ascii().is_empty() {
+                self.last = Some(line);
+            }
+            rest = &rest[pos + 1..];
+        }
+        self.current.extend_from_slice(rest);
+    }
+
+    /// The last line, counting an unterminated tail (a non-stream body has no trailing newline).
+    pub fn finish(mut self) -> Option<Bytes> {
+        let tail = std::mem::take(&mut self.current).freeze();
+        if tail.as_ref().trim_ascii().is_empty() {
+            self.last
+        } else {
+            Some(tail)
+        }
+    }
+}
+
+/// Wraps a stream so that a silence longer than `idle` ends it with an error.
+pub fn with_idle_timeout<S, T, E>(
+    stream: S,
+    idle: std::time::Duration,
+    on_timeout: impl Fn() -> E + Send + 'static,
+) -> impl Stream<Item = Result<T, E>> + Send
+where
+    S: Stream<Item = Result<T, E>> + Unpin + Send,
+    T: Send,
+    E: Send,
+{
+    futures_util::stream::unfold((stream, on_timeout, false), move |(mut s, f, done)| async move {
+        if done {
+            return None;
+        }
+        match tokio::time::timeout(idle, s.next()).await {
+            Ok(Some(item)) => Some((item, (s, f, false))),
+            Ok(None) => None,
+            Err(_) => {
+                let e = f();
+                Some((Err(e), (s, f, true)))
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +156,16 @@ mod tests {
         assert_eq!(s.finish(), None);
         s.push(b"tail ");
         assert_eq!(s.finish(), Some(Bytes::from("tail")));
+    }
+
+    #[test]
+    fn last_line_survives_chunking() {
+        let mut l = LastLine::default();
+        l.push(b"{\"a\":1}\n{\"do");
+        l.push(b"ne\":true}\n");
+        assert_eq!(l.finish(), Some(Bytes::from("{\"done\":true}")));
+        let mut l = LastLine::default();
+        l.push(b"{\"whole\":1}");
+        assert_eq!(l.finish(), Some(Bytes::from("{\"whole\":1}")));
     }
 }

@@ -1,0 +1,392 @@
+//! Ollama's native dialect: `/api/chat` and `/api/generate` are routed; `/api/tags` and
+//! `/api/show` also answer for the virtual models; errors are `{"error": "..."}` like Ollama's.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::{Value, json};
+
+use crate::catalog::Capability;
+use crate::classify::{ModelTarget, VIRTUAL_MODELS, resolve_model};
+use crate::config::Settings;
+use crate::pipeline::{RouteFailure, RouteInput, Routed};
+use crate::request::{Dialect, Endpoint, Kind};
+use crate::route::rungs_for;
+use crate::state::AppState;
+use crate::stream::LastLine;
+use crate::upstream::UpstreamError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/chat", post(chat))
+        .route("/api/generate", post(generate))
+        .route("/api/tags", get(tags))
+        .route("/api/show", post(show))
+}
+
+/// An error in Ollama's shape: `{"error": "<message>"}`.
+#[derive(Debug)]
+pub struct OllamaError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl OllamaError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> OllamaError {
+        OllamaError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for OllamaError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, serde_json::to_string(&json!({ "error": self.message })).unwrap_or_default())
+            .into_response();
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        resp
+    }
+}
+
+impl From<RouteFailure> for OllamaError {
+    fn from(f: RouteFailure) -> OllamaError {
+        let status = match &f {
+            RouteFailure::ModelNotFound(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        OllamaError::new(status, f.to_string())
+    }
+}
+
+impl From<UpstreamError> for OllamaError {
+    fn from(e: UpstreamError) -> OllamaError {
+        let status = match e {
+            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        OllamaError::new(status, e.to_string())
+    }
+}
+
+impl From<crate::api::BodyError> for OllamaError {
+    fn from(e: crate::api::BodyError) -> OllamaError {
+        OllamaError::new(e.status(), e.to_string())
+    }
+}
+
+async fn chat(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    routed(state, Endpoint::Chat, headers, body).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn generate(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    routed(state, Endpoint::Generate, headers, body).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn routed(state: AppState, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Result<Response, OllamaError> {
+    let bytes = crate::api::read_body(&state, body).await?;
+    let routed = state.route(RouteInput {
+        dialect: Dialect::Ollama,
+        endpoint,
+        body: &bytes,
+        headers: &headers,
+        hint: None,
+        session: None,
+    })?;
+    let resp = state.upstream().post_json(endpoint.path(), routed.body.clone()).await.inspect_err(|_| {
+        state
+            .metrics()
+            .upstream_errors
+            .get_or_create(&crate::observe::ReasonLabels { reason: "connect".into() })
+            .inc();
+    })?;
+    let mut out = Response::builder().status(resp.status());
+    if let Some(h) = out.headers_mut() {
+        crate::api::copy_response_headers(resp.headers(), h);
+        for (k, v) in routed.response_headers() {
+            h.insert(k, v);
+        }
+    }
+    let body = relay_native(state, routed, resp);
+    out.body(body)
+        .map_err(|e| OllamaError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// Relays a native response byte for byte, watching the last line for the final metrics. A
+/// transport failure mid-stream ends the stream with Ollama's own mid-stream error line, so
+/// clients see an error instead of a silently cut answer.
+fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
+    let idle = state.settings().config.upstream.idle_timeout.0;
+    let guard = routed.decision.as_ref().map(|d| state.stream_guard(&d.model));
+    let upstream = crate::stream::with_idle_timeout(resp.bytes_stream().map_err(|e| e.to_string()), idle, || {
+        "Ollama went silent longer than upstream.idle_timeout".to_string()
+    });
+    let success = true;
+    struct Relay<S> {
+        upstream: S,
+        last: Option<LastLine>,
+        guard: Option<crate::state::StreamGuard>,
+        routed: Routed,
+        state: AppState,
+        ended: bool,
+        success: bool,
+    }
+    let init = Relay {
+        upstream: Box::pin(upstream),
+        last: Some(LastLine::default()),
+        guard,
+        routed,
+        state,
+        ended: false,
+        success,
+    };
+    let stream = futures_util::stream::unfold(init, |mut r| async move {
+        if r.ended {
+            return None;
+        }
+        match r.upstream.next().await {
+            Some(Ok(chunk)) => {
+                if let Some(l) = r.last.as_mut() {
+                    l.push(&chunk);
+                }
+                Some((Ok::<Bytes, std::io::Error>(chunk), r))
+            }
+            Some(Err(message)) => {
+                r.ended = true;
+                r.success = false;
+                if let Some(g) = r.guard.as_mut() {
+                    g.finish();
+                }
+                tracing::warn!(error = %message, "upstream failed mid-stream");
+                let line = format!("{}\n", json!({ "error": message }));
+                Some((Ok(Bytes::from(line)), r))
+            }
+            None => {
+                r.ended = true;
+                if let Some(g) = r.guard.as_mut() {
+                    g.finish();
+                }
+                if let (Some(d), Some(last)) = (&r.routed.decision, r.last.take().and_then(LastLine::finish))
+                    && let Ok(final_chunk) = serde_json::from_slice::<crate::translate::native::ChatChunk>(&last)
+                    && final_chunk.done
+                {
+                    r.state.observe(d, r.routed.raw_estimate, &final_chunk.metrics);
+                }
+                None
+            }
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// What a virtual model looks like to model lists: the union of its candidates' abilities and the
+/// largest context the router will give.
+#[derive(Debug, Clone)]
+pub struct VirtualFacts {
+    pub base: String,
+    pub size: u64,
+    pub context_length: u32,
+    pub capabilities: Vec<String>,
+    pub family: String,
+    pub parameter_size: String,
+    pub quantization: String,
+    pub embedding_length: u32,
+    pub preferred_ctx: u32,
+}
+
+pub fn virtual_model_facts(settings: &Settings, kind: Option<Kind>) -> VirtualFacts {
+    let kinds: Vec<Kind> = match kind {
+        Some(k) => vec![k],
+        None => Kind::ALL.to_vec(),
+    };
+    let main_kind = kind.unwrap_or(settings.config.routing.default_kind);
+    let ladder = &settings.config.routing.context_ladder;
+    let top = ladder.last().copied().unwrap_or(0);
+    let mut caps: Vec<Capability> = vec![Capability::Completion];
+    let mut ctx = 0;
+    for k in &kinds {
+        for name in settings.profile(*k).candidates {
+            if let Some(spec) = settings.catalog.get(&name) {
+                for c in &spec.capabilities {
+                    let usable = *c != Capability::Tools || spec.tools_usable();
+                    if usable && !caps.contains(c) {
+                        caps.push(*c);
+                    }
+                }
+                ctx = ctx.max(rungs_for(spec, ladder).into_iter().filter(|r| *r <= top).max().unwrap_or(0));
+            }
+        }
+    }
+    caps.sort();
+    let profile = settings.profile(main_kind);
+    let base = profile.candidates.first().cloned().unwrap_or_default();
+    let spec = settings.catalog.get(&base);
+    VirtualFacts {
+        size: spec.map_or(0, |s| s.weights_bytes),
+        context_length: ctx,
+        capabilities: caps.iter().map(|c| c.as_str().to_string()).collect(),
+        family: spec.map_or_else(String::new, |s| s.arch.name.clone()),
+        parameter_size: spec.map_or_else(String::new, |s| s.parameter_size.clone()),
+        quantization: spec.map_or_else(String::new, |s| s.quantization.clone()),
+        embedding_length: spec.map_or(0, |s| s.arch.embedding_length),
+        preferred_ctx: profile.preferred_ctx,
+        base,
+    }
+}
+
+fn virtual_kind(settings: &Settings, name: &str) -> Option<Option<Kind>> {
+    match resolve_model(settings, name) {
+        ModelTarget::Auto => Some(None),
+        ModelTarget::Forced(k) => Some(Some(k)),
+        ModelTarget::Aliased { kind, .. } => Some(kind),
+        _ => None,
+    }
+}
+
+fn fake_digest(name: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut out = String::new();
+    for salt in 0u8..4 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (salt, name).hash(&mut h);
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+fn virtual_tag(name: &str, facts: &VirtualFacts, modified_at: &str) -> Value {
+    json!({
+        "name": name,
+        "model": name,
+        "modified_at": modified_at,
+        "size": facts.size,
+        "digest": fake_digest(name),
+        "details": {
+            "parent_model": facts.base,
+            "format": "gguf",
+            "family": facts.family,
+            "families": [facts.family],
+            "parameter_size": facts.parameter_size,
+            "quantization_level": facts.quantization,
+            "context_length": facts.context_length,
+            "embedding_length": facts.embedding_length,
+        },
+        "capabilities": facts.capabilities,
+    })
+}
+
+/// `/api/tags`: Ollama's list plus the virtual models.
+async fn tags(State(state): State<AppState>) -> Result<Response, OllamaError> {
+    let resp = state.upstream().get("/api/tags").await?;
+    if !resp.status().is_success() {
+        return Ok(crate::api::relay_untouched(&state, resp));
+    }
+    let mut list: Value = resp
+        .json()
+        .await
+        .map_err(|e| OllamaError::new(StatusCode::BAD_GATEWAY, format!("bad /api/tags answer from Ollama: {e}")))?;
+    let settings = state.settings();
+    let modified_at = list["models"][0]["modified_at"].as_str().unwrap_or("2026-01-01T00:00:00Z").to_string();
+    if let Some(models) = list.get_mut("models").and_then(Value::as_array_mut) {
+        for (name, kind) in VIRTUAL_MODELS {
+            models.push(virtual_tag(name, &virtual_model_facts(&settings, kind), &modified_at));
+        }
+    }
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+fn json_response(status: StatusCode, v: &Value) -> Response {
+    let mut resp = (status, serde_json::to_string(v).unwrap_or_default()).into_response();
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
+/// `/api/show`: for a virtual model, the base model's answer with the router's capabilities and
+/// context; for anything else, Ollama's answer untouched.
+async fn show(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, OllamaError> {
+    let bytes = crate::api::read_body(&state, body).await?;
+    let req: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let name = req
+        .get("model")
+        .or_else(|| req.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let settings = state.settings();
+    let Some(kind) = virtual_kind(&settings, &name) else {
+        let resp = state
+            .upstream()
+            .forward(http::Method::POST, "/api/show", &headers, reqwest::Body::from(bytes))
+            .await?;
+        return Ok(crate::api::relay_untouched(&state, resp));
+    };
+    let facts = virtual_model_facts(&settings, kind);
+    let base_req = json!({ "model": facts.base });
+    let upstream = state.upstream().post_json("/api/show", Bytes::from(base_req.to_string())).await;
+    let mut shown = match upstream {
+        Ok(r) if r.status().is_success() => r.json::<Value>().await.unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    if !shown.is_object() {
+        shown = synthesize_show(&settings, &facts);
+    }
+    let arch = shown["model_info"]["general.architecture"].as_str().unwrap_or(&facts.family).to_string();
+    shown["capabilities"] = json!(facts.capabilities);
+    shown["details"]["context_length"] = json!(facts.context_length);
+    shown["details"]["parent_model"] = json!(facts.base);
+    if let Some(info) = shown.get_mut("model_info").and_then(Value::as_object_mut) {
+        info.insert(format!("{arch}.context_length"), json!(facts.context_length));
+    }
+    let params = shown["parameters"].as_str().unwrap_or("").to_string();
+    let params: String = params
+        .lines()
+        .filter(|l| !l.starts_with("num_ctx"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    shown["parameters"] = json!(format!("{params}{:<31}{}", "num_ctx", facts.preferred_ctx));
+    Ok(json_response(StatusCode::OK, &shown))
+}
+
+fn synthesize_show(settings: &Settings, facts: &VirtualFacts) -> Value {
+    let Some(spec) = settings.catalog.get(&facts.base) else {
+        return json!({ "model_info": {}, "details": {} });
+    };
+    let a = &spec.arch;
+    let p = &a.name;
+    let template = if spec.has(Capability::Insert) {
+        "{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>{{- else }}{{ .Prompt }}{{- end }}"
+    } else {
+        "{{ .Prompt }}"
+    };
+    json!({
+        "license": "",
+        "modelfile": format!("FROM {}\n", spec.name),
+        "parameters": "",
+        "template": template,
+        "details": {
+            "parent_model": "", "format": "gguf", "family": p, "families": [p],
+            "parameter_size": spec.parameter_size, "quantization_level": spec.quantization,
+        },
+        "model_info": {
+            "general.architecture": p,
+            format!("{p}.block_count"): a.block_count,
+            format!("{p}.context_length"): a.context_length,
+            format!("{p}.embedding_length"): a.embedding_length,
+            format!("{p}.attention.head_count"): a.head_count,
+            format!("{p}.attention.head_count_kv"): a.head_count_kv,
+        },
+        "capabilities": facts.capabilities,
+        "modified_at": "2026-01-01T00:00:00Z",
+    })
+}

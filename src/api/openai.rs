@@ -1,0 +1,9 @@
+//! OpenAI dialect handlers (filled in by the OpenAI work).
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

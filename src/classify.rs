@@ -1,0 +1,291 @@
+//! Pure classification: a request view and the compiled rules → a [`Kind`] and the reasons.
+//!
+//! Order of evidence, strongest first: a virtual model that names a kind (`auto:complex`), the
+//! dialect's own hint (e.g. Claude Code's request class), the rules (user rules, then built-in
+//! ones, first match wins), then the alias's kind (`sonnet` → daily), then `routing.default_kind`.
+//!
+//! Invariant: no I/O, no clock, no globals.
+
+use http::HeaderMap;
+
+use crate::config::{CompiledRule, Settings};
+use crate::request::{Kind, RequestView};
+
+/// How a requested model name is treated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelTarget {
+    /// `auto`: rules decide the kind.
+    Auto,
+    /// `auto:<kind>`: the kind is forced.
+    Forced(Kind),
+    /// An alias (`claude-sonnet-4-6` → `auto:daily`): the kind rules fall back to.
+    Aliased { pattern: String, kind: Option<Kind> },
+    /// A model the catalog knows (routed unless `respect_explicit_models`).
+    Catalog(String),
+    /// Anything else (embedding models, custom models): passed through untouched.
+    Unknown,
+    /// `auto:<something else>`.
+    BadVirtual(String),
+}
+
+/// Resolves a model name against virtual names, aliases and the catalog.
+pub fn resolve_model(settings: &Settings, name: &str) -> ModelTarget {
+    if let Some(target) = virtual_target(name) {
+        return target;
+    }
+    if let Some((pattern, target)) = settings.aliases.iter().find(|(p, _)| glob_match(p, name)) {
+        return ModelTarget::Aliased {
+            pattern: pattern.clone(),
+            kind: match virtual_target(target) {
+                Some(ModelTarget::Forced(k)) => Some(k),
+                _ => None,
+            },
+        };
+    }
+    match settings.catalog.get(name) {
+        Some(spec) => ModelTarget::Catalog(spec.name.clone()),
+        None => ModelTarget::Unknown,
+    }
+}
+
+fn virtual_target(name: &str) -> Option<ModelTarget> {
+    let bare = name.strip_suffix(":latest").unwrap_or(name);
+    if bare == "auto" {
+        return Some(ModelTarget::Auto);
+    }
+    let rest = bare.strip_prefix("auto:")?;
+    Some(match Kind::parse(rest) {
+        Some(k) => ModelTarget::Forced(k),
+        None => ModelTarget::BadVirtual(name.to_string()),
+    })
+}
+
+/// The virtual model names the router answers to.
+pub const VIRTUAL_MODELS: [(&str, Option<Kind>); 4] = [
+    ("auto", None),
+    ("auto:quick", Some(Kind::Quick)),
+    ("auto:daily", Some(Kind::Daily)),
+    ("auto:complex", Some(Kind::Complex)),
+];
+
+/// The outcome of classification.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Classification {
+    pub kind: Kind,
+    /// Estimated prompt tokens.
+    pub prompt_tokens: u32,
+    /// Why, in order: e.g. `["rule:architecture work"]`, `["model:auto:quick"]`.
+    pub reasons: Vec<String>,
+}
+
+/// Classifies a request. `forced` comes from [`resolve_model`]; `fallback` is an alias's kind.
+pub fn classify(
+    view: &RequestView<'_>,
+    headers: &HeaderMap,
+    prompt_tokens: u32,
+    settings: &Settings,
+    forced: Option<Kind>,
+    fallback: Option<Kind>,
+) -> Classification {
+    let done = |kind: Kind, reason: String| Classification {
+        kind,
+        prompt_tokens,
+        reasons: vec![reason],
+    };
+    if let Some(kind) = forced {
+        return done(kind, format!("model:auto:{}", kind.as_str()));
+    }
+    if let Some(hint) = &view.hint {
+        return done(hint.kind, format!("hint:{}", hint.reason));
+    }
+    if let Some(rule) = settings
+        .rules
+        .iter()
+        .find(|r| rule_matches(r, view, headers, prompt_tokens))
+    {
+        return done(rule.route, format!("rule:{}", rule.name));
+    }
+    match fallback {
+        Some(kind) => done(kind, "alias".into()),
+        None => done(settings.config.routing.default_kind, "default".into()),
+    }
+}
+
+/// Whether every condition of a rule holds.
+pub fn rule_matches(
+    rule: &CompiledRule,
+    view: &RequestView<'_>,
+    headers: &HeaderMap,
+    prompt_tokens: u32,
+) -> bool {
+    let w = &rule.when;
+    let flag = |want: Option<bool>, have: bool| want.is_none_or(|w| w == have);
+    flag(w.has_tools, view.has_tools)
+        && flag(w.has_images, view.image_count > 0)
+        && flag(w.has_suffix, view.has_suffix)
+        && flag(w.raw, view.raw)
+        && flag(w.think, view.think.as_ref().is_some_and(|t| t.is_on()))
+        && w.path.as_deref().is_none_or(|p| glob_match(p, view.endpoint.path()))
+        && w.dialect.as_deref().is_none_or(|d| d == view.dialect.as_str())
+        && w.model.as_deref().is_none_or(|m| glob_match(m, &view.model))
+        && w.min_prompt_tokens.is_none_or(|n| prompt_tokens >= n)
+        && w.max_prompt_tokens.is_none_or(|n| prompt_tokens <= n)
+        && w
+            .max_output_tokens
+            .is_none_or(|n| view.num_predict.is_some_and(|p| p >= 0 && p <= i64::from(n)))
+        && rule.client.as_ref().is_none_or(|r| r.is_match(&view.client))
+        && rule.last_user.as_ref().is_none_or(|r| r.is_match(&view.last_user))
+        && rule.system.as_ref().is_none_or(|r| r.is_match(&view.system))
+        && rule.headers.iter().all(|(name, re)| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| re.is_match(v))
+        })
+}
+
+/// Shell-style glob with `*` (any run) and `?` (one char); case-sensitive like Ollama's names.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Dialect, Endpoint, KindHint, Think};
+    use std::borrow::Cow;
+
+    fn base() -> RequestView<'static> {
+        RequestView {
+            dialect: Dialect::Ollama,
+            endpoint: Endpoint::Chat,
+            model: Cow::Borrowed("auto"),
+            system_bytes: 0,
+            message_bytes: 100,
+            tool_schema_bytes: 0,
+            suffix_bytes: 0,
+            message_count: 1,
+            image_count: 0,
+            has_tools: false,
+            has_suffix: false,
+            raw: false,
+            think: None,
+            has_format: false,
+            num_predict: None,
+            num_ctx: None,
+            last_user: Cow::Borrowed("explain this function"),
+            system: Cow::Borrowed(""),
+            client: String::new(),
+            session: None,
+            hint: None,
+        }
+    }
+
+    fn check(view: RequestView<'_>, tokens: u32, expect: Kind, reason: &str) {
+        let s = Settings::defaults();
+        let c = classify(&view, &HeaderMap::new(), tokens, &s, None, None);
+        assert_eq!((c.kind, c.reasons[0].as_str()), (expect, reason), "{view:?}");
+    }
+
+    #[test]
+    fn builtin_rules() {
+        check(base(), 50, Kind::Daily, "default");
+        check(
+            RequestView { has_suffix: true, endpoint: Endpoint::Generate, ..base() },
+            50,
+            Kind::Quick,
+            "rule:fill-in-the-middle",
+        );
+        check(RequestView { raw: true, ..base() }, 50, Kind::Quick, "rule:raw completion");
+        check(
+            RequestView { num_predict: Some(16), ..base() },
+            300,
+            Kind::Quick,
+            "rule:short helper call",
+        );
+        // A long prompt with a small num_predict is real work, not a helper call.
+        check(RequestView { num_predict: Some(16), ..base() }, 9000, Kind::Daily, "default");
+        check(
+            RequestView { think: Some(Think::On), ..base() },
+            50,
+            Kind::Complex,
+            "rule:explicit thinking",
+        );
+        check(RequestView { think: Some(Think::Off), ..base() }, 50, Kind::Daily, "default");
+        for text in [
+            "Refactor the parser into modules",
+            "how should I architect this?",
+            "migrate from tokio 0.2",
+            "walk me through it step by step",
+            "make a multi-file change",
+        ] {
+            check(
+                RequestView { last_user: Cow::Borrowed(text), ..base() },
+                50,
+                Kind::Complex,
+                "rule:architecture work",
+            );
+        }
+    }
+
+    #[test]
+    fn evidence_order() {
+        let s = Settings::defaults();
+        let h = HeaderMap::new();
+        let hinted = RequestView {
+            hint: Some(KindHint { kind: Kind::Quick, reason: "title".into() }),
+            last_user: Cow::Borrowed("refactor"),
+            ..base()
+        };
+        assert_eq!(classify(&hinted, &h, 10, &s, Some(Kind::Complex), None).kind, Kind::Complex);
+        assert_eq!(classify(&hinted, &h, 10, &s, None, None).reasons, vec!["hint:title"]);
+        assert_eq!(classify(&base(), &h, 10, &s, None, Some(Kind::Complex)).kind, Kind::Complex);
+    }
+
+    #[test]
+    fn resolves_names() {
+        let s = Settings::defaults();
+        assert_eq!(resolve_model(&s, "auto"), ModelTarget::Auto);
+        assert_eq!(resolve_model(&s, "auto:latest"), ModelTarget::Auto);
+        assert_eq!(resolve_model(&s, "auto:quick"), ModelTarget::Forced(Kind::Quick));
+        assert!(matches!(resolve_model(&s, "auto:fast"), ModelTarget::BadVirtual(_)));
+        assert_eq!(
+            resolve_model(&s, "claude-3-5-haiku-20241022"),
+            ModelTarget::Aliased { pattern: "claude-*haiku*".into(), kind: Some(Kind::Quick) }
+        );
+        assert_eq!(
+            resolve_model(&s, "claude-fable-5"),
+            ModelTarget::Aliased { pattern: "claude-*".into(), kind: None }
+        );
+        assert_eq!(resolve_model(&s, "qwen3:8b"), ModelTarget::Catalog("qwen3:8b".into()));
+        assert_eq!(resolve_model(&s, "nomic-embed-text"), ModelTarget::Unknown);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("claude-*haiku*", "claude-3-5-haiku-2024"));
+        assert!(glob_match("/api/*", "/api/generate"));
+        assert!(glob_match("qwen?:8b", "qwen3:8b"));
+        assert!(!glob_match("claude-*", "claudia"));
+        assert!(glob_match("*", ""));
+    }
+}

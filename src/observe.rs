@@ -1,0 +1,281 @@
+//! Observation: Prometheus metrics, the ring buffer of recent decisions, and what the router learns
+//! from answers (real tok/s per model and context, and how far the token estimate is off).
+//!
+//! Learned figures persist in a small JSON state file so a restart keeps them; a corrupt file is
+//! ignored with a warning.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use serde::{Deserialize, Serialize};
+
+use crate::route::Decision;
+use crate::translate::native::Metrics as AnswerMetrics;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DecisionLabels {
+    pub dialect: String,
+    pub kind: String,
+    pub model: String,
+    pub num_ctx: u32,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: String,
+}
+
+/// The router's metrics, in one registry owned by the app state (no globals).
+pub struct RouterMetrics {
+    pub registry: Registry,
+    pub decisions: Family<DecisionLabels, Counter>,
+    pub degraded: Counter,
+    pub route_failures: Family<ReasonLabels, Counter>,
+    pub upstream_errors: Family<ReasonLabels, Counter>,
+    pub passthrough: Counter,
+    pub truncation_suspected: Counter,
+    pub streams_in_flight: Gauge,
+    pub cancelled_streams: Counter,
+}
+
+impl Default for RouterMetrics {
+    fn default() -> RouterMetrics {
+        let mut registry = Registry::with_prefix("ollama_router");
+        let m = RouterMetrics {
+            decisions: Family::default(),
+            degraded: Counter::default(),
+            route_failures: Family::default(),
+            upstream_errors: Family::default(),
+            passthrough: Counter::default(),
+            truncation_suspected: Counter::default(),
+            streams_in_flight: Gauge::default(),
+            cancelled_streams: Counter::default(),
+            registry: Registry::default(),
+        };
+        registry.register("decisions", "Routing decisions", m.decisions.clone());
+        registry.register("degraded_decisions", "Decisions where no candidate met the speed floor", m.degraded.clone());
+        registry.register("route_failures", "Requests no model could serve", m.route_failures.clone());
+        registry.register("upstream_errors", "Failures talking to Ollama", m.upstream_errors.clone());
+        registry.register("passthrough_requests", "Requests forwarded untouched", m.passthrough.clone());
+        registry.register(
+            "truncation_suspected",
+            "Answers whose prompt_eval_count reached num_ctx (Ollama may have truncated)",
+            m.truncation_suspected.clone(),
+        );
+        registry.register("streams_in_flight", "Routed responses streaming now", m.streams_in_flight.clone());
+        registry.register("cancelled_streams", "Routed responses the client abandoned", m.cancelled_streams.clone());
+        RouterMetrics { registry, ..m }
+    }
+}
+
+impl RouterMetrics {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Encoding into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// A recent decision for `/router/decisions`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecisionRecord {
+    pub at: String,
+    pub dialect: String,
+    pub decision: Decision,
+}
+
+/// The last N decisions.
+#[derive(Debug)]
+pub struct DecisionLog {
+    capacity: usize,
+    ring: Mutex<VecDeque<DecisionRecord>>,
+}
+
+impl DecisionLog {
+    pub fn new(capacity: usize) -> DecisionLog {
+        DecisionLog {
+            capacity,
+            ring: Mutex::new(VecDeque::with_capacity(capacity)),
+        }
+    }
+
+    pub fn push(&self, rec: DecisionRecord) {
+        if let Ok(mut ring) = self.ring.lock() {
+            if ring.len() == self.capacity {
+                ring.pop_front();
+            }
+            ring.push_back(rec);
+        }
+    }
+
+    /// Newest first.
+    pub fn recent(&self) -> Vec<DecisionRecord> {
+        self.ring
+            .lock()
+            .map(|r| r.iter().rev().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// What answers taught the router. Serialized as the state file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    /// Smoothed tok/s keyed by `model@ctx@gpu|spill`.
+    pub speeds: HashMap<String, f64>,
+    /// Per-model multiplier on the byte-based token estimate.
+    pub token_correction: HashMap<String, f64>,
+}
+
+pub fn speed_key(model: &str, ctx: u32, on_gpu: bool) -> String {
+    format!("{model}@{ctx}@{}", if on_gpu { "gpu" } else { "spill" })
+}
+
+/// Parses a key written by [`speed_key`].
+pub fn parse_speed_key(key: &str) -> Option<(String, u32, bool)> {
+    let mut parts = key.rsplitn(3, '@');
+    let place = parts.next()?;
+    let ctx = parts.next()?.parse().ok()?;
+    let model = parts.next()?;
+    Some((model.to_string(), ctx, place == "gpu"))
+}
+
+/// The learning store with its persistence.
+#[derive(Debug)]
+pub struct LearnStore {
+    inner: Mutex<Learned>,
+    dirty: AtomicBool,
+    path: Option<PathBuf>,
+}
+
+/// Weight of a new observation in the moving averages.
+const SMOOTHING: f64 = 0.3;
+
+impl LearnStore {
+    /// Opens the store; a missing file is empty, a corrupt one is ignored with a warning.
+    pub fn open(path: Option<PathBuf>) -> LearnStore {
+        let learned = path
+            .as_deref()
+            .and_then(|p| match std::fs::read(p) {
+                Ok(bytes) => match serde_json::from_slice::<Learned>(&bytes) {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        tracing::warn!(file = %p.display(), error = %e, "ignoring corrupt learned-state file");
+                        None
+                    }
+                },
+                Err(_) => None,
+            })
+            .unwrap_or_default();
+        LearnStore {
+            inner: Mutex::new(learned),
+            dirty: AtomicBool::new(false),
+            path,
+        }
+    }
+
+    pub fn snapshot(&self) -> Learned {
+        self.inner.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The correction applied to estimates before the model is known: the largest learned one, so
+    /// the estimate stays conservative for every candidate.
+    pub fn global_correction(&self) -> f64 {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|l| l.token_correction.values().copied().reduce(f64::max))
+            .unwrap_or(1.0)
+    }
+
+    /// Learns from a final chunk.
+    ///
+    /// Speed: `eval_count / eval_duration`, only when at least 8 tokens were generated (shorter
+    /// answers are dominated by per-request overhead).
+    ///
+    /// Token calibration: `prompt_eval_count / raw_estimate`, only when Ollama evaluated at least
+    /// half the estimate and 256 tokens. A smaller count means Ollama reused its prompt cache and
+    /// evaluated only the new suffix — that says nothing about the tokenizer. A count at `num_ctx`
+    /// means truncation, which says nothing either. The learned ratio is kept with a 10 % margin
+    /// so the estimate stays on the safe side.
+    pub fn observe(&self, decision: &Decision, raw_estimate: u32, m: &AnswerMetrics) {
+        let Ok(mut l) = self.inner.lock() else { return };
+        if let (Some(n), Some(d)) = (m.eval_count, m.eval_duration)
+            && n >= 8
+            && d > 0
+        {
+            let tps = n as f64 / (d as f64 / 1e9);
+            let key = speed_key(&decision.model, decision.num_ctx, decision.fit.spill_fraction == 0.0);
+            let v = l.speeds.entry(key).or_insert(tps);
+            *v = *v * (1.0 - SMOOTHING) + tps * SMOOTHING;
+            self.dirty.store(true, Ordering::Relaxed);
+        }
+        if let Some(p) = m.prompt_eval_count
+            && raw_estimate > 0
+            && p >= 256
+            && p * 2 >= u64::from(raw_estimate)
+            && p < u64::from(decision.num_ctx)
+        {
+            let ratio = (p as f64 / f64::from(raw_estimate) * 1.1).clamp(0.5, 2.0);
+            let v = l.token_correction.entry(decision.model.clone()).or_insert(ratio);
+            *v = *v * (1.0 - SMOOTHING) + ratio * SMOOTHING;
+            self.dirty.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes the file if something changed since the last save.
+    pub fn save_if_dirty(&self) {
+        let Some(path) = &self.path else { return };
+        if !self.dirty.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let learned = self.snapshot();
+        if let Err(e) = write_atomically(path, &learned) {
+            tracing::warn!(file = %path.display(), error = %e, "could not save learned state");
+        }
+    }
+}
+
+fn write_atomically(path: &Path, learned: &Learned) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(learned).map_err(std::io::Error::other)?)?;
+    std::fs::rename(tmp, path)
+}
+
+/// The default state file: `$XDG_STATE_HOME/ollama-router/learned.json` (or `~/.local/state/...`).
+pub fn default_state_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("ollama-router").join("learned.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_keys_round_trip() {
+        let k = speed_key("qwen3:8b", 16384, true);
+        assert_eq!(parse_speed_key(&k), Some(("qwen3:8b".into(), 16384, true)));
+    }
+
+    #[test]
+    fn corrupt_state_file_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("learned.json");
+        std::fs::write(&p, b"{not json").unwrap();
+        let store = LearnStore::open(Some(p));
+        assert_eq!(store.snapshot(), Learned::default());
+    }
+}

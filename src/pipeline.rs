@@ -1,0 +1,406 @@
+//! The routing pipeline every dialect shares: native body → view → classify → decide → rewritten
+//! body. Synchronous and CPU-only; handlers do the I/O around it.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use indexmap::IndexMap;
+use serde_json::value::RawValue;
+
+use crate::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
+use crate::config::Settings;
+use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels, parse_speed_key};
+use crate::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
+use crate::route::{Candidates, Decision, RouteError, World, decide};
+use crate::state::AppState;
+use crate::translate::native::Metrics;
+use crate::upstream::UpstreamError;
+
+/// One request to route, in native form.
+pub struct RouteInput<'a> {
+    pub dialect: Dialect,
+    pub endpoint: Endpoint,
+    /// A native `/api/chat` or `/api/generate` JSON body.
+    pub body: &'a [u8],
+    pub headers: &'a HeaderMap,
+    pub hint: Option<KindHint>,
+    /// A session id found in the body by the dialect (e.g. Anthropic `metadata.user_id`).
+    pub session: Option<String>,
+}
+
+/// The body to send upstream, and the decision behind it.
+#[derive(Debug, Clone)]
+pub struct Routed {
+    pub body: Bytes,
+    /// `None`: the model is not one the router routes (custom, embedding); body untouched.
+    pub decision: Option<Arc<Decision>>,
+    /// The uncorrected token estimate, for calibration when the answer arrives.
+    pub raw_estimate: u32,
+}
+
+impl Routed {
+    /// `x-router-*` headers explaining the decision.
+    pub fn response_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let Some(d) = &self.decision else {
+            return Vec::new();
+        };
+        let mut out = vec![
+            (HeaderName::from_static("x-router-model"), HeaderValue::from_str(&d.model).ok()),
+            (HeaderName::from_static("x-router-num-ctx"), Some(HeaderValue::from(d.num_ctx))),
+            (HeaderName::from_static("x-router-kind"), Some(HeaderValue::from_static(d.kind.as_str()))),
+            (HeaderName::from_static("x-router-reason"), HeaderValue::from_str(&d.reason()).ok()),
+        ];
+        if d.degraded {
+            out.push((HeaderName::from_static("x-router-degraded"), Some(HeaderValue::from_static("true"))));
+        }
+        out.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+    }
+}
+
+/// Why a request could not be routed. Each dialect renders it in its own error shape.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RouteFailure {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("model '{0}' not found")]
+    ModelNotFound(String),
+    #[error("prompt is too long: {tokens} tokens > {max} maximum")]
+    PromptTooLong { tokens: u32, max: u32 },
+    #[error("{0}")]
+    NoRoute(String),
+}
+
+impl From<ParseError> for RouteFailure {
+    fn from(e: ParseError) -> RouteFailure {
+        RouteFailure::BadRequest(e.to_string())
+    }
+}
+
+/// Models for listings: what Ollama has, plus the router's virtual names.
+#[derive(Debug, Clone, Default)]
+pub struct ModelList {
+    pub installed: Vec<ModelEntry>,
+    pub virtual_models: Vec<ModelEntry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelEntry {
+    pub name: String,
+    pub modified_at: String,
+    pub size: u64,
+    pub context_length: Option<u32>,
+    pub capabilities: Vec<String>,
+}
+
+/// Session identity: the client's own id if a header or the body carries one, else a hash of the
+/// conversation's opening (system + first user message), which stays stable as the chat grows.
+fn session_id(headers: &HeaderMap, body_session: Option<String>, native: &NativeBody<'_>) -> Option<String> {
+    for h in ["x-claude-code-session-id", "x-session-id", "x-session-affinity"] {
+        if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok())
+            && !v.is_empty()
+        {
+            return Some(v.to_string());
+        }
+    }
+    if body_session.is_some() {
+        return body_session;
+    }
+    let messages = native.peek.messages.as_ref()?;
+    let first_user = messages.iter().find(|m| m.role == "user")?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for m in messages.iter().filter(|m| m.role == "system").take(1) {
+        m.content.hash(&mut hasher);
+    }
+    first_user.content.hash(&mut hasher);
+    Some(format!("conv-{:016x}", hasher.finish()))
+}
+
+/// Writes the routed body: `model` replaced, `options.num_ctx` set, reload-forcing options
+/// dropped; every other field is copied byte for byte.
+pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &Settings, original_len: usize) -> Bytes {
+    let routing = &settings.config.routing;
+    let mut out = Vec::with_capacity(original_len + 64);
+    out.push(b'{');
+    let mut first = true;
+    let mut push_key = |out: &mut Vec<u8>, key: &str| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        // Keys were valid JSON strings; re-escaping via serde keeps them valid.
+        out.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
+        out.push(b':');
+    };
+    let mut wrote_options = false;
+    for (key, raw) in &native.fields {
+        match key.as_ref() {
+            "model" => {
+                push_key(&mut out, "model");
+                out.extend_from_slice(serde_json::to_string(&decision.model).unwrap_or_default().as_bytes());
+            }
+            "options" => {
+                push_key(&mut out, "options");
+                write_options(&mut out, Some(raw), decision.num_ctx, &routing.drop_options, &routing.keep_options);
+                wrote_options = true;
+            }
+            other => {
+                push_key(&mut out, other);
+                out.extend_from_slice(raw.get().as_bytes());
+            }
+        }
+    }
+    if !native.fields.contains_key("model") {
+        push_key(&mut out, "model");
+        out.extend_from_slice(serde_json::to_string(&decision.model).unwrap_or_default().as_bytes());
+    }
+    if !wrote_options {
+        push_key(&mut out, "options");
+        write_options(&mut out, None, decision.num_ctx, &routing.drop_options, &routing.keep_options);
+    }
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+fn write_options(out: &mut Vec<u8>, raw: Option<&&RawValue>, num_ctx: u32, drop: &[String], keep: &[String]) {
+    let parsed: IndexMap<std::borrow::Cow<'_, str>, &RawValue> = raw
+        .filter(|r| r.get() != "null")
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default();
+    out.push(b'{');
+    let mut n = 0;
+    for (k, v) in &parsed {
+        let dropped = drop.iter().any(|d| d == k) && !keep.iter().any(|d| d == k);
+        if k == "num_ctx" || dropped {
+            continue;
+        }
+        if n > 0 {
+            out.push(b',');
+        }
+        n += 1;
+        out.extend_from_slice(serde_json::to_string(k.as_ref()).unwrap_or_default().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(v.get().as_bytes());
+    }
+    if n > 0 {
+        out.push(b',');
+    }
+    out.extend_from_slice(format!("\"num_ctx\":{num_ctx}").as_bytes());
+    out.push(b'}');
+}
+
+impl AppState {
+    /// Classifies, decides and rewrites one native request. Never awaits.
+    pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
+        let settings = self.settings();
+        let native = parse_native(input.body)?;
+        let model = native.peek.model.as_deref().unwrap_or("").to_string();
+        if model.is_empty() {
+            return Err(RouteFailure::BadRequest("model is required".into()));
+        }
+        let (forced, fallback, candidates) = match resolve_model(&settings, &model) {
+            ModelTarget::Auto => (None, None, Candidates::Profile),
+            ModelTarget::Forced(k) => (Some(k), None, Candidates::Profile),
+            ModelTarget::Aliased { kind, .. } => (None, kind, Candidates::Profile),
+            ModelTarget::Catalog(name) if settings.config.routing.respect_explicit_models => {
+                (None, None, Candidates::Explicit(name))
+            }
+            ModelTarget::Catalog(_) => (None, None, Candidates::Profile),
+            ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
+            ModelTarget::Unknown => {
+                self.metrics().passthrough.inc();
+                return Ok(Routed {
+                    body: Bytes::copy_from_slice(input.body),
+                    decision: None,
+                    raw_estimate: 0,
+                });
+            }
+        };
+        let client = input
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let session = session_id(input.headers, input.session, &native);
+        let view = native.view(input.dialect, input.endpoint, client, session.clone(), input.hint)?;
+        let estimator = settings.config.routing.tokens;
+        let raw_estimate = estimator.estimate(&view, 1.0);
+        let prompt_tokens = estimator.estimate(&view, self.learned().global_correction());
+        let class = classify(&view, input.headers, prompt_tokens, &settings, forced, fallback);
+        let mut world = self.world();
+        world.session = session.as_deref().and_then(|s| self.sessions().get(s)).filter(|pin| pin.kind >= class.kind);
+        let candidates = match (candidates, &world.session) {
+            // A session keeps its model while the kind has not escalated: same model, warm cache.
+            (Candidates::Profile, Some(pin)) => {
+                let mut list = settings.profile(class.kind).candidates;
+                match list.iter().position(|m| m == &pin.model) {
+                    Some(pos) => {
+                        let pinned = list.remove(pos);
+                        list.insert(0, pinned);
+                        Candidates::Ordered(list)
+                    }
+                    None => Candidates::Profile,
+                }
+            }
+            (c, _) => c,
+        };
+        let decision = decide(&class, &view, candidates, &settings, &world);
+        let decision = match decision {
+            Ok(d) => d,
+            Err(e) => {
+                let (label, failure) = match e {
+                    RouteError::PromptTooLong { tokens, max, .. } => {
+                        ("prompt_too_long", RouteFailure::PromptTooLong { tokens, max })
+                    }
+                    RouteError::NoCandidate { .. } => ("no_candidate", RouteFailure::NoRoute(e.to_string())),
+                };
+                self.metrics()
+                    .route_failures
+                    .get_or_create(&ReasonLabels { reason: label.into() })
+                    .inc();
+                tracing::warn!(model = %model, error = %failure, "request could not be routed");
+                return Err(failure);
+            }
+        };
+        let body = rewrite_native(&native, &decision, &settings, input.body.len());
+        if let Some(s) = &session {
+            self.sessions().record(
+                s,
+                crate::route::SessionPin {
+                    model: decision.model.clone(),
+                    num_ctx: decision.num_ctx,
+                    kind: decision.kind,
+                },
+            );
+        }
+        self.record_decision(input.dialect, &decision);
+        Ok(Routed {
+            body,
+            decision: Some(Arc::new(decision)),
+            raw_estimate,
+        })
+    }
+
+    fn record_decision(&self, dialect: Dialect, d: &Decision) {
+        self.metrics()
+            .decisions
+            .get_or_create(&DecisionLabels {
+                dialect: dialect.as_str().into(),
+                kind: d.kind.as_str().into(),
+                model: d.model.clone(),
+                num_ctx: d.num_ctx,
+            })
+            .inc();
+        if d.degraded {
+            self.metrics().degraded.inc();
+        }
+        tracing::info!(
+            dialect = dialect.as_str(),
+            requested = %d.requested_model,
+            model = %d.model,
+            num_ctx = d.num_ctx,
+            kind = d.kind.as_str(),
+            prompt_tokens = d.prompt_tokens,
+            need_bytes = d.fit.need_bytes,
+            available_bytes = d.fit.available_bytes,
+            predicted_tps = d.fit.predicted_tps,
+            degraded = d.degraded,
+            reason = %d.reason(),
+            "routed"
+        );
+        self.decisions().push(DecisionRecord {
+            at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            dialect: dialect.as_str().into(),
+            decision: d.clone(),
+        });
+    }
+
+    /// The world routing sees right now, from the latest snapshots.
+    pub fn world(&self) -> World {
+        let inv = self.inventory().load();
+        let busy = self.busy_models();
+        let mut loaded = inv.loaded.clone().unwrap_or_default();
+        for l in &mut loaded {
+            l.busy = busy.get(&l.name).is_some_and(|n| *n > 0);
+        }
+        let learned_tps = self
+            .learned()
+            .snapshot()
+            .speeds
+            .iter()
+            .filter_map(|(k, v)| parse_speed_key(k).map(|key| (key, *v)))
+            .collect();
+        World {
+            gpu: self.gpu(),
+            loaded,
+            installed: inv.installed.clone(),
+            learned_tps,
+            session: None,
+        }
+    }
+
+    /// Feeds an answer's final metrics back into learning and metrics.
+    pub fn observe(&self, decision: &Decision, raw_estimate: u32, metrics: &Metrics) {
+        self.learned().observe(decision, raw_estimate, metrics);
+        if metrics
+            .prompt_eval_count
+            .is_some_and(|p| p + 16 >= u64::from(decision.num_ctx))
+        {
+            self.metrics().truncation_suspected.inc();
+            tracing::warn!(model = %decision.model, num_ctx = decision.num_ctx, "prompt_eval_count reached num_ctx: Ollama may have truncated the prompt");
+        }
+    }
+
+    /// The router's token estimate for a native body.
+    pub fn estimate_tokens(&self, endpoint: Endpoint, native_body: &[u8]) -> Result<u32, RouteFailure> {
+        let settings = self.settings();
+        let native = parse_native(native_body)?;
+        let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
+        Ok(settings
+            .config
+            .routing
+            .tokens
+            .estimate(&view, self.learned().global_correction()))
+    }
+
+    /// Installed models plus the virtual names, for `/v1/models` and friends.
+    pub async fn model_list(&self) -> Result<ModelList, UpstreamError> {
+        let tags: crate::inventory::TagsResponse = self.upstream().get_json("/api/tags").await?;
+        let installed: Vec<ModelEntry> = tags
+            .models
+            .iter()
+            .map(|m| ModelEntry {
+                name: m.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                modified_at: m.get("modified_at").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                size: m.get("size").and_then(|v| v.as_u64()).unwrap_or(0),
+                context_length: m
+                    .get("details")
+                    .and_then(|d| d.get("context_length"))
+                    .and_then(|v| v.as_u64())
+                    .map(|v| v as u32),
+                capabilities: m
+                    .get("capabilities")
+                    .and_then(|v| v.as_array())
+                    .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let settings = self.settings();
+        let virtual_models = VIRTUAL_MODELS
+            .iter()
+            .map(|(name, kind)| {
+                let v = crate::api::ollama::virtual_model_facts(&settings, *kind);
+                ModelEntry {
+                    name: (*name).to_string(),
+                    modified_at: installed.first().map(|m| m.modified_at.clone()).unwrap_or_default(),
+                    size: v.size,
+                    context_length: Some(v.context_length),
+                    capabilities: v.capabilities,
+                }
+            })
+            .collect();
+        Ok(ModelList { installed, virtual_models })
+    }
+}

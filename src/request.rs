@@ -1,0 +1,397 @@
+//! The dialect-neutral view of one inference request, and the prompt-token estimate.
+//!
+//! [`parse_native`] reads a native `/api/chat` or `/api/generate` body once, borrowing strings from
+//! it where JSON escapes allow, and keeps the raw top-level fields so [`crate::pipeline`] can write
+//! the rewritten body without re-serialising the (possibly megabyte-sized) messages.
+
+use std::borrow::Cow;
+
+use indexmap::IndexMap;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// Which API the client spoke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Ollama,
+    OpenAi,
+    Anthropic,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Ollama => "ollama",
+            Dialect::OpenAi => "openai",
+            Dialect::Anthropic => "anthropic",
+        }
+    }
+}
+
+/// The native endpoint a request is (or is translated to).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    Chat,
+    Generate,
+}
+
+impl Endpoint {
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Chat => "/api/chat",
+            Endpoint::Generate => "/api/generate",
+        }
+    }
+}
+
+/// The kind of work a request is; each kind has its own profile of candidate models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Quick,
+    Daily,
+    Complex,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Quick, Kind::Daily, Kind::Complex];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Quick => "quick",
+            Kind::Daily => "daily",
+            Kind::Complex => "complex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A dialect's own evidence about the request's kind (e.g. a Claude Code title request → quick).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KindHint {
+    pub kind: Kind,
+    pub reason: String,
+}
+
+/// The `think` field: `true`/`false` or a level (`"low"`, `"medium"`, `"high"`, `"max"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Think {
+    Off,
+    On,
+    Level(String),
+}
+
+impl Think {
+    pub fn is_on(&self) -> bool {
+        !matches!(self, Think::Off)
+    }
+}
+
+/// What routing needs to know about a request, whatever dialect it arrived in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestView<'a> {
+    pub dialect: Dialect,
+    pub endpoint: Endpoint,
+    /// The model the client asked for.
+    pub model: Cow<'a, str>,
+    /// Bytes of system text (system messages, `system` field).
+    pub system_bytes: usize,
+    /// Bytes of conversation text: message contents, thinking, tool calls, the generate `prompt`.
+    pub message_bytes: usize,
+    /// Bytes of the JSON tool schemas (they are rendered into the prompt too).
+    pub tool_schema_bytes: usize,
+    pub suffix_bytes: usize,
+    pub message_count: usize,
+    pub image_count: usize,
+    pub has_tools: bool,
+    pub has_suffix: bool,
+    pub raw: bool,
+    pub think: Option<Think>,
+    pub has_format: bool,
+    /// `options.num_predict` as sent (`-1` = unlimited).
+    pub num_predict: Option<i64>,
+    /// `options.num_ctx` as sent; the router does not obey it blindly (it causes reloads).
+    pub num_ctx: Option<u64>,
+    /// The last user message (or the generate prompt), for wording rules.
+    pub last_user: Cow<'a, str>,
+    /// The first system text, for rules that recognise helper prompts (titles, summaries).
+    pub system: Cow<'a, str>,
+    /// `User-Agent`, or empty.
+    pub client: String,
+    /// Session identity for stickiness, when a header or the body gives one.
+    pub session: Option<String>,
+    pub hint: Option<KindHint>,
+}
+
+/// Why a native body could not be read. The text is shown to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("missing request body")]
+    Empty,
+    #[error("{0}")]
+    Json(String),
+    #[error("model is required")]
+    NoModel,
+}
+
+/// A native request body read once: the view's raw material plus the raw top-level fields.
+#[derive(Debug)]
+pub struct NativeBody<'a> {
+    /// Top-level fields in their original order, unparsed.
+    pub fields: IndexMap<Cow<'a, str>, &'a RawValue>,
+    pub peek: Peek<'a>,
+}
+
+/// The parts of a native body the router reads.
+#[derive(Debug, Default, Deserialize)]
+pub struct Peek<'a> {
+    #[serde(borrow, default)]
+    pub model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub messages: Option<Vec<PeekMessage<'a>>>,
+    #[serde(borrow, default)]
+    pub prompt: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub suffix: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub system: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub images: Option<Vec<IgnoredAny>>,
+    #[serde(borrow, default)]
+    pub tools: Option<&'a RawValue>,
+    #[serde(default)]
+    pub raw: Option<bool>,
+    #[serde(default)]
+    pub think: Option<serde_json::Value>,
+    #[serde(borrow, default)]
+    pub format: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub options: Option<&'a RawValue>,
+    #[serde(default)]
+    pub stream: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeekMessage<'a> {
+    #[serde(borrow, default)]
+    pub role: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub content: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub thinking: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub images: Option<Vec<IgnoredAny>>,
+    #[serde(borrow, default)]
+    pub tool_calls: Option<&'a RawValue>,
+}
+
+/// The two options the router reads; the rest stay raw.
+#[derive(Debug, Default, Deserialize)]
+struct PeekOptions {
+    #[serde(default)]
+    num_ctx: Option<serde_json::Number>,
+    #[serde(default)]
+    num_predict: Option<serde_json::Number>,
+}
+
+/// Reads a native body. Field types the router depends on are checked; anything else is left for
+/// Ollama to judge.
+pub fn parse_native(body: &[u8]) -> Result<NativeBody<'_>, ParseError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    let fields: IndexMap<Cow<'_, str>, &RawValue> =
+        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let peek: Peek<'_> = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    Ok(NativeBody { fields, peek })
+}
+
+impl<'a> NativeBody<'a> {
+    /// Builds the routing view. `client`, `session` and `hint` come from headers and the dialect.
+    pub fn view(
+        &'a self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        client: String,
+        session: Option<String>,
+        hint: Option<KindHint>,
+    ) -> Result<RequestView<'a>, ParseError> {
+        let p = &self.peek;
+        let model = p.model.clone().unwrap_or(Cow::Borrowed(""));
+        let options: PeekOptions = match p.options {
+            Some(raw) if raw.get() != "null" => serde_json::from_str(raw.get())
+                .map_err(|e| ParseError::Json(format!("options: {e}")))?,
+            _ => PeekOptions::default(),
+        };
+        let mut view = RequestView {
+            dialect,
+            endpoint,
+            model,
+            system_bytes: 0,
+            message_bytes: 0,
+            tool_schema_bytes: p.tools.map_or(0, |t| t.get().len()),
+            suffix_bytes: p.suffix.as_ref().map_or(0, |s| s.len()),
+            message_count: 0,
+            image_count: p.images.as_ref().map_or(0, Vec::len),
+            has_tools: p.tools.is_some_and(|t| is_non_empty_array(t.get())),
+            has_suffix: p.suffix.as_ref().is_some_and(|s| !s.is_empty()),
+            raw: p.raw.unwrap_or(false),
+            think: p.think.as_ref().and_then(parse_think),
+            has_format: p.format.is_some_and(|f| f.get() != "null"),
+            num_predict: options.num_predict.and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))),
+            num_ctx: options.num_ctx.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f as u64))),
+            last_user: Cow::Borrowed(""),
+            system: Cow::Borrowed(""),
+            client,
+            session,
+            hint,
+        };
+        if let Some(system) = &p.system {
+            view.system_bytes += system.len();
+            view.system = system.clone();
+        }
+        if let Some(prompt) = &p.prompt {
+            view.message_bytes += prompt.len();
+            view.message_count += 1;
+            view.last_user = prompt.clone();
+        }
+        for m in p.messages.iter().flatten() {
+            let content_len = m.content.as_ref().map_or(0, |c| c.len());
+            view.message_count += 1;
+            view.image_count += m.images.as_ref().map_or(0, Vec::len);
+            let extra = m.thinking.as_ref().map_or(0, |t| t.len())
+                + m.tool_calls.map_or(0, |t| t.get().len());
+            if m.role == "system" {
+                view.system_bytes += content_len + extra;
+                if view.system.is_empty() {
+                    view.system = m.content.clone().unwrap_or_default();
+                }
+            } else {
+                view.message_bytes += content_len + extra;
+                if m.role == "user" {
+                    view.last_user = m.content.clone().unwrap_or_default();
+                }
+            }
+        }
+        Ok(view)
+    }
+}
+
+fn is_non_empty_array(raw: &str) -> bool {
+    let t = raw.trim_start();
+    t.starts_with('[') && !t[1..].trim_start().starts_with(']')
+}
+
+fn parse_think(v: &serde_json::Value) -> Option<Think> {
+    match v {
+        serde_json::Value::Bool(true) => Some(Think::On),
+        serde_json::Value::Bool(false) => Some(Think::Off),
+        serde_json::Value::String(s) => Some(Think::Level(s.clone())),
+        _ => None,
+    }
+}
+
+/// How prompt tokens are estimated before Ollama has seen the prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenEstimator {
+    /// Bytes of UTF-8 text per token. Qwen's and Llama's BPE vocabularies average about 3.3–3.6
+    /// bytes per token on source code and about 4.2 on English prose, so 3.0 overcounts code by
+    /// 10–20 % and prose by ~40 %. Only text denser than 3 bytes per token (long digit runs,
+    /// base64 without images) is undercounted. Overcounting costs a larger context rung; undercounting
+    /// would let Ollama truncate silently, which is the failure this router exists to prevent.
+    pub bytes_per_token: f64,
+    /// Template tokens per message (role markers, separators).
+    pub per_message: u32,
+    /// What one image costs on projector models (Ollama counts 768).
+    pub per_image: u32,
+}
+
+impl Default for TokenEstimator {
+    fn default() -> TokenEstimator {
+        TokenEstimator {
+            bytes_per_token: 3.0,
+            per_message: 4,
+            per_image: 768,
+        }
+    }
+}
+
+impl TokenEstimator {
+    /// The estimate with a learned per-model correction (`1.0` when nothing is learned yet; never
+    /// allowed below 0.8 so one odd answer cannot make the router undercount).
+    pub fn estimate(&self, view: &RequestView<'_>, correction: f64) -> u32 {
+        let text = view.system_bytes + view.message_bytes + view.tool_schema_bytes + view.suffix_bytes;
+        let text_tokens = (text as f64 / self.bytes_per_token * correction.max(0.8)).ceil();
+        let overhead = u64::from(self.per_message) * view.message_count as u64
+            + u64::from(self.per_image) * view.image_count as u64;
+        (text_tokens as u64 + overhead).min(u64::from(u32::MAX)) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(body: &str) -> RequestView<'static> {
+        let leaked: &'static [u8] = Box::leak(body.as_bytes().to_vec().into_boxed_slice());
+        let native: &'static NativeBody<'static> = Box::leak(Box::new(parse_native(leaked).unwrap()));
+        native
+            .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
+            .unwrap()
+    }
+
+    #[test]
+    fn reads_chat_fields() {
+        let v = view(
+            r#"{"model":"auto","messages":[{"role":"system","content":"be brief"},
+                {"role":"user","content":"hi \"there\"","images":["aGk="]},
+                {"role":"assistant","content":"ok"},{"role":"user","content":"refactor it"}],
+                "tools":[{"type":"function"}],"think":"high","options":{"num_ctx":8192.0,"num_predict":16}}"#,
+        );
+        assert_eq!(v.model, "auto");
+        assert_eq!(v.system, "be brief");
+        assert_eq!(v.system_bytes, 8);
+        assert_eq!(v.message_count, 4);
+        assert_eq!(v.image_count, 1);
+        assert_eq!(v.last_user, "refactor it");
+        assert!(v.has_tools);
+        assert_eq!(v.think, Some(Think::Level("high".into())));
+        assert_eq!(v.num_ctx, Some(8192));
+        assert_eq!(v.num_predict, Some(16));
+    }
+
+    #[test]
+    fn reads_generate_fields() {
+        let v = view(r#"{"model":"m","prompt":"def f(","suffix":"  return x","raw":true,"tools":[]}"#);
+        assert!(v.has_suffix && v.raw && !v.has_tools);
+        assert_eq!(v.last_user, "def f(");
+        assert_eq!(v.suffix_bytes, 10);
+    }
+
+    #[test]
+    fn rejects_bad_bodies_with_clear_text() {
+        assert_eq!(parse_native(b"  ").unwrap_err(), ParseError::Empty);
+        let e = parse_native(b"{\"model\":").unwrap_err().to_string();
+        assert!(e.contains("EOF"), "{e}");
+        let e = parse_native(br#"{"model":"m","messages":"x"}"#).unwrap_err().to_string();
+        assert!(e.contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn estimate_is_conservative_for_code() {
+        // 3000 bytes of code is ~860 Qwen tokens at 3.5 bytes/token; the estimate must not be lower.
+        let code = "fn main() { let x = compute(1, 2); println!(\"{x}\"); }\n".repeat(55);
+        let body = serde_json::json!({"model":"m","messages":[{"role":"user","content":code}]}).to_string();
+        let v = view(&body);
+        let est = TokenEstimator::default().estimate(&v, 1.0);
+        let likely_actual = (code.len() as f64 / 3.5) as u32;
+        assert!(est >= likely_actual, "{est} < {likely_actual}");
+        assert!(est <= likely_actual * 13 / 10, "{est} wildly above {likely_actual}");
+    }
+}

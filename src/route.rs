@@ -1,0 +1,709 @@
+//! Pure routing: a classification and a snapshot of the world → which model, which `num_ctx`.
+//!
+//! For each candidate of the kind's profile, in order: filter by capability (tools, insert, vision,
+//! thinking) and by what Ollama has installed; choose a context rung (reuse a loaded or
+//! session-pinned context that already holds the prompt, else the profile's preferred rung, else the
+//! smallest rung that holds it); do the VRAM arithmetic (weights + KV + overhead against free VRAM
+//! plus what Ollama would evict); predict tok/s (learned, else the seed's speed scaled by memory
+//! bandwidth, slowed in proportion to the share spilled to the CPU); skip candidates below the
+//! profile's floor. If none qualifies, the fastest one that holds the prompt is taken and the
+//! decision is marked degraded; if none can hold the prompt at all, that is an error the dialects
+//! render as their own "prompt too long".
+//!
+//! Invariant: no I/O, no clock, no globals — everything arrives in [`World`].
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::catalog::{Capability, ModelSpec, SEED_BANDWIDTH_GBPS};
+use crate::classify::Classification;
+use crate::config::Settings;
+use crate::request::{Kind, RequestView};
+use crate::units::GIB;
+
+/// GPU memory as last measured (or configured).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GpuView {
+    /// Where the numbers came from: `nvml`, `sim`, `ollama`, `static`.
+    pub source: String,
+    pub name: String,
+    pub total: u64,
+    /// Free right now, as measured; `None` when nothing measures it (derived from loaded models).
+    pub free: Option<u64>,
+    /// Memory held by programs other than Ollama, when known.
+    pub foreign: Option<u64>,
+    pub bandwidth_gbps: Option<f64>,
+}
+
+impl GpuView {
+    pub fn fixed(total: u64) -> GpuView {
+        GpuView {
+            source: "static".into(),
+            name: "configured".into(),
+            total,
+            free: None,
+            foreign: None,
+            bandwidth_gbps: None,
+        }
+    }
+}
+
+/// A model Ollama has in memory (`/api/ps`), plus whether a request is streaming from it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoadedModel {
+    pub name: String,
+    pub context_length: u32,
+    pub size: u64,
+    pub size_vram: u64,
+    /// A response from it is streaming through the router right now.
+    pub busy: bool,
+}
+
+/// A model and context a session was served with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SessionPin {
+    pub model: String,
+    pub num_ctx: u32,
+    pub kind: Kind,
+}
+
+/// Everything outside the request that routing depends on, read from snapshots by the caller.
+#[derive(Clone, Debug, Default)]
+pub struct World {
+    pub gpu: Option<GpuView>,
+    pub loaded: Vec<LoadedModel>,
+    /// Installed model names (`/api/tags`); `None` when unknown (Ollama not reached yet).
+    pub installed: Option<HashSet<String>>,
+    /// Learned tok/s by (model, num_ctx, fully on GPU).
+    pub learned_tps: HashMap<(String, u32, bool), f64>,
+    pub session: Option<SessionPin>,
+}
+
+/// The VRAM arithmetic behind a candidate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fit {
+    pub need_bytes: u64,
+    pub available_bytes: u64,
+    /// Share of the model that would live in system RAM.
+    pub spill_fraction: f64,
+    pub predicted_tps: f64,
+    /// Already loaded at this context: no load, no reload.
+    pub loaded: bool,
+    /// Loading it would evict a model that is streaming right now.
+    pub evicts_busy: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rejection {
+    pub model: String,
+    pub reason: String,
+}
+
+/// What the router decided, and why. Logged, kept in the ring buffer, sent as headers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decision {
+    pub requested_model: String,
+    pub model: String,
+    pub num_ctx: u32,
+    pub kind: Kind,
+    pub prompt_tokens: u32,
+    /// Prompt estimate plus the output reserve.
+    pub needed_ctx: u32,
+    pub classified_by: Vec<String>,
+    /// Why this context: `loaded`, `session`, `preferred`, `smallest`, `explicit`.
+    pub ctx_reason: String,
+    pub fit: Fit,
+    pub rejected: Vec<Rejection>,
+    /// No candidate met the speed floor; this is the fastest that holds the prompt.
+    pub degraded: bool,
+    pub session: Option<String>,
+}
+
+impl Decision {
+    /// One line for `x-router-reason` and logs (ASCII only: it travels in a header).
+    pub fn reason(&self) -> String {
+        let mut s = format!(
+            "{} ({}); {} tok + reserve -> ctx {} ({}); {} needs {:.1}/{:.1} GiB",
+            self.kind.as_str(),
+            self.classified_by.join(","),
+            self.prompt_tokens,
+            self.num_ctx,
+            self.ctx_reason,
+            self.model,
+            self.fit.need_bytes as f64 / GIB as f64,
+            self.fit.available_bytes as f64 / GIB as f64,
+        );
+        if self.fit.loaded {
+            s.push_str(", loaded");
+        }
+        if self.fit.spill_fraction > 0.0 {
+            let _ = write!(s, ", spills {:.0}%", self.fit.spill_fraction * 100.0);
+        }
+        let _ = write!(s, ", ~{:.0} tok/s", self.fit.predicted_tps);
+        if self.degraded {
+            s.push_str("; DEGRADED: no candidate meets the speed floor");
+        }
+        if !self.rejected.is_empty() {
+            s.push_str("; rejected: ");
+            let parts: Vec<String> = self
+                .rejected
+                .iter()
+                .map(|r| format!("{} ({})", r.model, r.reason))
+                .collect();
+            s.push_str(&parts.join(", "));
+        }
+        s.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' }).collect()
+    }
+}
+
+/// Why no model could be chosen.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RouteError {
+    /// No capable candidate has a context that holds the prompt.
+    #[error("prompt is too long: {tokens} tokens > {max} maximum")]
+    PromptTooLong { tokens: u32, max: u32, rejected: Vec<Rejection> },
+    /// Nothing installed or capable.
+    #[error("no model can serve this request: {}", summarize(.rejected))]
+    NoCandidate { rejected: Vec<Rejection> },
+}
+
+fn summarize(rejected: &[Rejection]) -> String {
+    rejected
+        .iter()
+        .map(|r| format!("{}: {}", r.model, r.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How the candidate list was chosen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Candidates {
+    /// The kind's profile (with overflow to other profiles when allowed).
+    Profile,
+    /// Exactly this model (`respect_explicit_models`).
+    Explicit(String),
+    /// These models in this order (a session's pinned model first), overflow allowed.
+    Ordered(Vec<String>),
+}
+
+struct Evaluated<'a> {
+    spec: &'a ModelSpec,
+    num_ctx: u32,
+    ctx_reason: &'static str,
+    fit: Fit,
+}
+
+/// Decides model and context.
+pub fn decide(
+    class: &Classification,
+    view: &RequestView<'_>,
+    candidates: Candidates,
+    settings: &Settings,
+    world: &World,
+) -> Result<Decision, RouteError> {
+    let routing = &settings.config.routing;
+    let profile = settings.profile(class.kind);
+    let reserve = match view.num_predict {
+        Some(n) if n > 0 => routing.output_reserve.min(n as u32),
+        _ => routing.output_reserve,
+    };
+    let needed = class.prompt_tokens.saturating_add(reserve);
+    let mut rejected = Vec::new();
+    let mut max_holdable: u32 = 0;
+
+    let primary: Vec<String> = match &candidates {
+        Candidates::Explicit(m) => vec![m.clone()],
+        Candidates::Profile => profile.candidates.clone(),
+        Candidates::Ordered(list) => list.clone(),
+    };
+    let mut holders = evaluate_all(&primary, view, needed, settings, world, &mut rejected, &mut max_holdable);
+    let overflow = !matches!(candidates, Candidates::Explicit(_)) && routing.overflow_to_other_profiles;
+    if holders.is_empty() && overflow {
+        let mut seen: HashSet<String> = primary.iter().cloned().collect();
+        let others: Vec<String> = Kind::ALL
+            .into_iter()
+            .filter(|k| *k != class.kind)
+            .flat_map(|k| settings.profile(k).candidates)
+            .filter(|m| seen.insert(m.clone()))
+            .collect();
+        holders = evaluate_all(&others, view, needed, settings, world, &mut rejected, &mut max_holdable);
+    }
+    if holders.is_empty() {
+        let capable_with_ctx = max_holdable > 0;
+        return Err(if capable_with_ctx {
+            RouteError::PromptTooLong {
+                tokens: class.prompt_tokens,
+                max: max_holdable.saturating_sub(reserve),
+                rejected,
+            }
+        } else {
+            RouteError::NoCandidate { rejected }
+        });
+    }
+
+    let floor = profile.min_tokens_per_second;
+    let qualifies = |e: &Evaluated<'_>| e.fit.predicted_tps >= floor;
+    let mut chosen: Option<usize> = holders.iter().position(qualifies);
+    // A load that would evict a model mid-stream stalls that stream; prefer a loaded alternative.
+    if let Some(i) = chosen
+        && holders[i].fit.evicts_busy
+        && let Some(j) = holders.iter().position(|e| qualifies(e) && e.fit.loaded)
+    {
+        rejected.push(Rejection {
+            model: holders[i].spec.name.clone(),
+            reason: "loading it would evict a model that is streaming".into(),
+        });
+        chosen = Some(j);
+    }
+    let degraded = chosen.is_none();
+    for e in holders.iter().take(chosen.unwrap_or(holders.len())) {
+        if !qualifies(e) {
+            rejected.push(Rejection {
+                model: e.spec.name.clone(),
+                reason: format!(
+                    "~{:.0} tok/s at ctx {} < {:.0} (spills {:.0}%)",
+                    e.fit.predicted_tps,
+                    e.num_ctx,
+                    floor,
+                    e.fit.spill_fraction * 100.0
+                ),
+            });
+        }
+    }
+    let idx = chosen.unwrap_or_else(|| {
+        holders
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.fit.predicted_tps.total_cmp(&b.1.fit.predicted_tps))
+            .map_or(0, |(i, _)| i)
+    });
+    let best = holders.swap_remove(idx);
+    Ok(Decision {
+        requested_model: view.model.to_string(),
+        model: best.spec.name.clone(),
+        num_ctx: best.num_ctx,
+        kind: class.kind,
+        prompt_tokens: class.prompt_tokens,
+        needed_ctx: needed,
+        classified_by: class.reasons.clone(),
+        ctx_reason: if matches!(candidates, Candidates::Explicit(_)) && best.ctx_reason == "smallest" {
+            "explicit".into()
+        } else {
+            best.ctx_reason.into()
+        },
+        fit: best.fit,
+        rejected,
+        degraded,
+        session: view.session.clone(),
+    })
+}
+
+fn evaluate_all<'a>(
+    names: &[String],
+    view: &RequestView<'_>,
+    needed: u32,
+    settings: &'a Settings,
+    world: &World,
+    rejected: &mut Vec<Rejection>,
+    max_holdable: &mut u32,
+) -> Vec<Evaluated<'a>> {
+    let mut out = Vec::new();
+    for name in names {
+        let Some(spec) = settings.catalog.get(name) else {
+            rejected.push(Rejection {
+                model: name.clone(),
+                reason: "not in the catalog".into(),
+            });
+            continue;
+        };
+        if let Some(why) = incapable(spec, view, world) {
+            rejected.push(Rejection {
+                model: spec.name.clone(),
+                reason: why,
+            });
+            continue;
+        }
+        let rungs = rungs_for(spec, &settings.config.routing.context_ladder);
+        *max_holdable = (*max_holdable).max(rungs.last().copied().unwrap_or(0));
+        match evaluate(spec, &rungs, needed, settings, world) {
+            Some(e) => out.push(e),
+            None => rejected.push(Rejection {
+                model: spec.name.clone(),
+                reason: format!("needs ctx {needed} > max {}", rungs.last().copied().unwrap_or(0)),
+            }),
+        }
+    }
+    out
+}
+
+fn incapable(spec: &ModelSpec, view: &RequestView<'_>, world: &World) -> Option<String> {
+    if let Some(installed) = &world.installed
+        && !is_installed(installed, &spec.name)
+    {
+        return Some(format!("not installed (ollama pull {})", spec.name));
+    }
+    if view.has_tools && !spec.tools_usable() {
+        return Some("cannot call tools".into());
+    }
+    if view.has_suffix && !spec.has(Capability::Insert) {
+        return Some("no fill-in-the-middle".into());
+    }
+    if view.image_count > 0 && !spec.has(Capability::Vision) {
+        return Some("no vision".into());
+    }
+    if view.think.as_ref().is_some_and(|t| t.is_on()) && !spec.has(Capability::Thinking) {
+        return Some("cannot think".into());
+    }
+    None
+}
+
+/// Whether `name` is among the installed names, treating `x` and `x:latest` as one.
+pub fn is_installed(installed: &HashSet<String>, name: &str) -> bool {
+    installed.contains(name)
+        || name
+            .strip_suffix(":latest")
+            .is_some_and(|bare| installed.contains(bare))
+        || (!name.contains(':') && installed.contains(&format!("{name}:latest")))
+}
+
+/// The contexts a model can be given: ladder rungs within its limits, plus its ceiling when the
+/// ladder stops short of it (so a 40K prompt can still use qwen3's trained 40960), plus its
+/// minimum when no rung is in range.
+pub fn rungs_for(spec: &ModelSpec, ladder: &[u32]) -> Vec<u32> {
+    let ceiling = spec.ctx_ceiling();
+    let mut rungs: Vec<u32> = ladder
+        .iter()
+        .copied()
+        .filter(|r| *r >= spec.min_ctx && *r <= ceiling)
+        .collect();
+    if rungs.is_empty() && spec.min_ctx <= ceiling {
+        rungs.push(spec.min_ctx);
+    }
+    if rungs.last().is_some_and(|top| *top < ceiling) {
+        rungs.push(ceiling);
+    }
+    rungs
+}
+
+fn evaluate<'a>(
+    spec: &'a ModelSpec,
+    rungs: &[u32],
+    needed: u32,
+    settings: &Settings,
+    world: &World,
+) -> Option<Evaluated<'a>> {
+    let holders: Vec<u32> = rungs.iter().copied().filter(|r| *r >= needed).collect();
+    // The ceiling rung exists for prompts nothing else holds; small prompts never use it.
+    let top_ladder = settings.config.routing.context_ladder.last().copied().unwrap_or(0);
+    let holders: Vec<u32> = match holders.iter().copied().filter(|r| *r <= top_ladder).collect::<Vec<_>>() {
+        within if !within.is_empty() => within,
+        _ => holders,
+    };
+    let first = *holders.first()?;
+    let loaded = world
+        .loaded
+        .iter()
+        .find(|l| same_model(&l.name, &spec.name));
+    let reuse = |ctx: u32| ctx >= needed && ctx >= spec.min_ctx && ctx <= spec.ctx_ceiling();
+
+    // 1. Already loaded with a context that holds the prompt: no reload, keep the prompt cache.
+    if let Some(l) = loaded
+        && reuse(l.context_length)
+    {
+        return Some(Evaluated {
+            spec,
+            num_ctx: l.context_length,
+            ctx_reason: "loaded",
+            fit: fit(spec, l.context_length, settings, world),
+        });
+    }
+    // 2. The session's pinned context.
+    if let Some(pin) = &world.session
+        && same_model(&pin.model, &spec.name)
+        && reuse(pin.num_ctx)
+    {
+        return Some(Evaluated {
+            spec,
+            num_ctx: pin.num_ctx,
+            ctx_reason: "session",
+            fit: fit(spec, pin.num_ctx, settings, world),
+        });
+    }
+    // 3. The preferred rung if it fits in VRAM, then each larger-than-needed rung that fits.
+    let preferred = settings
+        .config
+        .profiles
+        .values()
+        .find(|p| p.candidates.iter().any(|c| same_model(c, &spec.name)))
+        .map_or(spec.recommended_ctx, |p| p.preferred_ctx);
+    let mut order: Vec<(u32, &'static str)> = Vec::new();
+    if let Some(p) = holders.iter().copied().find(|r| *r >= preferred) {
+        order.push((p, "preferred"));
+    }
+    order.extend(holders.iter().map(|r| (*r, "smallest")));
+    for (ctx, why) in &order {
+        let f = fit(spec, *ctx, settings, world);
+        if f.spill_fraction == 0.0 {
+            return Some(Evaluated {
+                spec,
+                num_ctx: *ctx,
+                ctx_reason: why,
+                fit: f,
+            });
+        }
+    }
+    // 4. Nothing fits fully: the smallest holder spills least.
+    Some(Evaluated {
+        spec,
+        num_ctx: first,
+        ctx_reason: "smallest",
+        fit: fit(spec, first, settings, world),
+    })
+}
+
+fn same_model(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.strip_suffix(":latest").unwrap_or(s).to_string();
+    norm(a) == norm(b)
+}
+
+/// VRAM a model needs at `ctx`: weights + KV cache for every parallel slot + compute overhead.
+pub fn vram_need(spec: &ModelSpec, ctx: u32, settings: &Settings) -> u64 {
+    let gpu = &settings.config.gpu;
+    spec.weights_bytes
+        + spec
+            .arch
+            .kv_bytes(ctx.saturating_mul(gpu.num_parallel.max(1)), gpu.kv_cache_type)
+        + gpu.compute_overhead.bytes()
+}
+
+/// The VRAM arithmetic and speed prediction for one (model, ctx).
+pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fit {
+    let gpu_cfg = &settings.config.gpu;
+    let gpu = world
+        .gpu
+        .clone()
+        .unwrap_or_else(|| GpuView::fixed(gpu_cfg.vram_total.bytes()));
+    let need = vram_need(spec, ctx, settings);
+    let this = world.loaded.iter().find(|l| same_model(&l.name, &spec.name));
+    let already = this.is_some_and(|l| l.context_length == ctx);
+    let held_by_ollama: u64 = world.loaded.iter().map(|l| l.size_vram).sum();
+    let free_now = gpu.free.unwrap_or_else(|| {
+        gpu.total
+            .saturating_sub(held_by_ollama)
+            .saturating_sub(gpu.foreign.unwrap_or(0))
+    });
+    // What Ollama would free to load this: the model itself (reload) and idle models.
+    let evictable: u64 = world
+        .loaded
+        .iter()
+        .filter(|l| same_model(&l.name, &spec.name) || !l.busy)
+        .map(|l| l.size_vram)
+        .sum();
+    let busy_held: u64 = world
+        .loaded
+        .iter()
+        .filter(|l| l.busy && !same_model(&l.name, &spec.name))
+        .map(|l| l.size_vram)
+        .sum();
+    let available = (free_now + evictable).saturating_sub(gpu_cfg.reserve.bytes());
+    let (spill, evicts_busy) = if let (true, Some(l)) = (already, this) {
+        // Measured, not predicted: what Ollama reports for the running model.
+        let s = if l.size > 0 { l.size.saturating_sub(l.size_vram) as f64 / l.size as f64 } else { 0.0 };
+        (s, false)
+    } else if need <= available {
+        (0.0, false)
+    } else {
+        // Ollama waits for busy models to finish, then evicts them too before it spills.
+        let with_busy = available + busy_held;
+        let spill = need.saturating_sub(with_busy) as f64 / need as f64;
+        (spill, busy_held > 0)
+    };
+    let on_gpu = spill == 0.0;
+    let bandwidth = gpu.bandwidth_gbps.or(gpu_cfg.bandwidth_gbps);
+    let predicted = world
+        .learned_tps
+        .get(&(spec.name.clone(), ctx, on_gpu))
+        .copied()
+        .unwrap_or_else(|| {
+            let base = f64::from(spec.gpu_tps) * bandwidth.map_or(1.0, |b| b / SEED_BANDWIDTH_GBPS);
+            base / (1.0 + (gpu_cfg.cpu_slowdown - 1.0).max(0.0) * spill)
+        });
+    Fit {
+        need_bytes: need,
+        available_bytes: available,
+        spill_fraction: spill,
+        predicted_tps: predicted,
+        loaded: already,
+        evicts_busy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{Classification, classify};
+    use crate::request::{Dialect, Endpoint, Think};
+    use std::borrow::Cow;
+
+    fn view() -> RequestView<'static> {
+        RequestView {
+            dialect: Dialect::Ollama,
+            endpoint: Endpoint::Chat,
+            model: Cow::Borrowed("auto"),
+            system_bytes: 0,
+            message_bytes: 0,
+            tool_schema_bytes: 0,
+            suffix_bytes: 0,
+            message_count: 1,
+            image_count: 0,
+            has_tools: false,
+            has_suffix: false,
+            raw: false,
+            think: None,
+            has_format: false,
+            num_predict: None,
+            num_ctx: None,
+            last_user: Cow::Borrowed(""),
+            system: Cow::Borrowed(""),
+            client: String::new(),
+            session: None,
+            hint: None,
+        }
+    }
+
+    fn gpu(total_gib: u64, foreign_gib: u64) -> Option<GpuView> {
+        Some(GpuView {
+            source: "test".into(),
+            name: "test".into(),
+            total: total_gib * GIB,
+            free: None,
+            foreign: Some(foreign_gib * GIB),
+            bandwidth_gbps: Some(504.0),
+        })
+    }
+
+    fn decide_for(kind: Kind, tokens: u32, v: RequestView<'_>, world: &World) -> Result<Decision, RouteError> {
+        let s = Settings::defaults();
+        let class = Classification { kind, prompt_tokens: tokens, reasons: vec!["test".into()] };
+        decide(&class, &v, Candidates::Profile, &s, world)
+    }
+
+    fn check(kind: Kind, tokens: u32, v: RequestView<'_>, world: &World, model: &str, ctx: u32) {
+        let d = decide_for(kind, tokens, v, world).unwrap();
+        assert_eq!((d.model.as_str(), d.num_ctx), (model, ctx), "{}", d.reason());
+    }
+
+    #[test]
+    fn seed_recommendations_on_12_gib() {
+        let w = World { gpu: gpu(12, 0), ..World::default() };
+        check(Kind::Daily, 200, view(), &w, "qwen3:8b", 16384);
+        check(Kind::Complex, 2000, view(), &w, "qwen3:14b", 8192);
+        check(Kind::Quick, 300, RequestView { has_suffix: true, ..view() }, &w, "qwen2.5-coder:7b-instruct-q5_K_M", 16384);
+        check(Kind::Quick, 300, RequestView { has_tools: true, ..view() }, &w, "qwen2.5:7b", 16384);
+        // 12K tokens + 2048 reserve → 16384.
+        check(Kind::Daily, 12_000, view(), &w, "qwen3:8b", 16384);
+    }
+
+    #[test]
+    fn issue_3_scenarios() {
+        // 24 GiB: a complex 14K-token request gets qwen3:14b at 16384.
+        let w24 = World { gpu: gpu(24, 0), ..World::default() };
+        check(Kind::Complex, 14_000, view(), &w24, "qwen3:14b", 16384);
+        // 12 GiB with 3 GiB held elsewhere: no spilling 14B below 20 tok/s.
+        let w12 = World { gpu: gpu(12, 3), ..World::default() };
+        let d = decide_for(Kind::Complex, 14_000, view(), &w12).unwrap();
+        assert_ne!(d.model, "qwen3:14b", "{}", d.reason());
+        assert!(d.fit.predicted_tps >= 20.0 && !d.degraded, "{}", d.reason());
+        assert!(d.rejected.iter().any(|r| r.model == "qwen3:14b"), "{:?}", d.rejected);
+        // A loaded qwen3:8b@16384 serves a 3K-token daily request at 16384 (no reload).
+        let loaded = World {
+            gpu: gpu(12, 0),
+            loaded: vec![LoadedModel {
+                name: "qwen3:8b".into(),
+                context_length: 16384,
+                size: 9_000_000_000,
+                size_vram: 9_000_000_000,
+                busy: false,
+            }],
+            ..World::default()
+        };
+        let d = decide_for(Kind::Daily, 3000, view(), &loaded).unwrap();
+        assert_eq!((d.model.as_str(), d.num_ctx, d.ctx_reason.as_str()), ("qwen3:8b", 16384, "loaded"));
+        assert!(d.fit.loaded);
+        // 8 GiB: the daily profile still fits fully on the GPU.
+        let w8 = World { gpu: gpu(8, 0), ..World::default() };
+        let d = decide_for(Kind::Daily, 3000, view(), &w8).unwrap();
+        assert_eq!(d.fit.spill_fraction, 0.0, "{}", d.reason());
+        assert!(d.num_ctx >= 10240);
+    }
+
+    #[test]
+    fn too_long_and_uninstalled() {
+        let w = World { gpu: gpu(24, 0), ..World::default() };
+        let e = decide_for(Kind::Daily, 200_000, view(), &w).unwrap_err();
+        assert!(matches!(e, RouteError::PromptTooLong { tokens: 200_000, .. }), "{e}");
+        assert!(e.to_string().starts_with("prompt is too long: 200000 tokens > "));
+        let none = World { installed: Some(HashSet::new()), ..World::default() };
+        let e = decide_for(Kind::Daily, 10, view(), &none).unwrap_err();
+        assert!(matches!(e, RouteError::NoCandidate { .. }), "{e}");
+        assert!(e.to_string().contains("ollama pull qwen3:8b"));
+    }
+
+    #[test]
+    fn big_prompt_uses_the_trained_ceiling() {
+        let w = World { gpu: gpu(24, 0), ..World::default() };
+        // 36K + 2K reserve exceeds the 32768 rung; qwen3:8b's trained 40960 holds it.
+        check(Kind::Daily, 36_000, view(), &w, "qwen3:8b", 40960);
+    }
+
+    #[test]
+    fn thinking_needs_a_thinking_model() {
+        let w = World { gpu: gpu(24, 0), ..World::default() };
+        let s = Settings::defaults();
+        let v = RequestView { think: Some(Think::On), ..view() };
+        let class = classify(&v, &http::HeaderMap::new(), 100, &s, None, None);
+        assert_eq!(class.kind, Kind::Complex);
+        let d = decide(&class, &v, Candidates::Profile, &s, &w).unwrap();
+        assert_eq!(d.model, "qwen3:14b");
+    }
+
+    #[test]
+    fn spill_prediction_matches_the_seed() {
+        // qwen3:14b on the seed card: 44 tok/s at 8K, ~23 at 16K, ~10.5 at 32K. The seed says the
+        // card offered "~11.5 GB" (the desktop held the rest), so model ~0.85 GiB as foreign.
+        let s = Settings::defaults();
+        let spec = s.catalog.get("qwen3:14b").unwrap();
+        let mut seed_card = gpu(12, 0);
+        if let Some(g) = seed_card.as_mut() {
+            g.foreign = Some(GIB * 85 / 100);
+        }
+        let w = World { gpu: seed_card, ..World::default() };
+        let t8 = fit(spec, 8192, &s, &w).predicted_tps;
+        let t16 = fit(spec, 16384, &s, &w).predicted_tps;
+        let t32 = fit(spec, 32768, &s, &w).predicted_tps;
+        assert!((t8 - 44.0).abs() < 1.0, "{t8}");
+        assert!((17.0..30.0).contains(&t16), "{t16}");
+        assert!((7.0..14.0).contains(&t32), "{t32}");
+    }
+
+    #[test]
+    fn avoids_evicting_a_streaming_model() {
+        // qwen3:8b is streaming; a complex request would load qwen3:14b, which cannot fit beside it.
+        let w = World {
+            gpu: gpu(12, 0),
+            loaded: vec![LoadedModel {
+                name: "qwen3:8b".into(),
+                context_length: 16384,
+                size: 8_700_000_000,
+                size_vram: 8_700_000_000,
+                busy: true,
+            }],
+            ..World::default()
+        };
+        let d = decide_for(Kind::Complex, 2000, view(), &w).unwrap();
+        assert_eq!(d.model, "qwen3:8b", "{}", d.reason());
+        assert!(d.rejected.iter().any(|r| r.reason.contains("streaming")));
+    }
+}

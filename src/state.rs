@@ -1,0 +1,152 @@
+//! The application state shared by every handler: one `Clone` struct of `Arc`s.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+
+use crate::config::{SettingsShared, Settings};
+use crate::inventory::SharedInventory;
+use crate::observe::{DecisionLog, LearnStore, RouterMetrics};
+use crate::route::GpuView;
+use crate::session::Sessions;
+use crate::upstream::{Upstream, UpstreamError};
+
+/// Everything a request may read. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub settings: SettingsShared,
+    pub upstream: Upstream,
+    pub inventory: SharedInventory,
+    pub gpu: Arc<ArcSwap<Option<GpuView>>>,
+    pub sessions: Sessions,
+    pub learned: LearnStore,
+    pub decisions: DecisionLog,
+    pub metrics: RouterMetrics,
+    /// Routed responses streaming now, per model (a busy model is not evicted lightly).
+    pub in_flight: Mutex<HashMap<String, usize>>,
+}
+
+impl AppState {
+    /// Builds the state. `state_file` is where learned figures persist (`None`: memory only).
+    pub fn new(
+        settings: SettingsShared,
+        state_file: Option<std::path::PathBuf>,
+    ) -> Result<AppState, UpstreamError> {
+        let current = settings.load();
+        let upstream = Upstream::new(&current.config.upstream)?;
+        let sessions = Sessions::new(current.config.sessions.max_sessions);
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                settings,
+                upstream,
+                inventory: SharedInventory::default(),
+                gpu: Arc::new(ArcSwap::from_pointee(None)),
+                sessions,
+                learned: LearnStore::open(state_file),
+                decisions: DecisionLog::new(256),
+                metrics: RouterMetrics::default(),
+                in_flight: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// A state for tests and benches: the given settings, memory-only learning.
+    pub fn for_settings(settings: Settings) -> Result<AppState, UpstreamError> {
+        AppState::new(SettingsShared::new(settings), None)
+    }
+
+    pub fn settings(&self) -> Arc<Settings> {
+        self.inner.settings.load()
+    }
+
+    pub fn shared_settings(&self) -> &SettingsShared {
+        &self.inner.settings
+    }
+
+    /// The only way to talk to Ollama.
+    pub fn upstream(&self) -> &Upstream {
+        &self.inner.upstream
+    }
+
+    pub fn inventory(&self) -> &SharedInventory {
+        &self.inner.inventory
+    }
+
+    pub fn metrics(&self) -> &RouterMetrics {
+        &self.inner.metrics
+    }
+
+    pub fn decisions(&self) -> &DecisionLog {
+        &self.inner.decisions
+    }
+
+    pub fn learned(&self) -> &LearnStore {
+        &self.inner.learned
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
+    /// Publishes a new GPU reading (from the GPU poller).
+    pub fn set_gpu(&self, reading: Option<GpuView>) {
+        self.inner.gpu.store(Arc::new(reading));
+    }
+
+    pub fn gpu(&self) -> Option<GpuView> {
+        (*self.inner.gpu.load_full()).clone()
+    }
+
+    /// Marks a model as streaming until the guard drops.
+    pub fn stream_guard(&self, model: &str) -> StreamGuard {
+        if let Ok(mut m) = self.inner.in_flight.lock() {
+            *m.entry(model.to_string()).or_insert(0) += 1;
+        }
+        self.inner.metrics.streams_in_flight.inc();
+        StreamGuard {
+            state: self.clone(),
+            model: model.to_string(),
+            finished: false,
+        }
+    }
+
+    pub(crate) fn busy_models(&self) -> HashMap<String, usize> {
+        self.inner.in_flight.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// Held while a routed response streams; counts a cancellation if dropped before the end.
+pub struct StreamGuard {
+    state: AppState,
+    model: String,
+    finished: bool,
+}
+
+impl StreamGuard {
+    /// The stream reached its end (normally or with an upstream error), not a client hang-up.
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.state.inner.in_flight.lock()
+            && let Some(n) = m.get_mut(&self.model)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.model);
+            }
+        }
+        self.state.inner.metrics.streams_in_flight.dec();
+        if !self.finished {
+            self.state.inner.metrics.cancelled_streams.inc();
+        }
+    }
+}

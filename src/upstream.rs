@@ -1,0 +1,146 @@
+//! The only module that talks to Ollama: one pooled reqwest client, phase timeouts, `Host`
+//! rewritten to the upstream's (Ollama answers 403 to foreign hosts), hop-by-hop headers dropped,
+//! and no system proxy (an `HTTP_PROXY` in the environment must not capture loopback traffic).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, Method};
+
+use crate::config::UpstreamConfig;
+
+/// A failure to get a response out of Ollama.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    #[error(
+        "cannot reach Ollama at {url}: {detail}. Start it with `ollama serve`, or point the router elsewhere with --upstream URL or upstream.url in router.toml"
+    )]
+    Connect { url: String, detail: String },
+    #[error("Ollama at {url} sent no response within {timeout:?} (upstream.first_byte_timeout)")]
+    Timeout { url: String, timeout: Duration },
+    #[error("request to Ollama at {url} failed: {detail}")]
+    Other { url: String, detail: String },
+}
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1) and headers the proxy must own.
+pub fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+    )
+}
+
+/// A client for one Ollama.
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    client: reqwest::Client,
+    base: String,
+    first_byte_timeout: Duration,
+}
+
+impl Upstream {
+    pub fn new(config: &UpstreamConfig) -> Result<Upstream, UpstreamError> {
+        let base = config.url.trim_end_matches('/').to_string();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(config.connect_timeout.0)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| UpstreamError::Other {
+                url: base.clone(),
+                detail: e.to_string(),
+            })?;
+        Ok(Upstream {
+            client,
+            base,
+            first_byte_timeout: config.first_byte_timeout.0,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// POSTs a JSON body. Returns once headers arrive; non-2xx statuses come back as `Ok`.
+    pub async fn post_json(&self, path: &str, body: Bytes) -> Result<reqwest::Response, UpstreamError> {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str) -> Result<reqwest::Response, UpstreamError> {
+        self.send(self.client.get(format!("{}{path}", self.base))).await
+    }
+
+    /// GETs and decodes JSON, treating non-2xx as an error.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
+        let resp = self.get(path).await?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(UpstreamError::Other {
+                url: self.base.clone(),
+                detail: format!("GET {path} answered {status}"),
+            });
+        }
+        resp.json().await.map_err(|e| UpstreamError::Other {
+            url: self.base.clone(),
+            detail: format!("GET {path}: {e}"),
+        })
+    }
+
+    /// Forwards an arbitrary request unchanged (pass-through). `path_and_query` keeps the query.
+    pub async fn forward(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: reqwest::Body,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let mut req = self.client.request(method, format!("{}{path_and_query}", self.base));
+        for (name, value) in headers {
+            if !is_hop_by_hop(name) {
+                req = req.header(name, value);
+            }
+        }
+        self.send(req.body(body)).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, UpstreamError> {
+        match tokio::time::timeout(self.first_byte_timeout, req.send()).await {
+            Err(_) => Err(UpstreamError::Timeout {
+                url: self.base.clone(),
+                timeout: self.first_byte_timeout,
+            }),
+            Ok(Err(e)) if e.is_connect() => Err(UpstreamError::Connect {
+                url: self.base.clone(),
+                detail: root_cause(&e),
+            }),
+            Ok(Err(e)) => Err(UpstreamError::Other {
+                url: self.base.clone(),
+                detail: root_cause(&e),
+            }),
+            Ok(Ok(resp)) => Ok(resp),
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
