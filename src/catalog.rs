@@ -590,7 +590,9 @@ fn builtin_models() -> Vec<ModelSpec> {
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 8192,
-            not_recommended: Some("outclassed: qwen2.5-coder:14b writes better code at the same speed with less VRAM"),
+            not_recommended: Some(
+                "outclassed: qwen2.5-coder:14b writes better code at the same speed with less VRAM",
+            ),
         },
         Seed {
             name: "llama3.1:8b-instruct-q4_K_M",
@@ -606,7 +608,9 @@ fn builtin_models() -> Vec<ModelSpec> {
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 10240,
-            not_recommended: Some("code frequently crashes with runtime errors (KeyError) at 8K and 16K"),
+            not_recommended: Some(
+                "code frequently crashes with runtime errors (KeyError) at 8K and 16K",
+            ),
         },
         Seed {
             name: "llama3.1:8b",

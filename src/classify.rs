@@ -125,17 +125,33 @@ pub fn rule_matches(
         && flag(w.has_suffix, view.has_suffix)
         && flag(w.raw, view.raw)
         && flag(w.think, view.think.as_ref().is_some_and(|t| t.is_on()))
-        && w.path.as_deref().is_none_or(|p| glob_match(p, view.endpoint.path()))
-        && w.dialect.as_deref().is_none_or(|d| d == view.dialect.as_str())
-        && w.model.as_deref().is_none_or(|m| glob_match(m, &view.model))
+        && w.path
+            .as_deref()
+            .is_none_or(|p| glob_match(p, view.endpoint.path()))
+        && w.dialect
+            .as_deref()
+            .is_none_or(|d| d == view.dialect.as_str())
+        && w.model
+            .as_deref()
+            .is_none_or(|m| glob_match(m, &view.model))
         && w.min_prompt_tokens.is_none_or(|n| prompt_tokens >= n)
         && w.max_prompt_tokens.is_none_or(|n| prompt_tokens <= n)
-        && w
-            .max_output_tokens
-            .is_none_or(|n| view.num_predict.is_some_and(|p| p >= 0 && p <= i64::from(n)))
-        && rule.client.as_ref().is_none_or(|r| r.is_match(&view.client))
-        && rule.last_user.as_ref().is_none_or(|r| r.is_match(&view.last_user))
-        && rule.system.as_ref().is_none_or(|r| r.is_match(&view.system))
+        && w.max_output_tokens.is_none_or(|n| {
+            view.num_predict
+                .is_some_and(|p| p >= 0 && p <= i64::from(n))
+        })
+        && rule
+            .client
+            .as_ref()
+            .is_none_or(|r| r.is_match(&view.client))
+        && rule
+            .last_user
+            .as_ref()
+            .is_none_or(|r| r.is_match(&view.last_user))
+        && rule
+            .system
+            .as_ref()
+            .is_none_or(|r| r.is_match(&view.system))
         && rule.headers.iter().all(|(name, re)| {
             headers
                 .get(name)
@@ -203,34 +219,72 @@ mod tests {
     fn check(view: RequestView<'_>, tokens: u32, expect: Kind, reason: &str) {
         let s = Settings::defaults();
         let c = classify(&view, &HeaderMap::new(), tokens, &s, None, None);
-        assert_eq!((c.kind, c.reasons[0].as_str()), (expect, reason), "{view:?}");
+        assert_eq!(
+            (c.kind, c.reasons[0].as_str()),
+            (expect, reason),
+            "{view:?}"
+        );
     }
 
     #[test]
     fn builtin_rules() {
         check(base(), 50, Kind::Daily, "default");
         check(
-            RequestView { has_suffix: true, endpoint: Endpoint::Generate, ..base() },
+            RequestView {
+                has_suffix: true,
+                endpoint: Endpoint::Generate,
+                ..base()
+            },
             50,
             Kind::Quick,
             "rule:fill-in-the-middle",
         );
-        check(RequestView { raw: true, ..base() }, 50, Kind::Quick, "rule:raw completion");
         check(
-            RequestView { num_predict: Some(16), ..base() },
+            RequestView {
+                raw: true,
+                ..base()
+            },
+            50,
+            Kind::Quick,
+            "rule:raw completion",
+        );
+        check(
+            RequestView {
+                num_predict: Some(16),
+                ..base()
+            },
             300,
             Kind::Quick,
             "rule:short helper call",
         );
         // A long prompt with a small num_predict is real work, not a helper call.
-        check(RequestView { num_predict: Some(16), ..base() }, 9000, Kind::Daily, "default");
         check(
-            RequestView { think: Some(Think::On), ..base() },
+            RequestView {
+                num_predict: Some(16),
+                ..base()
+            },
+            9000,
+            Kind::Daily,
+            "default",
+        );
+        check(
+            RequestView {
+                think: Some(Think::On),
+                ..base()
+            },
             50,
             Kind::Complex,
             "rule:explicit thinking",
         );
-        check(RequestView { think: Some(Think::Off), ..base() }, 50, Kind::Daily, "default");
+        check(
+            RequestView {
+                think: Some(Think::Off),
+                ..base()
+            },
+            50,
+            Kind::Daily,
+            "default",
+        );
         for text in [
             "Refactor the parser into modules",
             "how should I architect this?",
@@ -239,7 +293,10 @@ mod tests {
             "make a multi-file change",
         ] {
             check(
-                RequestView { last_user: Cow::Borrowed(text), ..base() },
+                RequestView {
+                    last_user: Cow::Borrowed(text),
+                    ..base()
+                },
                 50,
                 Kind::Complex,
                 "rule:architecture work",
@@ -252,13 +309,25 @@ mod tests {
         let s = Settings::defaults();
         let h = HeaderMap::new();
         let hinted = RequestView {
-            hint: Some(KindHint { kind: Kind::Quick, reason: "title".into() }),
+            hint: Some(KindHint {
+                kind: Kind::Quick,
+                reason: "title".into(),
+            }),
             last_user: Cow::Borrowed("refactor"),
             ..base()
         };
-        assert_eq!(classify(&hinted, &h, 10, &s, Some(Kind::Complex), None).kind, Kind::Complex);
-        assert_eq!(classify(&hinted, &h, 10, &s, None, None).reasons, vec!["hint:title"]);
-        assert_eq!(classify(&base(), &h, 10, &s, None, Some(Kind::Complex)).kind, Kind::Complex);
+        assert_eq!(
+            classify(&hinted, &h, 10, &s, Some(Kind::Complex), None).kind,
+            Kind::Complex
+        );
+        assert_eq!(
+            classify(&hinted, &h, 10, &s, None, None).reasons,
+            vec!["hint:title"]
+        );
+        assert_eq!(
+            classify(&base(), &h, 10, &s, None, Some(Kind::Complex)).kind,
+            Kind::Complex
+        );
     }
 
     #[test]
@@ -266,17 +335,32 @@ mod tests {
         let s = Settings::defaults();
         assert_eq!(resolve_model(&s, "auto"), ModelTarget::Auto);
         assert_eq!(resolve_model(&s, "auto:latest"), ModelTarget::Auto);
-        assert_eq!(resolve_model(&s, "auto:quick"), ModelTarget::Forced(Kind::Quick));
-        assert!(matches!(resolve_model(&s, "auto:fast"), ModelTarget::BadVirtual(_)));
+        assert_eq!(
+            resolve_model(&s, "auto:quick"),
+            ModelTarget::Forced(Kind::Quick)
+        );
+        assert!(matches!(
+            resolve_model(&s, "auto:fast"),
+            ModelTarget::BadVirtual(_)
+        ));
         assert_eq!(
             resolve_model(&s, "claude-3-5-haiku-20241022"),
-            ModelTarget::Aliased { pattern: "claude-*haiku*".into(), kind: Some(Kind::Quick) }
+            ModelTarget::Aliased {
+                pattern: "claude-*haiku*".into(),
+                kind: Some(Kind::Quick)
+            }
         );
         assert_eq!(
             resolve_model(&s, "claude-fable-5"),
-            ModelTarget::Aliased { pattern: "claude-*".into(), kind: None }
+            ModelTarget::Aliased {
+                pattern: "claude-*".into(),
+                kind: None
+            }
         );
-        assert_eq!(resolve_model(&s, "qwen3:8b"), ModelTarget::Catalog("qwen3:8b".into()));
+        assert_eq!(
+            resolve_model(&s, "qwen3:8b"),
+            ModelTarget::Catalog("qwen3:8b".into())
+        );
         assert_eq!(resolve_model(&s, "nomic-embed-text"), ModelTarget::Unknown);
     }
 

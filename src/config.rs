@@ -383,22 +383,31 @@ impl Settings {
             message,
         })?;
         let mut rules = Vec::new();
-        let user = config.rules.iter().enumerate().map(|(i, r)| (format!("rules.{i}"), r));
+        let user = config
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("rules.{i}"), r));
         let builtin = if config.routing.builtin_rules {
             builtin_rules()
         } else {
             Vec::new()
         };
         for (key, rule) in user.chain(builtin.iter().map(|r| ("builtin".to_string(), r))) {
-            rules.push(compile_rule(rule, &key).map_err(|(k, message)| ConfigError::Invalid {
-                file: source.clone(),
-                key: k,
-                line: None,
-                message,
-            })?);
+            rules.push(
+                compile_rule(rule, &key).map_err(|(k, message)| ConfigError::Invalid {
+                    file: source.clone(),
+                    key: k,
+                    line: None,
+                    message,
+                })?,
+            );
         }
-        let mut aliases: Vec<(String, String)> =
-            config.aliases.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut aliases: Vec<(String, String)> = config
+            .aliases
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         let mut catalog = Catalog::builtin();
         for (name, o) in &config.models {
@@ -453,14 +462,20 @@ impl Settings {
 fn validate(c: &Config) -> Result<(), (String, String)> {
     let err = |k: &str, m: String| Err((k.to_string(), m));
     if c.listen.parse::<std::net::SocketAddr>().is_err() {
-        return err("listen", format!("`{}` is not an address like 127.0.0.1:11435", c.listen));
+        return err(
+            "listen",
+            format!("`{}` is not an address like 127.0.0.1:11435", c.listen),
+        );
     }
     match reqwest::Url::parse(&c.upstream.url) {
         Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
         _ => {
             return err(
                 "upstream.url",
-                format!("`{}` is not an http:// URL like http://127.0.0.1:11434", c.upstream.url),
+                format!(
+                    "`{}` is not an http:// URL like http://127.0.0.1:11434",
+                    c.upstream.url
+                ),
             );
         }
     }
@@ -472,7 +487,10 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
         );
     }
     if c.routing.tokens.bytes_per_token < 1.0 {
-        return err("routing.tokens.bytes_per_token", "must be at least 1.0".into());
+        return err(
+            "routing.tokens.bytes_per_token",
+            "must be at least 1.0".into(),
+        );
     }
     if c.gpu.num_parallel == 0 {
         return err("gpu.num_parallel", "must be at least 1".into());
@@ -544,7 +562,10 @@ fn compile_rule(rule: &Rule, key: &str) -> Result<CompiledRule, (String, String)
     {
         return Err((
             format!("{key}.when.dialect"),
-            format!("rule `{}`: dialect must be ollama, openai or anthropic", rule.name),
+            format!(
+                "rule `{}`: dialect must be ollama, openai or anthropic",
+                rule.name
+            ),
         ));
     }
     Ok(CompiledRule {
@@ -574,7 +595,12 @@ pub enum ConfigError {
     Syntax(String),
 }
 
-fn render_invalid(file: &Option<PathBuf>, key: &str, line: &Option<usize>, message: &str) -> String {
+fn render_invalid(
+    file: &Option<PathBuf>,
+    key: &str,
+    line: &Option<usize>,
+    message: &str,
+) -> String {
     let place = match (file, line) {
         (Some(f), Some(l)) => format!("{}:{l}: ", f.display()),
         (Some(f), None) => format!("{}: ", f.display()),
@@ -618,7 +644,8 @@ pub fn load_with(path: Option<&Path>, overrides: &Overrides) -> Result<Settings,
         if !p.exists() {
             return Err(ConfigError::Missing(p.to_path_buf()));
         }
-        let t = std::fs::read_to_string(p).map_err(|e| ConfigError::Syntax(format!("{}: {e}", p.display())))?;
+        let t = std::fs::read_to_string(p)
+            .map_err(|e| ConfigError::Syntax(format!("{}: {e}", p.display())))?;
         // Parse once ourselves first: toml's syntax errors carry line and column.
         if let Err(e) = t.parse::<toml_edit::DocumentMut>() {
             return Err(ConfigError::Syntax(format!("{}: {e}", p.display())));
@@ -626,8 +653,12 @@ pub fn load_with(path: Option<&Path>, overrides: &Overrides) -> Result<Settings,
         figment = figment.merge(Toml::string(&t));
         text = Some(t);
     }
-    figment = figment.merge(env_provider()).merge(Serialized::defaults(overrides));
-    let config: Config = figment.extract().map_err(|e| figment_error(e, path, text.as_deref()))?;
+    figment = figment
+        .merge(env_provider())
+        .merge(Serialized::defaults(overrides));
+    let config: Config = figment
+        .extract()
+        .map_err(|e| figment_error(e, path, text.as_deref()))?;
     let mut settings = Settings::compile(config, path.map(Path::to_path_buf))?;
     settings.source = path.map(Path::to_path_buf);
     Ok(settings)
@@ -644,9 +675,24 @@ pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
 /// Like [`load`], but locates validation errors on their line too.
 pub fn load_located(path: Option<&Path>, overrides: &Overrides) -> Result<Settings, ConfigError> {
     load_with(path, overrides).map_err(|e| match (e, path) {
-        (ConfigError::Invalid { file, key, line: None, message }, Some(p)) => {
-            let line = std::fs::read_to_string(p).ok().and_then(|t| locate_key(&t, &key));
-            ConfigError::Invalid { file, key, line, message }
+        (
+            ConfigError::Invalid {
+                file,
+                key,
+                line: None,
+                message,
+            },
+            Some(p),
+        ) => {
+            let line = std::fs::read_to_string(p)
+                .ok()
+                .and_then(|t| locate_key(&t, &key));
+            ConfigError::Invalid {
+                file,
+                key,
+                line,
+                message,
+            }
         }
         (e, _) => e,
     })
@@ -654,13 +700,15 @@ pub fn load_located(path: Option<&Path>, overrides: &Overrides) -> Result<Settin
 
 fn env_provider() -> Env {
     const TOP: [&str; 9] = [
-        "listen", "upstream", "gpu", "routing", "profiles", "rules", "models", "aliases", "sessions",
+        "listen", "upstream", "gpu", "routing", "profiles", "rules", "models", "aliases",
+        "sessions",
     ];
     // Only keys that start with a known section: other OLLAMA_ROUTER_* variables (the CLI's
     // OLLAMA_ROUTER_CONFIG, test switches) are not config keys.
-    Env::prefixed("OLLAMA_ROUTER_")
-        .split("__")
-        .filter(|k| TOP.iter().any(|t| k.as_str() == *t || k.as_str().starts_with(&format!("{t}."))))
+    Env::prefixed("OLLAMA_ROUTER_").split("__").filter(|k| {
+        TOP.iter()
+            .any(|t| k.as_str() == *t || k.as_str().starts_with(&format!("{t}.")))
+    })
 }
 
 fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> ConfigError {
@@ -717,10 +765,12 @@ pub fn locate_key(text: &str, dotted: &str) -> Option<usize> {
                     Some((k, v)) => (k.span(), Some(Node::Item(v))),
                     None => (None, None),
                 },
-                toml_edit::Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
-                    Some(v) => (v.span(), Some(Node::Value(v))),
-                    None => (None, None),
-                },
+                toml_edit::Value::Array(a) => {
+                    match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
+                        Some(v) => (v.span(), Some(Node::Value(v))),
+                        None => (None, None),
+                    }
+                }
                 _ => (None, None),
             },
             Node::Item(_) => (None, None),
@@ -802,7 +852,9 @@ impl SettingsShared {
                     seen = now;
                     match shared.reload(&path) {
                         Ok(()) => tracing::info!(file = %path.display(), "config reloaded"),
-                        Err(e) => tracing::warn!(error = %e, "config change rejected; keeping the last good config"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "config change rejected; keeping the last good config")
+                        }
                     }
                 }
             }
@@ -852,7 +904,10 @@ mod tests {
     fn wrong_type_names_key_and_line() {
         let f = write("[routing]\noutput_reserve = \"lots\"\n");
         let e = load(Some(f.path())).unwrap_err().to_string();
-        assert!(e.contains("routing.output_reserve") && e.contains(":2:"), "{e}");
+        assert!(
+            e.contains("routing.output_reserve") && e.contains(":2:"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -864,9 +919,16 @@ mod tests {
 
     #[test]
     fn bad_regex_is_located() {
-        let f = write("[[rules]]\nname = \"broken\"\nwhen = { last_user_matches = \"(unclosed\" }\nroute = \"quick\"\n");
-        let e = load_located(Some(f.path()), &Overrides::default()).unwrap_err().to_string();
-        assert!(e.contains("rules.0.when.last_user_matches") && e.contains(":3:"), "{e}");
+        let f = write(
+            "[[rules]]\nname = \"broken\"\nwhen = { last_user_matches = \"(unclosed\" }\nroute = \"quick\"\n",
+        );
+        let e = load_located(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rules.0.when.last_user_matches") && e.contains(":3:"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -881,5 +943,12 @@ mod tests {
         shared.reload(f.path()).unwrap();
         assert_eq!(shared.load().config.routing.output_reserve, 3000);
         assert!(shared.last_error().is_none());
+    }
+
+    #[test]
+    fn shipped_router_toml_is_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("router.toml");
+        let s = load(Some(&path)).unwrap();
+        assert_eq!(s.config, Config::default());
     }
 }

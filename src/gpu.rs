@@ -56,7 +56,9 @@ fn is_ollama_process(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|c| {
             let c = c.trim();
-            c.starts_with("ollama") || c.starts_with("llama-server") || c.starts_with("llama_server")
+            c.starts_with("ollama")
+                || c.starts_with("llama-server")
+                || c.starts_with("llama_server")
         })
         .unwrap_or(false)
 }
@@ -72,21 +74,25 @@ impl GpuProbe for NvmlProbe {
         let device = self.nvml.device_by_index(0).map_err(|e| e.to_string())?;
         let mem = device.memory_info().map_err(|e| e.to_string())?;
         // GDDR moves two transfers per clock: bus bytes × MHz × 2 = MB/s.
-        let bandwidth = match (device.memory_bus_width(), device.max_clock_info(Clock::Memory)) {
-            (Ok(bits), Ok(mhz)) if bits > 0 && mhz > 0 => Some(f64::from(bits) / 8.0 * f64::from(mhz) * 2.0 / 1000.0),
+        let bandwidth = match (
+            device.memory_bus_width(),
+            device.max_clock_info(Clock::Memory),
+        ) {
+            (Ok(bits), Ok(mhz)) if bits > 0 && mhz > 0 => {
+                Some(f64::from(bits) / 8.0 * f64::from(mhz) * 2.0 / 1000.0)
+            }
             _ => None,
         };
         let mut foreign = 0u64;
         let mut known = false;
-        for list in [device.running_compute_processes(), device.running_graphics_processes()] {
-            if let Ok(procs) = list {
-                known = true;
-                for p in procs {
-                    if let UsedGpuMemory::Used(bytes) = p.used_gpu_memory
-                        && !is_ollama_process(p.pid)
-                    {
-                        foreign += bytes;
-                    }
+        let lists = [device.running_compute_processes(), device.running_graphics_processes()];
+        for procs in lists.into_iter().flatten() {
+            known = true;
+            for p in procs {
+                if let UsedGpuMemory::Used(bytes) = p.used_gpu_memory
+                    && !is_ollama_process(p.pid)
+                {
+                    foreign += bytes;
                 }
             }
         }
@@ -120,7 +126,10 @@ struct SimProcess {
 
 /// Reads `/sim/gpu` from the upstream (through [`Upstream`], the one module that talks to it).
 pub async fn read_sim(upstream: &Upstream) -> Result<GpuView, String> {
-    let g: SimGpu = upstream.get_json("/sim/gpu").await.map_err(|e| e.to_string())?;
+    let g: SimGpu = upstream
+        .get_json("/sim/gpu")
+        .await
+        .map_err(|e| e.to_string())?;
     let foreign = g
         .processes
         .iter()

@@ -101,7 +101,11 @@ impl SharedInventory {
     }
 
     /// Refreshes every `interval` until the task is aborted.
-    pub fn spawn_poller(&self, upstream: Upstream, interval: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_poller(
+        &self,
+        upstream: Upstream,
+        interval: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let shared = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(interval);

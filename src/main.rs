@@ -5,14 +5,21 @@ use std::time::Duration;
 
 use axum::serve::ListenerExt;
 use clap::Parser;
-use ollama_router::cli::{CheckArgs, Cli, Command, ExplainArgs, LogFormat, ServeArgs, SimArgs, config_path};
-use ollama_router::config::{self, GpuSource, OverrideGpu, OverrideUpstream, Overrides, SettingsShared};
+use ollama_router::cli::{
+    CheckArgs, Cli, Command, ExplainArgs, LogFormat, ServeArgs, SimArgs, config_path,
+};
+use ollama_router::config::{
+    self, GpuSource, OverrideGpu, OverrideUpstream, Overrides, SettingsShared,
+};
 use ollama_router::{AppState, gpu, observe, sim};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ollama-router: cannot start the async runtime: {e}");
@@ -33,7 +40,9 @@ fn main() -> ExitCode {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ollama_router=info,warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -55,7 +64,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         match sim::spawn(sim_config).await {
             Ok(handle) => {
                 overrides.upstream = Some(OverrideUpstream { url: handle.url() });
-                overrides.gpu = Some(OverrideGpu { source: Some(GpuSource::Sim) });
+                overrides.gpu = Some(OverrideGpu {
+                    source: Some(GpuSource::Sim),
+                });
                 Some(handle)
             }
             Err(e) => {
@@ -85,7 +96,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
         Err(e) => {
-            eprintln!("ollama-router: cannot listen on {listen}: {e} (change it with --listen or `listen` in router.toml)");
+            eprintln!(
+                "ollama-router: cannot listen on {listen}: {e} (change it with --listen or `listen` in router.toml)"
+            );
             return ExitCode::from(EXIT_CONFIG);
         }
     };
@@ -105,8 +118,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let upstream_url = state.upstream().base_url().to_string();
-    match state.upstream().get_json::<serde_json::Value>("/api/version").await {
-        Ok(v) => tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable"),
+    match state
+        .upstream()
+        .get_json::<serde_json::Value>("/api/version")
+        .await
+    {
+        Ok(v) => {
+            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
+        }
         Err(_) => tracing::warn!(
             upstream = %upstream_url,
             "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
@@ -115,16 +134,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
     }
     state.inventory().refresh(state.upstream()).await;
     let mut tasks = vec![
-        state
-            .inventory()
-            .spawn_poller(state.upstream().clone(), state.settings().config.upstream.poll_interval.0),
+        state.inventory().spawn_poller(
+            state.upstream().clone(),
+            state.settings().config.upstream.poll_interval.0,
+        ),
         gpu::spawn_poller(state.clone()),
         spawn_saver(state.clone()),
     ];
     if let Some(p) = path.clone() {
         tasks.push(shared.watch(p));
     }
-    let addr = listener.local_addr().map_or(listen.clone(), |a| a.to_string());
+    let addr = listener
+        .local_addr()
+        .map_or(listen.clone(), |a| a.to_string());
     tracing::info!(listen = %addr, upstream = %upstream_url, config = ?path, "ollama-router serving");
     if demo.is_some() {
         print_demo_banner(&addr);
@@ -150,7 +172,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-#[expect(clippy::print_stdout, reason = "the demo banner is the command's output")]
+#[expect(
+    clippy::print_stdout,
+    reason = "the demo banner is the command's output"
+)]
 fn print_demo_banner(addr: &str) {
     println!(
         "ollama-router demo: routing to a simulated Ollama (12 GiB GPU).\n\
@@ -185,7 +210,10 @@ async fn run_sim(args: SimArgs) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(&args.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("ollama-router sim: cannot listen on {}: {e} (change it with --listen)", args.listen);
+            eprintln!(
+                "ollama-router sim: cannot listen on {}: {e} (change it with --listen)",
+                args.listen
+            );
             return ExitCode::from(EXIT_CONFIG);
         }
     };
@@ -199,7 +227,10 @@ async fn run_sim(args: SimArgs) -> ExitCode {
     }
 }
 
-#[expect(clippy::print_stdout, reason = "printing the effective config is the command's output")]
+#[expect(
+    clippy::print_stdout,
+    reason = "printing the effective config is the command's output"
+)]
 fn check(args: CheckArgs) -> ExitCode {
     let path = config_path(args.config);
     match config::load_located(path.as_deref(), &Overrides::default()) {
@@ -305,7 +336,10 @@ fn explain(args: ExplainArgs) -> ExitCode {
     let mut inventory = (*state.inventory().load()).clone();
     let mut loaded = Vec::new();
     for spec in &args.loaded {
-        let Some((name, ctx)) = spec.rsplit_once('@').and_then(|(n, c)| c.parse::<u32>().ok().map(|c| (n, c))) else {
+        let Some((name, ctx)) = spec
+            .rsplit_once('@')
+            .and_then(|(n, c)| c.parse::<u32>().ok().map(|c| (n, c)))
+        else {
             eprintln!("ollama-router: --loaded expects NAME@CTX, got `{spec}`");
             return ExitCode::FAILURE;
         };
@@ -347,7 +381,9 @@ fn explain(args: ExplainArgs) -> ExitCode {
                     println!("{}", d.reason());
                     println!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
                 }
-                None => println!("not routed: the model is not one the router manages; it would pass through untouched"),
+                None => println!(
+                    "not routed: the model is not one the router manages; it would pass through untouched"
+                ),
             }
             ExitCode::SUCCESS
         }
@@ -357,4 +393,3 @@ fn explain(args: ExplainArgs) -> ExitCode {
         }
     }
 }
-

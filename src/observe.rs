@@ -60,17 +60,41 @@ impl Default for RouterMetrics {
             registry: Registry::default(),
         };
         registry.register("decisions", "Routing decisions", m.decisions.clone());
-        registry.register("degraded_decisions", "Decisions where no candidate met the speed floor", m.degraded.clone());
-        registry.register("route_failures", "Requests no model could serve", m.route_failures.clone());
-        registry.register("upstream_errors", "Failures talking to Ollama", m.upstream_errors.clone());
-        registry.register("passthrough_requests", "Requests forwarded untouched", m.passthrough.clone());
+        registry.register(
+            "degraded_decisions",
+            "Decisions where no candidate met the speed floor",
+            m.degraded.clone(),
+        );
+        registry.register(
+            "route_failures",
+            "Requests no model could serve",
+            m.route_failures.clone(),
+        );
+        registry.register(
+            "upstream_errors",
+            "Failures talking to Ollama",
+            m.upstream_errors.clone(),
+        );
+        registry.register(
+            "passthrough_requests",
+            "Requests forwarded untouched",
+            m.passthrough.clone(),
+        );
         registry.register(
             "truncation_suspected",
             "Answers whose prompt_eval_count reached num_ctx (Ollama may have truncated)",
             m.truncation_suspected.clone(),
         );
-        registry.register("streams_in_flight", "Routed responses streaming now", m.streams_in_flight.clone());
-        registry.register("cancelled_streams", "Routed responses the client abandoned", m.cancelled_streams.clone());
+        registry.register(
+            "streams_in_flight",
+            "Routed responses streaming now",
+            m.streams_in_flight.clone(),
+        );
+        registry.register(
+            "cancelled_streams",
+            "Routed responses the client abandoned",
+            m.cancelled_streams.clone(),
+        );
         RouterMetrics { registry, ..m }
     }
 }
@@ -212,7 +236,11 @@ impl LearnStore {
             && d > 0
         {
             let tps = n as f64 / (d as f64 / 1e9);
-            let key = speed_key(&decision.model, decision.num_ctx, decision.fit.spill_fraction == 0.0);
+            let key = speed_key(
+                &decision.model,
+                decision.num_ctx,
+                decision.fit.spill_fraction == 0.0,
+            );
             let v = l.speeds.entry(key).or_insert(tps);
             *v = *v * (1.0 - SMOOTHING) + tps * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
@@ -224,7 +252,10 @@ impl LearnStore {
             && p < u64::from(decision.num_ctx)
         {
             let ratio = (p as f64 / f64::from(raw_estimate) * 1.1).clamp(0.5, 2.0);
-            let v = l.token_correction.entry(decision.model.clone()).or_insert(ratio);
+            let v = l
+                .token_correction
+                .entry(decision.model.clone())
+                .or_insert(ratio);
             *v = *v * (1.0 - SMOOTHING) + ratio * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
         }
@@ -248,7 +279,10 @@ fn write_atomically(path: &Path, learned: &Learned) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(learned).map_err(std::io::Error::other)?)?;
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(learned).map_err(std::io::Error::other)?,
+    )?;
     std::fs::rename(tmp, path)
 }
 

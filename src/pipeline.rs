@@ -47,15 +47,32 @@ impl Routed {
             return Vec::new();
         };
         let mut out = vec![
-            (HeaderName::from_static("x-router-model"), HeaderValue::from_str(&d.model).ok()),
-            (HeaderName::from_static("x-router-num-ctx"), Some(HeaderValue::from(d.num_ctx))),
-            (HeaderName::from_static("x-router-kind"), Some(HeaderValue::from_static(d.kind.as_str()))),
-            (HeaderName::from_static("x-router-reason"), HeaderValue::from_str(&d.reason()).ok()),
+            (
+                HeaderName::from_static("x-router-model"),
+                HeaderValue::from_str(&d.model).ok(),
+            ),
+            (
+                HeaderName::from_static("x-router-num-ctx"),
+                Some(HeaderValue::from(d.num_ctx)),
+            ),
+            (
+                HeaderName::from_static("x-router-kind"),
+                Some(HeaderValue::from_static(d.kind.as_str())),
+            ),
+            (
+                HeaderName::from_static("x-router-reason"),
+                HeaderValue::from_str(&d.reason()).ok(),
+            ),
         ];
         if d.degraded {
-            out.push((HeaderName::from_static("x-router-degraded"), Some(HeaderValue::from_static("true"))));
+            out.push((
+                HeaderName::from_static("x-router-degraded"),
+                Some(HeaderValue::from_static("true")),
+            ));
         }
-        out.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+        out.into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect()
     }
 }
 
@@ -96,8 +113,16 @@ pub struct ModelEntry {
 
 /// Session identity: the client's own id if a header or the body carries one, else a hash of the
 /// conversation's opening (system + first user message), which stays stable as the chat grows.
-fn session_id(headers: &HeaderMap, body_session: Option<String>, native: &NativeBody<'_>) -> Option<String> {
-    for h in ["x-claude-code-session-id", "x-session-id", "x-session-affinity"] {
+fn session_id(
+    headers: &HeaderMap,
+    body_session: Option<String>,
+    native: &NativeBody<'_>,
+) -> Option<String> {
+    for h in [
+        "x-claude-code-session-id",
+        "x-session-id",
+        "x-session-affinity",
+    ] {
         if let Some(v) = headers.get(h).and_then(|v| v.to_str().ok())
             && !v.is_empty()
         {
@@ -119,7 +144,12 @@ fn session_id(headers: &HeaderMap, body_session: Option<String>, native: &Native
 
 /// Writes the routed body: `model` replaced, `options.num_ctx` set, reload-forcing options
 /// dropped; every other field is copied byte for byte.
-pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &Settings, original_len: usize) -> Bytes {
+pub fn rewrite_native(
+    native: &NativeBody<'_>,
+    decision: &Decision,
+    settings: &Settings,
+    original_len: usize,
+) -> Bytes {
     let routing = &settings.config.routing;
     let mut out = Vec::with_capacity(original_len + 64);
     out.push(b'{');
@@ -138,11 +168,21 @@ pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &S
         match key.as_ref() {
             "model" => {
                 push_key(&mut out, "model");
-                out.extend_from_slice(serde_json::to_string(&decision.model).unwrap_or_default().as_bytes());
+                out.extend_from_slice(
+                    serde_json::to_string(&decision.model)
+                        .unwrap_or_default()
+                        .as_bytes(),
+                );
             }
             "options" => {
                 push_key(&mut out, "options");
-                write_options(&mut out, Some(raw), decision.num_ctx, &routing.drop_options, &routing.keep_options);
+                write_options(
+                    &mut out,
+                    Some(raw),
+                    decision.num_ctx,
+                    &routing.drop_options,
+                    &routing.keep_options,
+                );
                 wrote_options = true;
             }
             other => {
@@ -153,17 +193,33 @@ pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &S
     }
     if !native.fields.contains_key("model") {
         push_key(&mut out, "model");
-        out.extend_from_slice(serde_json::to_string(&decision.model).unwrap_or_default().as_bytes());
+        out.extend_from_slice(
+            serde_json::to_string(&decision.model)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
     }
     if !wrote_options {
         push_key(&mut out, "options");
-        write_options(&mut out, None, decision.num_ctx, &routing.drop_options, &routing.keep_options);
+        write_options(
+            &mut out,
+            None,
+            decision.num_ctx,
+            &routing.drop_options,
+            &routing.keep_options,
+        );
     }
     out.push(b'}');
     Bytes::from(out)
 }
 
-fn write_options(out: &mut Vec<u8>, raw: Option<&&RawValue>, num_ctx: u32, drop: &[String], keep: &[String]) {
+fn write_options(
+    out: &mut Vec<u8>,
+    raw: Option<&&RawValue>,
+    num_ctx: u32,
+    drop: &[String],
+    keep: &[String],
+) {
     let parsed: IndexMap<std::borrow::Cow<'_, str>, &RawValue> = raw
         .filter(|r| r.get() != "null")
         .and_then(|r| serde_json::from_str(r.get()).ok())
@@ -179,7 +235,11 @@ fn write_options(out: &mut Vec<u8>, raw: Option<&&RawValue>, num_ctx: u32, drop:
             out.push(b',');
         }
         n += 1;
-        out.extend_from_slice(serde_json::to_string(k.as_ref()).unwrap_or_default().as_bytes());
+        out.extend_from_slice(
+            serde_json::to_string(k.as_ref())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         out.push(b':');
         out.extend_from_slice(v.get().as_bytes());
     }
@@ -224,13 +284,29 @@ impl AppState {
             .unwrap_or("")
             .to_string();
         let session = session_id(input.headers, input.session, &native);
-        let view = native.view(input.dialect, input.endpoint, client, session.clone(), input.hint)?;
+        let view = native.view(
+            input.dialect,
+            input.endpoint,
+            client,
+            session.clone(),
+            input.hint,
+        )?;
         let estimator = settings.config.routing.tokens;
         let raw_estimate = estimator.estimate(&view, 1.0);
         let prompt_tokens = estimator.estimate(&view, self.learned().global_correction());
-        let class = classify(&view, input.headers, prompt_tokens, &settings, forced, fallback);
+        let class = classify(
+            &view,
+            input.headers,
+            prompt_tokens,
+            &settings,
+            forced,
+            fallback,
+        );
         let mut world = self.world();
-        world.session = session.as_deref().and_then(|s| self.sessions().get(s)).filter(|pin| pin.kind >= class.kind);
+        world.session = session
+            .as_deref()
+            .and_then(|s| self.sessions().get(s))
+            .filter(|pin| pin.kind >= class.kind);
         let candidates = match (candidates, &world.session) {
             // A session keeps its model while the kind has not escalated: same model, warm cache.
             (Candidates::Profile, Some(pin)) => {
@@ -251,14 +327,19 @@ impl AppState {
             Ok(d) => d,
             Err(e) => {
                 let (label, failure) = match e {
-                    RouteError::PromptTooLong { tokens, max, .. } => {
-                        ("prompt_too_long", RouteFailure::PromptTooLong { tokens, max })
+                    RouteError::PromptTooLong { tokens, max, .. } => (
+                        "prompt_too_long",
+                        RouteFailure::PromptTooLong { tokens, max },
+                    ),
+                    RouteError::NoCandidate { .. } => {
+                        ("no_candidate", RouteFailure::NoRoute(e.to_string()))
                     }
-                    RouteError::NoCandidate { .. } => ("no_candidate", RouteFailure::NoRoute(e.to_string())),
                 };
                 self.metrics()
                     .route_failures
-                    .get_or_create(&ReasonLabels { reason: label.into() })
+                    .get_or_create(&ReasonLabels {
+                        reason: label.into(),
+                    })
                     .inc();
                 tracing::warn!(model = %model, error = %failure, "request could not be routed");
                 return Err(failure);
@@ -354,7 +435,11 @@ impl AppState {
     }
 
     /// The router's token estimate for a native body.
-    pub fn estimate_tokens(&self, endpoint: Endpoint, native_body: &[u8]) -> Result<u32, RouteFailure> {
+    pub fn estimate_tokens(
+        &self,
+        endpoint: Endpoint,
+        native_body: &[u8],
+    ) -> Result<u32, RouteFailure> {
         let settings = self.settings();
         let native = parse_native(native_body)?;
         let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
@@ -372,8 +457,16 @@ impl AppState {
             .models
             .iter()
             .map(|m| ModelEntry {
-                name: m.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-                modified_at: m.get("modified_at").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+                name: m
+                    .get("name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                modified_at: m
+                    .get("modified_at")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
                 size: m.get("size").and_then(|v| v.as_u64()).unwrap_or(0),
                 context_length: m
                     .get("details")
@@ -383,7 +476,11 @@ impl AppState {
                 capabilities: m
                     .get("capabilities")
                     .and_then(|v| v.as_array())
-                    .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|c| c.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect();
@@ -394,13 +491,19 @@ impl AppState {
                 let v = crate::api::ollama::virtual_model_facts(&settings, *kind);
                 ModelEntry {
                     name: (*name).to_string(),
-                    modified_at: installed.first().map(|m| m.modified_at.clone()).unwrap_or_default(),
+                    modified_at: installed
+                        .first()
+                        .map(|m| m.modified_at.clone())
+                        .unwrap_or_default(),
                     size: v.size,
                     context_length: Some(v.context_length),
                     capabilities: v.capabilities,
                 }
             })
             .collect();
-        Ok(ModelList { installed, virtual_models })
+        Ok(ModelList {
+            installed,
+            virtual_models,
+        })
     }
 }

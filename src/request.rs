@@ -208,7 +208,8 @@ pub fn parse_native(body: &[u8]) -> Result<NativeBody<'_>, ParseError> {
     }
     let fields: IndexMap<Cow<'_, str>, &RawValue> =
         serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
-    let peek: Peek<'_> = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let peek: Peek<'_> =
+        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
     Ok(NativeBody { fields, peek })
 }
 
@@ -244,8 +245,12 @@ impl<'a> NativeBody<'a> {
             raw: p.raw.unwrap_or(false),
             think: p.think.as_ref().and_then(parse_think),
             has_format: p.format.is_some_and(|f| f.get() != "null"),
-            num_predict: options.num_predict.and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))),
-            num_ctx: options.num_ctx.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f as u64))),
+            num_predict: options
+                .num_predict
+                .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))),
+            num_ctx: options
+                .num_ctx
+                .and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f as u64))),
             last_user: Cow::Borrowed(""),
             system: Cow::Borrowed(""),
             client,
@@ -326,7 +331,8 @@ impl TokenEstimator {
     /// The estimate with a learned per-model correction (`1.0` when nothing is learned yet; never
     /// allowed below 0.8 so one odd answer cannot make the router undercount).
     pub fn estimate(&self, view: &RequestView<'_>, correction: f64) -> u32 {
-        let text = view.system_bytes + view.message_bytes + view.tool_schema_bytes + view.suffix_bytes;
+        let text =
+            view.system_bytes + view.message_bytes + view.tool_schema_bytes + view.suffix_bytes;
         let text_tokens = (text as f64 / self.bytes_per_token * correction.max(0.8)).ceil();
         let overhead = u64::from(self.per_message) * view.message_count as u64
             + u64::from(self.per_image) * view.image_count as u64;
@@ -340,7 +346,8 @@ mod tests {
 
     fn view(body: &str) -> RequestView<'static> {
         let leaked: &'static [u8] = Box::leak(body.as_bytes().to_vec().into_boxed_slice());
-        let native: &'static NativeBody<'static> = Box::leak(Box::new(parse_native(leaked).unwrap()));
+        let native: &'static NativeBody<'static> =
+            Box::leak(Box::new(parse_native(leaked).unwrap()));
         native
             .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
             .unwrap()
@@ -368,7 +375,8 @@ mod tests {
 
     #[test]
     fn reads_generate_fields() {
-        let v = view(r#"{"model":"m","prompt":"def f(","suffix":"  return x","raw":true,"tools":[]}"#);
+        let v =
+            view(r#"{"model":"m","prompt":"def f(","suffix":"  return x","raw":true,"tools":[]}"#);
         assert!(v.has_suffix && v.raw && !v.has_tools);
         assert_eq!(v.last_user, "def f(");
         assert_eq!(v.suffix_bytes, 10);
@@ -379,7 +387,9 @@ mod tests {
         assert_eq!(parse_native(b"  ").unwrap_err(), ParseError::Empty);
         let e = parse_native(b"{\"model\":").unwrap_err().to_string();
         assert!(e.contains("EOF"), "{e}");
-        let e = parse_native(br#"{"model":"m","messages":"x"}"#).unwrap_err().to_string();
+        let e = parse_native(br#"{"model":"m","messages":"x"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("invalid type"), "{e}");
     }
 
@@ -387,11 +397,15 @@ mod tests {
     fn estimate_is_conservative_for_code() {
         // 3000 bytes of code is ~860 Qwen tokens at 3.5 bytes/token; the estimate must not be lower.
         let code = "fn main() { let x = compute(1, 2); println!(\"{x}\"); }\n".repeat(55);
-        let body = serde_json::json!({"model":"m","messages":[{"role":"user","content":code}]}).to_string();
+        let body = serde_json::json!({"model":"m","messages":[{"role":"user","content":code}]})
+            .to_string();
         let v = view(&body);
         let est = TokenEstimator::default().estimate(&v, 1.0);
         let likely_actual = (code.len() as f64 / 3.5) as u32;
         assert!(est >= likely_actual, "{est} < {likely_actual}");
-        assert!(est <= likely_actual * 13 / 10, "{est} wildly above {likely_actual}");
+        assert!(
+            est <= likely_actual * 13 / 10,
+            "{est} wildly above {likely_actual}"
+        );
     }
 }

@@ -154,7 +154,15 @@ impl Decision {
                 .collect();
             s.push_str(&parts.join(", "));
         }
-        s.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' }).collect()
+        s.chars()
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect()
     }
 }
 
@@ -163,7 +171,11 @@ impl Decision {
 pub enum RouteError {
     /// No capable candidate has a context that holds the prompt.
     #[error("prompt is too long: {tokens} tokens > {max} maximum")]
-    PromptTooLong { tokens: u32, max: u32, rejected: Vec<Rejection> },
+    PromptTooLong {
+        tokens: u32,
+        max: u32,
+        rejected: Vec<Rejection>,
+    },
     /// Nothing installed or capable.
     #[error("no model can serve this request: {}", summarize(.rejected))]
     NoCandidate { rejected: Vec<Rejection> },
@@ -218,8 +230,17 @@ pub fn decide(
         Candidates::Profile => profile.candidates.clone(),
         Candidates::Ordered(list) => list.clone(),
     };
-    let mut holders = evaluate_all(&primary, view, needed, settings, world, &mut rejected, &mut max_holdable);
-    let overflow = !matches!(candidates, Candidates::Explicit(_)) && routing.overflow_to_other_profiles;
+    let mut holders = evaluate_all(
+        &primary,
+        view,
+        needed,
+        settings,
+        world,
+        &mut rejected,
+        &mut max_holdable,
+    );
+    let overflow =
+        !matches!(candidates, Candidates::Explicit(_)) && routing.overflow_to_other_profiles;
     if holders.is_empty() && overflow {
         let mut seen: HashSet<String> = primary.iter().cloned().collect();
         let others: Vec<String> = Kind::ALL
@@ -228,7 +249,15 @@ pub fn decide(
             .flat_map(|k| settings.profile(k).candidates)
             .filter(|m| seen.insert(m.clone()))
             .collect();
-        holders = evaluate_all(&others, view, needed, settings, world, &mut rejected, &mut max_holdable);
+        holders = evaluate_all(
+            &others,
+            view,
+            needed,
+            settings,
+            world,
+            &mut rejected,
+            &mut max_holdable,
+        );
     }
     if holders.is_empty() {
         let capable_with_ctx = max_holdable > 0;
@@ -288,7 +317,9 @@ pub fn decide(
         prompt_tokens: class.prompt_tokens,
         needed_ctx: needed,
         classified_by: class.reasons.clone(),
-        ctx_reason: if matches!(candidates, Candidates::Explicit(_)) && best.ctx_reason == "smallest" {
+        ctx_reason: if matches!(candidates, Candidates::Explicit(_))
+            && best.ctx_reason == "smallest"
+        {
             "explicit".into()
         } else {
             best.ctx_reason.into()
@@ -331,7 +362,10 @@ fn evaluate_all<'a>(
             Some(e) => out.push(e),
             None => rejected.push(Rejection {
                 model: spec.name.clone(),
-                reason: format!("needs ctx {needed} > max {}", rungs.last().copied().unwrap_or(0)),
+                reason: format!(
+                    "needs ctx {needed} > max {}",
+                    rungs.last().copied().unwrap_or(0)
+                ),
             }),
         }
     }
@@ -396,8 +430,19 @@ fn evaluate<'a>(
 ) -> Option<Evaluated<'a>> {
     let holders: Vec<u32> = rungs.iter().copied().filter(|r| *r >= needed).collect();
     // The ceiling rung exists for prompts nothing else holds; small prompts never use it.
-    let top_ladder = settings.config.routing.context_ladder.last().copied().unwrap_or(0);
-    let holders: Vec<u32> = match holders.iter().copied().filter(|r| *r <= top_ladder).collect::<Vec<_>>() {
+    let top_ladder = settings
+        .config
+        .routing
+        .context_ladder
+        .last()
+        .copied()
+        .unwrap_or(0);
+    let holders: Vec<u32> = match holders
+        .iter()
+        .copied()
+        .filter(|r| *r <= top_ladder)
+        .collect::<Vec<_>>()
+    {
         within if !within.is_empty() => within,
         _ => holders,
     };
@@ -472,9 +517,10 @@ fn same_model(a: &str, b: &str) -> bool {
 pub fn vram_need(spec: &ModelSpec, ctx: u32, settings: &Settings) -> u64 {
     let gpu = &settings.config.gpu;
     spec.weights_bytes
-        + spec
-            .arch
-            .kv_bytes(ctx.saturating_mul(gpu.num_parallel.max(1)), gpu.kv_cache_type)
+        + spec.arch.kv_bytes(
+            ctx.saturating_mul(gpu.num_parallel.max(1)),
+            gpu.kv_cache_type,
+        )
         + gpu.compute_overhead.bytes()
 }
 
@@ -486,7 +532,10 @@ pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fi
         .clone()
         .unwrap_or_else(|| GpuView::fixed(gpu_cfg.vram_total.bytes()));
     let need = vram_need(spec, ctx, settings);
-    let this = world.loaded.iter().find(|l| same_model(&l.name, &spec.name));
+    let this = world
+        .loaded
+        .iter()
+        .find(|l| same_model(&l.name, &spec.name));
     let already = this.is_some_and(|l| l.context_length == ctx);
     let held_by_ollama: u64 = world.loaded.iter().map(|l| l.size_vram).sum();
     let free_now = gpu.free.unwrap_or_else(|| {
@@ -510,7 +559,11 @@ pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fi
     let available = (free_now + evictable).saturating_sub(gpu_cfg.reserve.bytes());
     let (spill, evicts_busy) = if let (true, Some(l)) = (already, this) {
         // Measured, not predicted: what Ollama reports for the running model.
-        let s = if l.size > 0 { l.size.saturating_sub(l.size_vram) as f64 / l.size as f64 } else { 0.0 };
+        let s = if l.size > 0 {
+            l.size.saturating_sub(l.size_vram) as f64 / l.size as f64
+        } else {
+            0.0
+        };
         (s, false)
     } else if need <= available {
         (0.0, false)
@@ -584,24 +637,61 @@ mod tests {
         })
     }
 
-    fn decide_for(kind: Kind, tokens: u32, v: RequestView<'_>, world: &World) -> Result<Decision, RouteError> {
+    fn decide_for(
+        kind: Kind,
+        tokens: u32,
+        v: RequestView<'_>,
+        world: &World,
+    ) -> Result<Decision, RouteError> {
         let s = Settings::defaults();
-        let class = Classification { kind, prompt_tokens: tokens, reasons: vec!["test".into()] };
+        let class = Classification {
+            kind,
+            prompt_tokens: tokens,
+            reasons: vec!["test".into()],
+        };
         decide(&class, &v, Candidates::Profile, &s, world)
     }
 
     fn check(kind: Kind, tokens: u32, v: RequestView<'_>, world: &World, model: &str, ctx: u32) {
         let d = decide_for(kind, tokens, v, world).unwrap();
-        assert_eq!((d.model.as_str(), d.num_ctx), (model, ctx), "{}", d.reason());
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx),
+            (model, ctx),
+            "{}",
+            d.reason()
+        );
     }
 
     #[test]
     fn seed_recommendations_on_12_gib() {
-        let w = World { gpu: gpu(12, 0), ..World::default() };
+        let w = World {
+            gpu: gpu(12, 0),
+            ..World::default()
+        };
         check(Kind::Daily, 200, view(), &w, "qwen3:8b", 16384);
         check(Kind::Complex, 2000, view(), &w, "qwen3:14b", 8192);
-        check(Kind::Quick, 300, RequestView { has_suffix: true, ..view() }, &w, "qwen2.5-coder:7b-instruct-q5_K_M", 16384);
-        check(Kind::Quick, 300, RequestView { has_tools: true, ..view() }, &w, "qwen2.5:7b", 16384);
+        check(
+            Kind::Quick,
+            300,
+            RequestView {
+                has_suffix: true,
+                ..view()
+            },
+            &w,
+            "qwen2.5-coder:7b-instruct-q5_K_M",
+            16384,
+        );
+        check(
+            Kind::Quick,
+            300,
+            RequestView {
+                has_tools: true,
+                ..view()
+            },
+            &w,
+            "qwen2.5:7b",
+            16384,
+        );
         // 12K tokens + 2048 reserve → 16384.
         check(Kind::Daily, 12_000, view(), &w, "qwen3:8b", 16384);
     }
@@ -609,14 +699,24 @@ mod tests {
     #[test]
     fn issue_3_scenarios() {
         // 24 GiB: a complex 14K-token request gets qwen3:14b at 16384.
-        let w24 = World { gpu: gpu(24, 0), ..World::default() };
+        let w24 = World {
+            gpu: gpu(24, 0),
+            ..World::default()
+        };
         check(Kind::Complex, 14_000, view(), &w24, "qwen3:14b", 16384);
         // 12 GiB with 3 GiB held elsewhere: no spilling 14B below 20 tok/s.
-        let w12 = World { gpu: gpu(12, 3), ..World::default() };
+        let w12 = World {
+            gpu: gpu(12, 3),
+            ..World::default()
+        };
         let d = decide_for(Kind::Complex, 14_000, view(), &w12).unwrap();
         assert_ne!(d.model, "qwen3:14b", "{}", d.reason());
         assert!(d.fit.predicted_tps >= 20.0 && !d.degraded, "{}", d.reason());
-        assert!(d.rejected.iter().any(|r| r.model == "qwen3:14b"), "{:?}", d.rejected);
+        assert!(
+            d.rejected.iter().any(|r| r.model == "qwen3:14b"),
+            "{:?}",
+            d.rejected
+        );
         // A loaded qwen3:8b@16384 serves a 3K-token daily request at 16384 (no reload).
         let loaded = World {
             gpu: gpu(12, 0),
@@ -630,10 +730,16 @@ mod tests {
             ..World::default()
         };
         let d = decide_for(Kind::Daily, 3000, view(), &loaded).unwrap();
-        assert_eq!((d.model.as_str(), d.num_ctx, d.ctx_reason.as_str()), ("qwen3:8b", 16384, "loaded"));
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx, d.ctx_reason.as_str()),
+            ("qwen3:8b", 16384, "loaded")
+        );
         assert!(d.fit.loaded);
         // 8 GiB: the daily profile still fits fully on the GPU.
-        let w8 = World { gpu: gpu(8, 0), ..World::default() };
+        let w8 = World {
+            gpu: gpu(8, 0),
+            ..World::default()
+        };
         let d = decide_for(Kind::Daily, 3000, view(), &w8).unwrap();
         assert_eq!(d.fit.spill_fraction, 0.0, "{}", d.reason());
         assert!(d.num_ctx >= 10240);
@@ -641,11 +747,29 @@ mod tests {
 
     #[test]
     fn too_long_and_uninstalled() {
-        let w = World { gpu: gpu(24, 0), ..World::default() };
+        let w = World {
+            gpu: gpu(24, 0),
+            ..World::default()
+        };
         let e = decide_for(Kind::Daily, 200_000, view(), &w).unwrap_err();
-        assert!(matches!(e, RouteError::PromptTooLong { tokens: 200_000, .. }), "{e}");
-        assert!(e.to_string().starts_with("prompt is too long: 200000 tokens > "));
-        let none = World { installed: Some(HashSet::new()), ..World::default() };
+        assert!(
+            matches!(
+                e,
+                RouteError::PromptTooLong {
+                    tokens: 200_000,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("prompt is too long: 200000 tokens > ")
+        );
+        let none = World {
+            installed: Some(HashSet::new()),
+            ..World::default()
+        };
         let e = decide_for(Kind::Daily, 10, view(), &none).unwrap_err();
         assert!(matches!(e, RouteError::NoCandidate { .. }), "{e}");
         assert!(e.to_string().contains("ollama pull qwen3:8b"));
@@ -653,16 +777,25 @@ mod tests {
 
     #[test]
     fn big_prompt_uses_the_trained_ceiling() {
-        let w = World { gpu: gpu(24, 0), ..World::default() };
+        let w = World {
+            gpu: gpu(24, 0),
+            ..World::default()
+        };
         // 36K + 2K reserve exceeds the 32768 rung; qwen3:8b's trained 40960 holds it.
         check(Kind::Daily, 36_000, view(), &w, "qwen3:8b", 40960);
     }
 
     #[test]
     fn thinking_needs_a_thinking_model() {
-        let w = World { gpu: gpu(24, 0), ..World::default() };
+        let w = World {
+            gpu: gpu(24, 0),
+            ..World::default()
+        };
         let s = Settings::defaults();
-        let v = RequestView { think: Some(Think::On), ..view() };
+        let v = RequestView {
+            think: Some(Think::On),
+            ..view()
+        };
         let class = classify(&v, &http::HeaderMap::new(), 100, &s, None, None);
         assert_eq!(class.kind, Kind::Complex);
         let d = decide(&class, &v, Candidates::Profile, &s, &w).unwrap();
@@ -679,7 +812,10 @@ mod tests {
         if let Some(g) = seed_card.as_mut() {
             g.foreign = Some(GIB * 85 / 100);
         }
-        let w = World { gpu: seed_card, ..World::default() };
+        let w = World {
+            gpu: seed_card,
+            ..World::default()
+        };
         let t8 = fit(spec, 8192, &s, &w).predicted_tps;
         let t16 = fit(spec, 16384, &s, &w).predicted_tps;
         let t32 = fit(spec, 32768, &s, &w).predicted_tps;

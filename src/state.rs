@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 
-use crate::config::{SettingsShared, Settings};
+use crate::config::{Settings, SettingsShared};
 use crate::inventory::SharedInventory;
 use crate::observe::{DecisionLog, LearnStore, RouterMetrics};
 use crate::route::GpuView;
@@ -116,7 +116,11 @@ impl AppState {
     }
 
     pub(crate) fn busy_models(&self) -> HashMap<String, usize> {
-        self.inner.in_flight.lock().map(|m| m.clone()).unwrap_or_default()
+        self.inner
+            .in_flight
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 }
 

@@ -82,7 +82,6 @@ where
     )
 }
 
-
 /// Remembers the last complete NDJSON line of a stream without storing the rest, so the final
 /// chunk's metrics can be read after bytes were passed through untouched.
 #[derive(Debug, Default)]
@@ -127,19 +126,22 @@ where
     T: Send,
     E: Send,
 {
-    futures_util::stream::unfold((stream, on_timeout, false), move |(mut s, f, done)| async move {
-        if done {
-            return None;
-        }
-        match tokio::time::timeout(idle, s.next()).await {
-            Ok(Some(item)) => Some((item, (s, f, false))),
-            Ok(None) => None,
-            Err(_) => {
-                let e = f();
-                Some((Err(e), (s, f, true)))
+    futures_util::stream::unfold(
+        (stream, on_timeout, false),
+        move |(mut s, f, done)| async move {
+            if done {
+                return None;
             }
-        }
-    })
+            match tokio::time::timeout(idle, s.next()).await {
+                Ok(Some(item)) => Some((item, (s, f, false))),
+                Ok(None) => None,
+                Err(_) => {
+                    let e = f();
+                    Some((Err(e), (s, f, true)))
+                }
+            }
+        },
+    )
 }
 
 #[cfg(test)]
@@ -151,7 +153,10 @@ mod tests {
         let mut s = LineSplitter::new();
         assert!(s.push(b"{\"a\":").is_empty());
         let lines = s.push(b"1}\n{\"b\":2}\r\n{\"c\"");
-        assert_eq!(lines, vec![Bytes::from("{\"a\":1}"), Bytes::from("{\"b\":2}")]);
+        assert_eq!(
+            lines,
+            vec![Bytes::from("{\"a\":1}"), Bytes::from("{\"b\":2}")]
+        );
         assert_eq!(s.push(b":3}\n\n"), vec![Bytes::from("{\"c\":3}")]);
         assert_eq!(s.finish(), None);
         s.push(b"tail ");

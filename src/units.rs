@@ -48,7 +48,11 @@ impl std::str::FromStr for ByteSize {
             "gib" => GIB as f64,
             "t" | "tb" => 1e12,
             "tib" => (GIB * 1024) as f64,
-            other => return Err(format!("unknown size unit `{other}` in `{s}` (use B, KiB, MiB, GiB, KB, MB, GB)")),
+            other => {
+                return Err(format!(
+                    "unknown size unit `{other}` in `{s}` (use B, KiB, MiB, GiB, KB, MB, GB)"
+                ));
+            }
         };
         Ok(ByteSize((n * mult).round() as u64))
     }
@@ -57,9 +61,9 @@ impl std::str::FromStr for ByteSize {
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        if b >= GIB && b % (GIB / 4) == 0 {
+        if b >= GIB && b.is_multiple_of(GIB / 4) {
             write!(f, "{}GiB", b as f64 / GIB as f64)
-        } else if b >= MIB && b % MIB == 0 {
+        } else if b >= MIB && b.is_multiple_of(MIB) {
             write!(f, "{}MiB", b / MIB)
         } else if b >= GIB {
             write!(f, "{:.2}GiB", b as f64 / GIB as f64)
@@ -114,7 +118,11 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let s = String::deserialize(d)?;
         humantime::parse_duration(&s)
             .map(HumanDuration)
-            .map_err(|e| serde::de::Error::custom(format!("`{s}` is not a duration ({e}); try \"5s\" or \"2m\"")))
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "`{s}` is not a duration ({e}); try \"5s\" or \"2m\""
+                ))
+            })
     }
 }
 
@@ -126,7 +134,10 @@ mod tests {
     fn parses_sizes() {
         assert_eq!("12GiB".parse::<ByteSize>().unwrap(), ByteSize::gib(12));
         assert_eq!("512 MiB".parse::<ByteSize>().unwrap(), ByteSize::mib(512));
-        assert_eq!("12GB".parse::<ByteSize>().unwrap(), ByteSize(12_000_000_000));
+        assert_eq!(
+            "12GB".parse::<ByteSize>().unwrap(),
+            ByteSize(12_000_000_000)
+        );
         assert_eq!("1.5GiB".parse::<ByteSize>().unwrap(), ByteSize(3 * GIB / 2));
         assert!("12 potatoes".parse::<ByteSize>().is_err());
         assert_eq!(ByteSize::gib(12).to_string(), "12GiB");

@@ -72,7 +72,11 @@ impl Upstream {
     }
 
     /// POSTs a JSON body. Returns once headers arrive; non-2xx statuses come back as `Ok`.
-    pub async fn post_json(&self, path: &str, body: Bytes) -> Result<reqwest::Response, UpstreamError> {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: Bytes,
+    ) -> Result<reqwest::Response, UpstreamError> {
         let req = self
             .client
             .post(format!("{}{path}", self.base))
@@ -82,11 +86,15 @@ impl Upstream {
     }
 
     pub async fn get(&self, path: &str) -> Result<reqwest::Response, UpstreamError> {
-        self.send(self.client.get(format!("{}{path}", self.base))).await
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
     }
 
     /// GETs and decodes JSON, treating non-2xx as an error.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, UpstreamError> {
         let resp = self.get(path).await?;
         let status = resp.status();
         if !status.is_success() {
@@ -109,7 +117,9 @@ impl Upstream {
         headers: &HeaderMap,
         body: reqwest::Body,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let mut req = self.client.request(method, format!("{}{path_and_query}", self.base));
+        let mut req = self
+            .client
+            .request(method, format!("{}{path_and_query}", self.base));
         for (name, value) in headers {
             if !is_hop_by_hop(name) {
                 req = req.header(name, value);

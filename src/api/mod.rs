@@ -74,10 +74,10 @@ pub fn copy_response_headers(from: &HeaderMap, to: &mut HeaderMap) {
 /// request body is streamed too (no limit: `/api/blobs` uploads whole model files).
 pub async fn passthrough(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path().to_string(), |pq| pq.as_str().to_string());
+    let path_and_query = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
     state.metrics().passthrough.inc();
     let body = reqwest::Body::wrap_stream(body.into_data_stream());
     match state
@@ -90,7 +90,9 @@ pub async fn passthrough(State(state): State<AppState>, req: Request) -> Respons
             state
                 .metrics()
                 .upstream_errors
-                .get_or_create(&crate::observe::ReasonLabels { reason: "passthrough".into() })
+                .get_or_create(&crate::observe::ReasonLabels {
+                    reason: "passthrough".into(),
+                })
                 .inc();
             ollama::OllamaError::from(e).into_response()
         }
@@ -104,9 +106,16 @@ pub fn relay_untouched(state: &AppState, resp: reqwest::Response) -> Response {
     if let Some(h) = out.headers_mut() {
         copy_response_headers(resp.headers(), h);
     }
-    let stream = crate::stream::with_idle_timeout(resp.bytes_stream().map_err(std::io::Error::other), idle, || {
-        std::io::Error::new(std::io::ErrorKind::TimedOut, "upstream went silent (upstream.idle_timeout)")
-    });
+    let stream = crate::stream::with_idle_timeout(
+        resp.bytes_stream().map_err(std::io::Error::other),
+        idle,
+        || {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "upstream went silent (upstream.idle_timeout)",
+            )
+        },
+    );
     out.body(Body::from_stream(stream))
         .unwrap_or_else(|_| http::StatusCode::BAD_GATEWAY.into_response())
 }

@@ -47,7 +47,10 @@ impl OllamaError {
 
 impl IntoResponse for OllamaError {
     fn into_response(self) -> Response {
-        let mut resp = (self.status, serde_json::to_string(&json!({ "error": self.message })).unwrap_or_default())
+        let mut resp = (
+            self.status,
+            serde_json::to_string(&json!({ "error": self.message })).unwrap_or_default(),
+        )
             .into_response();
         resp.headers_mut().insert(
             http::header::CONTENT_TYPE,
@@ -84,14 +87,23 @@ impl From<crate::api::BodyError> for OllamaError {
 }
 
 async fn chat(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    routed(state, Endpoint::Chat, headers, body).await.unwrap_or_else(IntoResponse::into_response)
+    routed(state, Endpoint::Chat, headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn generate(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    routed(state, Endpoint::Generate, headers, body).await.unwrap_or_else(IntoResponse::into_response)
+    routed(state, Endpoint::Generate, headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn routed(state: AppState, endpoint: Endpoint, headers: HeaderMap, body: Body) -> Result<Response, OllamaError> {
+async fn routed(
+    state: AppState,
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, OllamaError> {
     let bytes = crate::api::read_body(&state, body).await?;
     let routed = state.route(RouteInput {
         dialect: Dialect::Ollama,
@@ -101,13 +113,19 @@ async fn routed(state: AppState, endpoint: Endpoint, headers: HeaderMap, body: B
         hint: None,
         session: None,
     })?;
-    let resp = state.upstream().post_json(endpoint.path(), routed.body.clone()).await.inspect_err(|_| {
-        state
-            .metrics()
-            .upstream_errors
-            .get_or_create(&crate::observe::ReasonLabels { reason: "connect".into() })
-            .inc();
-    })?;
+    let resp = state
+        .upstream()
+        .post_json(endpoint.path(), routed.body.clone())
+        .await
+        .inspect_err(|_| {
+            state
+                .metrics()
+                .upstream_errors
+                .get_or_create(&crate::observe::ReasonLabels {
+                    reason: "connect".into(),
+                })
+                .inc();
+        })?;
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         crate::api::copy_response_headers(resp.headers(), h);
@@ -125,10 +143,15 @@ async fn routed(state: AppState, endpoint: Endpoint, headers: HeaderMap, body: B
 /// clients see an error instead of a silently cut answer.
 fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
     let idle = state.settings().config.upstream.idle_timeout.0;
-    let guard = routed.decision.as_ref().map(|d| state.stream_guard(&d.model));
-    let upstream = crate::stream::with_idle_timeout(resp.bytes_stream().map_err(|e| e.to_string()), idle, || {
-        "Ollama went silent longer than upstream.idle_timeout".to_string()
-    });
+    let guard = routed
+        .decision
+        .as_ref()
+        .map(|d| state.stream_guard(&d.model));
+    let upstream = crate::stream::with_idle_timeout(
+        resp.bytes_stream().map_err(|e| e.to_string()),
+        idle,
+        || "Ollama went silent longer than upstream.idle_timeout".to_string(),
+    );
     let success = true;
     struct Relay<S> {
         upstream: S,
@@ -174,11 +197,14 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 if let Some(g) = r.guard.as_mut() {
                     g.finish();
                 }
-                if let (Some(d), Some(last)) = (&r.routed.decision, r.last.take().and_then(LastLine::finish))
-                    && let Ok(final_chunk) = serde_json::from_slice::<crate::translate::native::ChatChunk>(&last)
+                if let (Some(d), Some(last)) =
+                    (&r.routed.decision, r.last.take().and_then(LastLine::finish))
+                    && let Ok(final_chunk) =
+                        serde_json::from_slice::<crate::translate::native::ChatChunk>(&last)
                     && final_chunk.done
                 {
-                    r.state.observe(d, r.routed.raw_estimate, &final_chunk.metrics);
+                    r.state
+                        .observe(d, r.routed.raw_estimate, &final_chunk.metrics);
                 }
                 None
             }
@@ -221,7 +247,13 @@ pub fn virtual_model_facts(settings: &Settings, kind: Option<Kind>) -> VirtualFa
                         caps.push(*c);
                     }
                 }
-                ctx = ctx.max(rungs_for(spec, ladder).into_iter().filter(|r| *r <= top).max().unwrap_or(0));
+                ctx = ctx.max(
+                    rungs_for(spec, ladder)
+                        .into_iter()
+                        .filter(|r| *r <= top)
+                        .max()
+                        .unwrap_or(0),
+                );
             }
         }
     }
@@ -289,15 +321,24 @@ async fn tags(State(state): State<AppState>) -> Result<Response, OllamaError> {
     if !resp.status().is_success() {
         return Ok(crate::api::relay_untouched(&state, resp));
     }
-    let mut list: Value = resp
-        .json()
-        .await
-        .map_err(|e| OllamaError::new(StatusCode::BAD_GATEWAY, format!("bad /api/tags answer from Ollama: {e}")))?;
+    let mut list: Value = resp.json().await.map_err(|e| {
+        OllamaError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("bad /api/tags answer from Ollama: {e}"),
+        )
+    })?;
     let settings = state.settings();
-    let modified_at = list["models"][0]["modified_at"].as_str().unwrap_or("2026-01-01T00:00:00Z").to_string();
+    let modified_at = list["models"][0]["modified_at"]
+        .as_str()
+        .unwrap_or("2026-01-01T00:00:00Z")
+        .to_string();
     if let Some(models) = list.get_mut("models").and_then(Value::as_array_mut) {
         for (name, kind) in VIRTUAL_MODELS {
-            models.push(virtual_tag(name, &virtual_model_facts(&settings, kind), &modified_at));
+            models.push(virtual_tag(
+                name,
+                &virtual_model_facts(&settings, kind),
+                &modified_at,
+            ));
         }
     }
     Ok(json_response(StatusCode::OK, &list))
@@ -314,7 +355,11 @@ fn json_response(status: StatusCode, v: &Value) -> Response {
 
 /// `/api/show`: for a virtual model, the base model's answer with the router's capabilities and
 /// context; for anything else, Ollama's answer untouched.
-async fn show(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, OllamaError> {
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, OllamaError> {
     let bytes = crate::api::read_body(&state, body).await?;
     let req: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let name = req
@@ -327,13 +372,21 @@ async fn show(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
     let Some(kind) = virtual_kind(&settings, &name) else {
         let resp = state
             .upstream()
-            .forward(http::Method::POST, "/api/show", &headers, reqwest::Body::from(bytes))
+            .forward(
+                http::Method::POST,
+                "/api/show",
+                &headers,
+                reqwest::Body::from(bytes),
+            )
             .await?;
         return Ok(crate::api::relay_untouched(&state, resp));
     };
     let facts = virtual_model_facts(&settings, kind);
     let base_req = json!({ "model": facts.base });
-    let upstream = state.upstream().post_json("/api/show", Bytes::from(base_req.to_string())).await;
+    let upstream = state
+        .upstream()
+        .post_json("/api/show", Bytes::from(base_req.to_string()))
+        .await;
     let mut shown = match upstream {
         Ok(r) if r.status().is_success() => r.json::<Value>().await.unwrap_or(Value::Null),
         _ => Value::Null,
@@ -341,12 +394,18 @@ async fn show(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
     if !shown.is_object() {
         shown = synthesize_show(&settings, &facts);
     }
-    let arch = shown["model_info"]["general.architecture"].as_str().unwrap_or(&facts.family).to_string();
+    let arch = shown["model_info"]["general.architecture"]
+        .as_str()
+        .unwrap_or(&facts.family)
+        .to_string();
     shown["capabilities"] = json!(facts.capabilities);
     shown["details"]["context_length"] = json!(facts.context_length);
     shown["details"]["parent_model"] = json!(facts.base);
     if let Some(info) = shown.get_mut("model_info").and_then(Value::as_object_mut) {
-        info.insert(format!("{arch}.context_length"), json!(facts.context_length));
+        info.insert(
+            format!("{arch}.context_length"),
+            json!(facts.context_length),
+        );
     }
     let params = shown["parameters"].as_str().unwrap_or("").to_string();
     let params: String = params

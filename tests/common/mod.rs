@@ -1,7 +1,10 @@
 //! Shared test harness: a simulated Ollama and a router, both on `127.0.0.1:0`, talking real HTTP;
 //! and a Python virtualenv with the official SDKs for client tests.
 
-#![allow(dead_code, reason = "each test binary uses a different subset of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the harness"
+)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,12 +49,18 @@ impl TestEnv {
         if config.gpu.source == GpuSource::Auto {
             config.gpu.source = GpuSource::Sim;
         }
-        TestEnv::with_settings(sim, Settings::compile(config, None).expect("test config is valid")).await
+        TestEnv::with_settings(
+            sim,
+            Settings::compile(config, None).expect("test config is valid"),
+        )
+        .await
     }
 
     pub async fn with_settings(sim: SimHandle, settings: Settings) -> TestEnv {
         let state = AppState::for_settings(settings).expect("router state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind router");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind router");
         let router_addr = listener.local_addr().expect("router address");
         let router = app(state.clone());
         let server = tokio::spawn(async move {
@@ -126,7 +135,10 @@ pub fn python_venv() -> PathBuf {
     lock.lock().expect("lock the venv");
     if !marker.exists() {
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        run(Command::new(&python).args(["-m", "venv"]).arg(&venv), "create the SDK virtualenv (is python3 installed?)");
+        run(
+            Command::new(&python).args(["-m", "venv"]).arg(&venv),
+            "create the SDK virtualenv (is python3 installed?)",
+        );
         run(
             Command::new(venv.join("bin").join("pip")).args([
                 "install",
@@ -144,7 +156,9 @@ pub fn python_venv() -> PathBuf {
 }
 
 fn run(cmd: &mut Command, what: &str) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot {what}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot {what}: {e}"));
     assert!(
         out.status.success(),
         "cannot {what}: {}\n{}\n{}",

@@ -1,0 +1,174 @@
+//! GPU-aware routing against the simulated Ollama at several VRAM sizes, with and without memory
+//! held by other programs, and with models already loaded (issue 3's scenarios).
+
+mod common;
+
+use common::{TestEnv, within};
+use ollama_router::sim::SimConfig;
+use serde_json::{Value, json};
+
+const GIB: u64 = 1024 * 1024 * 1024;
+
+fn sim(vram_gib: u64, foreign_gib: u64) -> SimConfig {
+    SimConfig {
+        fast: true,
+        vram_total: vram_gib * GIB,
+        foreign_vram: foreign_gib * GIB,
+        ..SimConfig::default()
+    }
+}
+
+/// About `tokens` router-estimated tokens of code.
+fn code(tokens: usize) -> String {
+    "let x = f(y);\n".repeat(tokens * 3 / 14)
+}
+
+async fn chat(env: &TestEnv, content: String) -> (String, u64, String) {
+    let r = reqwest::Client::new()
+        .post(env.url("/api/chat"))
+        .json(&json!({"model": "auto", "stream": false, "think": false,
+            "messages": [{"role": "user", "content": content}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let out = (h("x-router-model"), h("x-router-num-ctx").parse().unwrap_or(0), h("x-router-reason"));
+    let _ = r.bytes().await;
+    out
+}
+
+fn complex_14k() -> String {
+    format!("Refactor this module step by step:\n{}", code(14_000))
+}
+
+#[tokio::test]
+async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
+    within(async {
+        let env = TestEnv::with(sim(24, 0), "").await;
+        let (model, ctx, why) = chat(&env, complex_14k()).await;
+        assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
+        let last = env.sim_requests().await.pop().unwrap();
+        assert_eq!(last["truncated"], false);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
+    within(async {
+        let env = TestEnv::with(sim(12, 3), "").await;
+        let (model, ctx, why) = chat(&env, complex_14k()).await;
+        assert_ne!(model, "qwen3:14b", "{why}");
+        assert!(ctx >= 16384, "{why}");
+        assert!(why.contains("qwen3:14b") && why.contains("tok/s"), "the rejection is explained: {why}");
+        // What the sim measured agrees: the chosen model is fully on the GPU.
+        let ps: Value = reqwest::get(env.sim_url("/api/ps")).await.unwrap().json().await.unwrap();
+        let m = &ps["models"][0];
+        assert_eq!(m["size"], m["size_vram"], "{ps}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_same_request_without_foreign_memory_on_12_gib() {
+    within(async {
+        // Without the 3 GiB held elsewhere, 12 GiB still cannot hold qwen3:14b at 16K without
+        // spilling below the floor (the seed measured 23 tok/s on a card with ~11.5 GB usable).
+        let env = TestEnv::with(sim(12, 0), "").await;
+        let (model, _, why) = chat(&env, complex_14k()).await;
+        let d: Value = reqwest::get(env.url("/router/decisions")).await.unwrap().json().await.unwrap();
+        let tps = d[0]["decision"]["fit"]["predicted_tps"].as_f64().unwrap();
+        assert!(tps >= 20.0 || d[0]["decision"]["degraded"] == true, "{model}: {why}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_loaded_model_serves_at_its_context_without_reload() {
+    within(async {
+        let env = TestEnv::with(sim(12, 0), "").await;
+        let (model, ctx, _) = chat(&env, "explain this".into()).await;
+        assert_eq!((model.as_str(), ctx), ("qwen3:8b", 16384));
+        env.refresh().await;
+        let (model, ctx, why) = chat(&env, code(3000)).await;
+        assert_eq!((model.as_str(), ctx), ("qwen3:8b", 16384), "{why}");
+        assert!(why.contains("loaded"), "{why}");
+        let stats: Value = reqwest::get(env.sim_url("/sim/stats")).await.unwrap().json().await.unwrap();
+        assert_eq!(stats["reloads"], 0, "{stats}");
+        assert_eq!(stats["loads"], 1, "{stats}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn eight_gib_keeps_the_daily_profile_on_the_gpu() {
+    within(async {
+        let env = TestEnv::with(sim(8, 0), "").await;
+        let (model, ctx, why) = chat(&env, code(3000)).await;
+        assert!(ctx >= 10240, "{why}");
+        let ps: Value = reqwest::get(env.sim_url("/api/ps")).await.unwrap().json().await.unwrap();
+        let m = ps["models"].as_array().unwrap().iter().find(|m| m["name"] == model.as_str()).unwrap();
+        assert_eq!(m["size"], m["size_vram"], "{model}@{ctx} spilled: {ps}; {why}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sixteen_gib_gives_complex_work_the_14b() {
+    within(async {
+        let env = TestEnv::with(sim(16, 0), "").await;
+        let (model, ctx, why) = chat(&env, "Refactor the storage layer into modules".into()).await;
+        assert_eq!((model.as_str(), ctx), ("qwen3:14b", 8192), "{why}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_keep_their_model_as_the_prompt_grows() {
+    within(async {
+        let env = TestEnv::with(sim(12, 0), "").await;
+        let client = reqwest::Client::new();
+        let mut history = vec![json!({"role": "user", "content": "Help me with this parser"})];
+        let mut served = Vec::new();
+        for turn in 0..4 {
+            let r = client
+                .post(env.url("/api/chat"))
+                .header("X-Session-Id", "session-1")
+                .json(&json!({"model": "auto", "stream": false, "think": false, "messages": history}))
+                .send()
+                .await
+                .unwrap();
+            let model = r.headers()["x-router-model"].to_str().unwrap().to_string();
+            let ctx: u64 = r.headers()["x-router-num-ctx"].to_str().unwrap().parse().unwrap();
+            let body: Value = r.json().await.unwrap();
+            served.push((model, ctx));
+            history.push(body["message"].clone());
+            history.push(json!({"role": "user", "content": code(2500 * (turn + 1))}));
+            env.refresh().await;
+        }
+        assert!(served.iter().all(|(m, _)| m == &served[0].0), "{served:?}");
+        let ctxs: Vec<u64> = served.iter().map(|(_, c)| *c).collect();
+        assert!(ctxs.windows(2).all(|w| w[0] <= w[1]), "context never shrinks mid-session: {ctxs:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn learned_speed_is_recorded_from_answers() {
+    within(async {
+        let env = TestEnv::with(sim(12, 0), "").await;
+        let r = reqwest::Client::new()
+            .post(env.url("/api/chat"))
+            .json(&json!({"model": "auto", "think": false, "messages": [{"role": "user", "content": "hello there"}],
+                "options": {"num_predict": 64}}))
+            .send()
+            .await
+            .unwrap();
+        let _ = r.text().await.unwrap();
+        let cfg: Value = reqwest::get(env.url("/router/config")).await.unwrap().json().await.unwrap();
+        let speeds = cfg["learned"]["speeds"].as_object().unwrap();
+        assert!(speeds.keys().any(|k| k.starts_with("qwen3:8b@16384")), "{speeds:?}");
+    })
+    .await;
+}
