@@ -26,7 +26,11 @@ fn parse_sse(text: &str) -> Vec<Event> {
                     data = serde_json::from_str(d).unwrap_or_else(|e| panic!("bad data {d}: {e}"));
                 }
             }
-            assert_eq!(data["type"], json!(name), "event name matches its type: {frame}");
+            assert_eq!(
+                data["type"],
+                json!(name),
+                "event name matches its type: {frame}"
+            );
             Event { name, data }
         })
         .collect()
@@ -46,8 +50,14 @@ async fn post(env: &TestEnv, path: &str, body: Value) -> reqwest::Response {
         .expect("router answers")
 }
 
-async fn post_with_headers(env: &TestEnv, body: Value, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut request = reqwest::Client::new().post(env.url("/v1/messages?beta=true")).json(&body);
+async fn post_with_headers(
+    env: &TestEnv,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(env.url("/v1/messages?beta=true"))
+        .json(&body);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -76,7 +86,10 @@ async fn error_message(response: reqwest::Response, status: u16, error_type: &st
     let body: Value = response.json().await.expect("error body is JSON");
     assert_eq!(body["type"], json!("error"), "{body}");
     assert_eq!(body["error"]["type"], json!(error_type), "{body}");
-    body["error"]["message"].as_str().expect("error message").to_owned()
+    body["error"]["message"]
+        .as_str()
+        .expect("error message")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -87,7 +100,7 @@ async fn streaming_text_is_translated_and_routed() {
             &env,
             "/v1/messages?beta=true",
             json!({
-                "model": "claude-sonnet-4-6", "max_tokens": 256, "stream": true,
+                "model": "claude-sonnet-4-6", "max_tokens": 1024, "stream": true,
                 "system": [{"type": "text", "text": "You are terse."}],
                 "messages": [{"role": "user", "content": "Say hello."}],
             }),
@@ -104,8 +117,16 @@ async fn streaming_text_is_translated_and_routed() {
         let names = names(&events);
         assert_eq!(&names[..2], ["message_start", "ping"]);
         assert_eq!(names.last(), Some(&"message_stop"));
-        assert_eq!(events[0].data["message"]["model"], json!("qwen3:8b"), "the model that answered");
-        assert!(events[0].data["message"]["id"].as_str().is_some_and(|id| id.starts_with("msg_")));
+        assert_eq!(
+            events[0].data["message"]["model"],
+            json!("qwen3:8b"),
+            "the model that answered"
+        );
+        assert!(
+            events[0].data["message"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("msg_"))
+        );
 
         // qwen3 thinks first (think not set): a thinking block, closed with a signature, then text.
         let starts: Vec<(&Value, &Value)> = events
@@ -113,26 +134,52 @@ async fn streaming_text_is_translated_and_routed() {
             .filter(|e| e.name == "content_block_start")
             .map(|e| (&e.data["index"], &e.data["content_block"]["type"]))
             .collect();
-        assert_eq!(starts, [(&json!(0), &json!("thinking")), (&json!(1), &json!("text"))]);
-        assert!(events.iter().any(|e| e.data["delta"]["type"] == json!("signature_delta")));
+        assert_eq!(
+            starts,
+            [(&json!(0), &json!("thinking")), (&json!(1), &json!("text"))]
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| e.data["delta"]["type"] == json!("signature_delta"))
+        );
         let text: String = events
             .iter()
             .filter_map(|e| e.data["delta"]["text"].as_str())
             .collect();
         assert!(!text.trim().is_empty());
 
-        let delta = events.iter().find(|e| e.name == "message_delta").expect("message_delta");
+        let delta = events
+            .iter()
+            .find(|e| e.name == "message_delta")
+            .expect("message_delta");
         assert_eq!(delta.data["delta"]["stop_reason"], json!("end_turn"));
-        assert!(delta.data["usage"]["output_tokens"].as_u64() > Some(0), "{}", delta.data);
-        assert!(delta.data["usage"]["input_tokens"].as_u64() > Some(0), "{}", delta.data);
+        assert!(
+            delta.data["usage"]["output_tokens"].as_u64() > Some(0),
+            "{}",
+            delta.data
+        );
+        assert!(
+            delta.data["usage"]["input_tokens"].as_u64() > Some(0),
+            "{}",
+            delta.data
+        );
 
         let sent = inference_requests(&env).await;
         assert_eq!(sent.len(), 1);
-        assert_eq!(sent[0]["path"], json!("/api/chat"), "translated to the native API");
+        assert_eq!(
+            sent[0]["path"],
+            json!("/api/chat"),
+            "translated to the native API"
+        );
         assert_eq!(sent[0]["model"], json!(model));
-        assert_eq!(sent[0]["num_ctx"].to_string(), num_ctx, "the router set num_ctx");
+        assert_eq!(
+            sent[0]["num_ctx"].to_string(),
+            num_ctx,
+            "the router set num_ctx"
+        );
         assert_eq!(sent[0]["truncated"], json!(false));
-        assert_eq!(sent[0]["options"]["num_predict"], json!(256));
+        assert_eq!(sent[0]["options"]["num_predict"], json!(1024));
     })
     .await;
 }
@@ -267,6 +314,7 @@ async fn a_prompt_no_context_can_hold_is_the_error_claude_code_compacts_on() {
     within(async {
         let env = TestEnv::start().await;
         let huge = "lorem ipsum dolor sit amet ".repeat(60_000);
+        let pattern = regex::Regex::new(r"^prompt is too long: \d+ tokens > \d+ maximum$").expect("regex");
         for stream in [false, true] {
             let response = post(
                 &env,
@@ -275,7 +323,6 @@ async fn a_prompt_no_context_can_hold_is_the_error_claude_code_compacts_on() {
             )
             .await;
             let message = error_message(response, 400, "invalid_request_error").await;
-            let pattern = regex::Regex::new(r"^prompt is too long: \d+ tokens > \d+ maximum$").expect("regex");
             assert!(pattern.is_match(&message), "{message}");
         }
         assert!(inference_requests(&env).await.is_empty(), "never sent to be truncated");
@@ -393,7 +440,7 @@ async fn claude_code_traffic_is_classified_by_shape_and_headers() {
 
         // A session title: no tools, no thinking, structured output.
         let title = json!({
-            "model": "qwen3-coder", "max_tokens": 512, "tools": [], "thinking": {"type": "disabled"},
+            "model": "auto", "max_tokens": 512, "tools": [], "thinking": {"type": "disabled"},
             "system": [{"type": "text", "text": "Generate a concise title. Return JSON with a single \"title\" field."}],
             "messages": [{"role": "user", "content": "<session>fix the flaky test</session> Write the title in English."}],
             "output_config": {"format": {"type": "json_schema", "schema": {"type": "object", "properties": {"title": {"type": "string"}}}}},
@@ -401,17 +448,17 @@ async fn claude_code_traffic_is_classified_by_shape_and_headers() {
         assert_eq!(kind_of(title, vec![]).await, "quick");
 
         let planning = json!({
-            "model": "qwen3-coder", "max_tokens": 2048, "stream": true,
+            "model": "auto", "max_tokens": 2048, "stream": true,
             "thinking": {"type": "enabled", "budget_tokens": 4000},
             "messages": [{"role": "user", "content": "How should the cache layer be structured?"}],
         });
         assert_eq!(kind_of(planning, vec![session]).await, "complex");
 
-        let probe = json!({"model": "qwen3-coder", "max_tokens": 1,
+        let probe = json!({"model": "auto", "max_tokens": 1,
             "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral"}}]}]});
         assert_eq!(kind_of(probe, vec![]).await, "daily");
 
-        let helper_by_header = json!({"model": "qwen3-coder", "max_tokens": 64,
+        let helper_by_header = json!({"model": "auto", "max_tokens": 64,
             "tools": [{"name": "Bash", "input_schema": {"type": "object"}}],
             "messages": [{"role": "user", "content": "summarise the last tool call"}]});
         assert_eq!(kind_of(helper_by_header, vec![("x-claude-code-request-class", "auxiliary")]).await, "quick");
@@ -428,5 +475,8 @@ async fn official_python_sdk() {
     )
     .await
     .expect("the SDK checks finish");
-    assert!(output.contains("all anthropic SDK checks passed"), "{output}");
+    assert!(
+        output.contains("all anthropic SDK checks passed"),
+        "{output}"
+    );
 }

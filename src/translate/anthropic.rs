@@ -643,19 +643,26 @@ fn native_tools(req: &MessagesRequest) -> Result<Vec<Value>, RequestError> {
 }
 
 /// `thinking` decides whether to think; `output_config.effort` how hard (a native level).
+///
+/// Only an explicit request turns thinking on: `enabled`, or maximal effort. Adaptive thinking
+/// ("think when useful") is Claude Code's default on every main-loop request, with effort `high`;
+/// mapping it to native `think` would make every request "explicit thinking" for the router
+/// (complex work, thinking-capable models only). Left unset, thinking models still think (Ollama's
+/// default for them) and the router stays free to pick any model.
 fn native_think(req: &MessagesRequest) -> Option<Value> {
-    let level = req
-        .output_config
-        .as_ref()
-        .and_then(|c| c.effort.as_deref())
-        .and_then(effort_level);
+    let effort = req.output_config.as_ref().and_then(|c| c.effort.as_deref());
+    let level = effort.and_then(effort_level);
     match &req.thinking {
         Some(ThinkingConfig::Disabled) => Some(Value::Bool(false)),
-        Some(ThinkingConfig::Enabled { .. } | ThinkingConfig::Adaptive) => {
-            Some(level.map_or(Value::Bool(true), Value::from))
+        Some(ThinkingConfig::Enabled { .. }) => Some(level.map_or(Value::Bool(true), Value::from)),
+        Some(ThinkingConfig::Adaptive | ThinkingConfig::Unknown) | None => {
+            level.filter(|_| is_maximal_effort(effort)).map(Value::from)
         }
-        Some(ThinkingConfig::Unknown) | None => level.map(Value::from),
     }
+}
+
+fn is_maximal_effort(effort: Option<&str>) -> bool {
+    matches!(effort, Some("max" | "xhigh"))
 }
 
 /// Native think levels are `low`, `medium`, `high`, `max`; Anthropic also has `xhigh`.
@@ -763,12 +770,13 @@ pub fn kind_hint(req: &MessagesRequest, headers: &HeaderMap) -> Option<KindHint>
 }
 
 /// `thinking.type: "enabled"` (a budget the user asked for), or adaptive thinking at maximal effort.
+/// Mirrors [`native_think`]: true exactly when the native request asks to think.
 fn wants_explicit_thinking(req: &MessagesRequest) -> bool {
     let effort = req.output_config.as_ref().and_then(|c| c.effort.as_deref());
     match req.thinking {
         Some(ThinkingConfig::Enabled { .. }) => true,
-        Some(ThinkingConfig::Adaptive) => matches!(effort, Some("max" | "xhigh")),
-        _ => false,
+        Some(ThinkingConfig::Disabled) => false,
+        _ => is_maximal_effort(effort),
     }
 }
 
@@ -1430,7 +1438,11 @@ mod tests {
                 {"role": "system", "content": "# Environment\nPlatform: linux"},
             ])
         );
-        assert_eq!(got["think"], json!("high"));
+        assert_eq!(
+            got["think"],
+            Value::Null,
+            "adaptive thinking is the model's default"
+        );
         assert_eq!(got["options"], json!({"num_predict": 32000}));
         assert_eq!(got["tools"].as_array().map(Vec::len), Some(2));
     }
@@ -1604,7 +1616,13 @@ mod tests {
                 json!(null),
                 json!(true),
             ),
-            (json!({"type": "adaptive"}), json!(null), json!(true)),
+            (json!({"type": "adaptive"}), json!(null), json!(null)),
+            (
+                json!({"type": "adaptive"}),
+                json!({"effort": "high"}),
+                json!(null),
+            ),
+            (json!(null), json!({"effort": "low"}), json!(null)),
             (json!({"type": "disabled"}), json!(null), json!(false)),
             (
                 json!({"type": "disabled"}),
