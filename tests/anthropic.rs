@@ -423,6 +423,33 @@ async fn a_busy_upstream_is_overloaded() {
 }
 
 #[tokio::test]
+async fn an_unreachable_upstream_is_an_api_error_naming_it() {
+    within(async {
+        // A port that was just free: nothing listens there.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        let mut config = ollama_router::config::from_toml_str("[gpu]\nsource = \"static\"\n")
+            .expect("config parses");
+        config.upstream.url = format!("http://{closed}");
+        let settings = ollama_router::config::Settings::compile(config, None).expect("valid config");
+        let unused_sim = ollama_router::sim::spawn(common::fast_sim()).await.expect("sim");
+        let env = TestEnv::with_settings(unused_sim, settings).await;
+        for stream in [false, true] {
+            let response = post(
+                &env,
+                "/v1/messages",
+                json!({"model": "claude-sonnet-4-6", "max_tokens": 64, "stream": stream, "messages": [{"role": "user", "content": "hi"}]}),
+            )
+            .await;
+            let message = error_message(response, 502, "api_error").await;
+            assert!(message.contains(&closed.to_string()), "names the upstream: {message}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn claude_code_traffic_is_classified_by_shape_and_headers() {
     within(async {
         let env = TestEnv::start().await;
