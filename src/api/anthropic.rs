@@ -6,7 +6,6 @@
 //! relay with its keep-alive pings, and rendering every failure in Anthropic's error shape. Routes
 //! match on the path only (Claude Code appends `?beta=true`).
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::time::Duration;
@@ -43,7 +42,7 @@ const HEADERS_GRACE: Duration = PING_INTERVAL;
 /// Upper bound for reading a native error body: it is one short JSON object.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-/// The Anthropic routes, merged into the app by `api::routes`.
+/// The Anthropic routes, merged into the app by `api::app`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/messages", post(messages))
@@ -422,9 +421,12 @@ where
     F: FnOnce(&native::Metrics) + Send + 'static,
     G: Finish,
 {
-    let mut opening = VecDeque::new();
-    opening.extend(translator.start().map(|e| e.to_sse()));
-    opening.push_back(StreamEvent::Ping.to_sse());
+    let opening: Vec<Result<Bytes, Infallible>> = translator
+        .start()
+        .into_iter()
+        .chain([StreamEvent::Ping])
+        .map(|event| Ok(event.to_sse()))
+        .collect();
     let state = Relay {
         lines,
         translator,
@@ -433,10 +435,8 @@ where
         on_done: Some(on_done),
         guard,
     };
-    let opening = stream::iter(opening.into_iter().map(Ok));
-    opening.chain(stream::unfold(state, |mut relay| async move {
+    stream::iter(opening).chain(stream::unfold(state, |mut relay| async move {
         if relay.translator.is_finished() {
-            relay.guard.finish();
             return None;
         }
         loop {
@@ -461,6 +461,11 @@ where
                     relay.translate_line(&line)
                 }
             };
+            if relay.translator.is_finished() {
+                // Before the last bytes go out: a client that hangs up right after reading them
+                // did not cancel anything.
+                relay.guard.finish();
+            }
             if !events.is_empty() {
                 return Some((Ok(concat_sse(&events)), relay));
             }

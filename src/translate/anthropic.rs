@@ -6,10 +6,12 @@
 //! ids and passes them in; pings (which need a clock) are the handler's business too.
 //!
 //! Shapes follow Anthropic's Messages API and `reference/ollama-protocol.md` §4 (Ollama's own
-//! Anthropic layer), with three deliberate differences from Ollama's mapping: system and text blocks
-//! are joined with blank lines instead of being glued together, Claude Code's per-request billing
-//! block is dropped (it changes every call and defeats Ollama's prompt-prefix cache), and
-//! `output_config.format` becomes a native `format` instead of being ignored.
+//! Anthropic layer), with deliberate differences from Ollama's mapping: system and text blocks are
+//! joined with blank lines instead of being glued together; Claude Code's per-request billing
+//! block is dropped (it changes every call and defeats Ollama's prompt-prefix cache);
+//! `output_config.format` becomes a native `format` instead of being ignored; adaptive thinking
+//! leaves `think` unset (see `native_think`); `tool_result.is_error` is marked in the text; and
+//! `tool_choice` is honoured where the native API allows (`none`, a named `tool`).
 
 use std::collections::HashMap;
 use std::fmt;
