@@ -85,7 +85,10 @@ impl GpuProbe for NvmlProbe {
         };
         let mut foreign = 0u64;
         let mut known = false;
-        let lists = [device.running_compute_processes(), device.running_graphics_processes()];
+        let lists = [
+            device.running_compute_processes(),
+            device.running_graphics_processes(),
+        ];
         for procs in lists.into_iter().flatten() {
             known = true;
             for p in procs {

@@ -1,14 +1,15 @@
 //! What Ollama has: installed models (`/api/tags`) and loaded models (`/api/ps`), refreshed by a
 //! background task and published as a snapshot. Requests read the snapshot and never wait on Ollama.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 
-use crate::route::LoadedModel;
+use crate::catalog::{Architecture, SlidingWindow};
+use crate::route::{LoadedModel, MeasuredModel};
 use crate::upstream::Upstream;
 
 /// One `/api/tags` entry, kept raw so model lists can be re-served faithfully.
@@ -40,10 +41,14 @@ pub struct PsModel {
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
     /// `None` until `/api/tags` answered once.
-    pub installed: Option<HashSet<String>>,
+    pub installed: Option<Arc<HashSet<String>>>,
     pub tags: Option<TagsResponse>,
     /// `None` until `/api/ps` answered once.
     pub loaded: Option<Vec<LoadedModel>>,
+    /// Sizes from `/api/tags` and architectures from `/api/show`, by model name.
+    pub measured: Arc<HashMap<String, MeasuredModel>>,
+    /// Digests whose `/api/show` was already read.
+    shown: HashMap<String, String>,
     /// The last refresh error, for `/router/health`.
     pub last_error: Option<String>,
 }
@@ -70,12 +75,39 @@ impl SharedInventory {
         next.last_error = None;
         match upstream.get_json::<TagsResponse>("/api/tags").await {
             Ok(tags) => {
-                next.installed = Some(
+                next.installed = Some(Arc::new(
                     tags.models
                         .iter()
                         .filter_map(|m| m.get("name").and_then(|n| n.as_str()).map(str::to_owned))
                         .collect(),
-                );
+                ));
+                let measured = Arc::make_mut(&mut next.measured);
+                for m in &tags.models {
+                    let (Some(name), Some(size)) = (
+                        m.get("name").and_then(|n| n.as_str()),
+                        m.get("size").and_then(|s| s.as_u64()),
+                    ) else {
+                        continue;
+                    };
+                    measured.entry(name.to_string()).or_default().weights_bytes = Some(size);
+                    let digest = m
+                        .get("digest")
+                        .and_then(|d| d.as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    if next.shown.get(name) != Some(&digest) {
+                        let body =
+                            bytes::Bytes::from(serde_json::json!({ "model": name }).to_string());
+                        if let Ok(resp) = upstream.post_json("/api/show", body).await
+                            && resp.status().is_success()
+                            && let Ok(show) = resp.json::<serde_json::Value>().await
+                        {
+                            measured.entry(name.to_string()).or_default().arch =
+                                arch_from_show(&show);
+                            next.shown.insert(name.to_string(), digest);
+                        }
+                    }
+                }
                 next.tags = Some(tags);
             }
             Err(e) => next.last_error = Some(e.to_string()),
@@ -115,5 +147,72 @@ impl SharedInventory {
                 shared.refresh(&upstream).await;
             }
         })
+    }
+}
+
+/// Reads the KV-cache-relevant architecture numbers from `/api/show`'s `model_info`. Returns `None`
+/// when a number is missing or per-layer (hybrid models), so the catalog's numbers are used.
+pub fn arch_from_show(show: &serde_json::Value) -> Option<Architecture> {
+    let info = show.get("model_info")?.as_object()?;
+    let name = info.get("general.architecture")?.as_str()?.to_string();
+    let get = |key: &str| {
+        info.get(&format!("{name}.{key}"))
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok())
+    };
+    let block_count = get("block_count")?;
+    let head_count = get("attention.head_count")?.max(1);
+    let head_count_kv = get("attention.head_count_kv")?;
+    let embedding_length = get("embedding_length")?;
+    // Absent in older qwen2/llama GGUFs; Ollama falls back to embedding_length / head_count.
+    let key_length = get("attention.key_length").unwrap_or(embedding_length / head_count);
+    let value_length = get("attention.value_length").unwrap_or(key_length);
+    let sliding_window = get("attention.sliding_window").and_then(|window| {
+        // Which layers slide is per architecture: gemma3 five of every six, gpt-oss and gemma2 every other.
+        let full_layers = match name.as_str() {
+            "gemma3" => block_count / 6,
+            "gptoss" | "gemma2" => block_count / 2,
+            _ => return None,
+        };
+        Some(SlidingWindow {
+            window,
+            full_layers,
+        })
+    });
+    Some(Architecture {
+        context_length: get("context_length")?,
+        name,
+        block_count,
+        head_count,
+        head_count_kv,
+        key_length,
+        value_length,
+        embedding_length,
+        sliding_window,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_architecture_from_show() {
+        let show = serde_json::json!({"model_info": {
+            "general.architecture": "qwen2", "qwen2.block_count": 28, "qwen2.context_length": 32768,
+            "qwen2.embedding_length": 3584, "qwen2.attention.head_count": 28, "qwen2.attention.head_count_kv": 4}});
+        let a = arch_from_show(&show).unwrap();
+        assert_eq!(
+            (
+                a.block_count,
+                a.head_count_kv,
+                a.key_length,
+                a.context_length
+            ),
+            (28, 4, 128, 32768)
+        );
+        let hybrid = serde_json::json!({"model_info": {"general.architecture": "x", "x.block_count": 2,
+            "x.attention.head_count": [1, 2]}});
+        assert!(arch_from_show(&hybrid).is_none());
     }
 }

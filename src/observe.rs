@@ -175,6 +175,10 @@ pub fn parse_speed_key(key: &str) -> Option<(String, u32, bool)> {
 #[derive(Debug)]
 pub struct LearnStore {
     inner: Mutex<Learned>,
+    /// Parsed speeds and the global correction, republished on every change so requests read
+    /// them without locking or parsing.
+    speeds: arc_swap::ArcSwap<HashMap<(String, u32, bool), f64>>,
+    correction: arc_swap::ArcSwap<f64>,
     dirty: AtomicBool,
     path: Option<PathBuf>,
 }
@@ -198,11 +202,38 @@ impl LearnStore {
                 Err(_) => None,
             })
             .unwrap_or_default();
-        LearnStore {
+        let store = LearnStore {
+            speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
+            correction: arc_swap::ArcSwap::from_pointee(1.0),
             inner: Mutex::new(learned),
             dirty: AtomicBool::new(false),
             path,
+        };
+        if let Ok(l) = store.inner.lock() {
+            store.publish(&l);
         }
+        store
+    }
+
+    fn publish(&self, l: &Learned) {
+        let parsed = l
+            .speeds
+            .iter()
+            .filter_map(|(k, v)| parse_speed_key(k).map(|key| (key, *v)))
+            .collect();
+        self.speeds.store(std::sync::Arc::new(parsed));
+        let c = l
+            .token_correction
+            .values()
+            .copied()
+            .reduce(f64::max)
+            .unwrap_or(1.0);
+        self.correction.store(std::sync::Arc::new(c));
+    }
+
+    /// Learned tok/s by (model, num_ctx, fully on GPU); cheap to read per request.
+    pub fn speeds(&self) -> std::sync::Arc<HashMap<(String, u32, bool), f64>> {
+        self.speeds.load_full()
     }
 
     pub fn snapshot(&self) -> Learned {
@@ -212,11 +243,7 @@ impl LearnStore {
     /// The correction applied to estimates before the model is known: the largest learned one, so
     /// the estimate stays conservative for every candidate.
     pub fn global_correction(&self) -> f64 {
-        self.inner
-            .lock()
-            .ok()
-            .and_then(|l| l.token_correction.values().copied().reduce(f64::max))
-            .unwrap_or(1.0)
+        **self.correction.load()
     }
 
     /// Learns from a final chunk.
@@ -259,6 +286,7 @@ impl LearnStore {
             *v = *v * (1.0 - SMOOTHING) + ratio * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
         }
+        self.publish(&l);
     }
 
     /// Writes the file if something changed since the last save.

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
 use crate::config::Settings;
-use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels, parse_speed_key};
+use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels};
 use crate::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
 use crate::route::{Candidates, Decision, RouteError, World, decide};
 use crate::state::AppState;
@@ -406,19 +406,14 @@ impl AppState {
         for l in &mut loaded {
             l.busy = busy.get(&l.name).is_some_and(|n| *n > 0);
         }
-        let learned_tps = self
-            .learned()
-            .snapshot()
-            .speeds
-            .iter()
-            .filter_map(|(k, v)| parse_speed_key(k).map(|key| (key, *v)))
-            .collect();
+        let learned_tps = self.learned().speeds();
         World {
             gpu: self.gpu(),
             loaded,
             installed: inv.installed.clone(),
             learned_tps,
             session: None,
+            measured: inv.measured.clone(),
         }
     }
 

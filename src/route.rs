@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -75,10 +76,20 @@ pub struct World {
     pub gpu: Option<GpuView>,
     pub loaded: Vec<LoadedModel>,
     /// Installed model names (`/api/tags`); `None` when unknown (Ollama not reached yet).
-    pub installed: Option<HashSet<String>>,
+    pub installed: Option<Arc<HashSet<String>>>,
     /// Learned tok/s by (model, num_ctx, fully on GPU).
-    pub learned_tps: HashMap<(String, u32, bool), f64>,
+    pub learned_tps: Arc<HashMap<(String, u32, bool), f64>>,
     pub session: Option<SessionPin>,
+    /// What Ollama reports about installed models, which beats the catalog's numbers (a
+    /// different quantisation under the same name has other weights and maybe other layers).
+    pub measured: Arc<HashMap<String, MeasuredModel>>,
+}
+
+/// A model's facts as Ollama reports them (`/api/tags` size, `/api/show` model_info).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MeasuredModel {
+    pub weights_bytes: Option<u64>,
+    pub arch: Option<crate::catalog::Architecture>,
 }
 
 /// The VRAM arithmetic behind a candidate.
@@ -514,10 +525,20 @@ fn same_model(a: &str, b: &str) -> bool {
 }
 
 /// VRAM a model needs at `ctx`: weights + KV cache for every parallel slot + compute overhead.
-pub fn vram_need(spec: &ModelSpec, ctx: u32, settings: &Settings) -> u64 {
+/// Ollama's own numbers (`measured`) beat the catalog's.
+pub fn vram_need(
+    spec: &ModelSpec,
+    ctx: u32,
+    settings: &Settings,
+    measured: Option<&MeasuredModel>,
+) -> u64 {
     let gpu = &settings.config.gpu;
-    spec.weights_bytes
-        + spec.arch.kv_bytes(
+    let weights = measured
+        .and_then(|m| m.weights_bytes)
+        .unwrap_or(spec.weights_bytes);
+    let arch = measured.and_then(|m| m.arch.as_ref()).unwrap_or(&spec.arch);
+    weights
+        + arch.kv_bytes(
             ctx.saturating_mul(gpu.num_parallel.max(1)),
             gpu.kv_cache_type,
         )
@@ -531,7 +552,7 @@ pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fi
         .gpu
         .clone()
         .unwrap_or_else(|| GpuView::fixed(gpu_cfg.vram_total.bytes()));
-    let need = vram_need(spec, ctx, settings);
+    let need = vram_need(spec, ctx, settings, world.measured.get(&spec.name));
     let this = world
         .loaded
         .iter()
@@ -767,7 +788,7 @@ mod tests {
                 .starts_with("prompt is too long: 200000 tokens > ")
         );
         let none = World {
-            installed: Some(HashSet::new()),
+            installed: Some(Arc::new(HashSet::new())),
             ..World::default()
         };
         let e = decide_for(Kind::Daily, 10, view(), &none).unwrap_err();

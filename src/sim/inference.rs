@@ -1,0 +1,998 @@
+//! `/api/chat` and `/api/generate`: validation in Ollama's order with its texts, scheduling,
+//! truncation, the deterministic answer, streamed as NDJSON (or one JSON object), timing, and
+//! failure injection (`reference/ollama-protocol.md` §1.5, §1.6, §2.2, §2.3).
+//!
+//! The stream is lazy: each line is produced when hyper polls for it, so a client disconnect drops
+//! the stream and with it the in-flight guard, which frees the runner (Ollama cancels the request
+//! context the same way).
+
+use std::convert::Infallible;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{Capability, KvCacheType};
+
+use super::answer::{self, Answer, AnswerInput, Piece};
+use super::api::{go_error, json_response, json_response_with_type};
+use super::gowire::{
+    JsonType, KeepAlive, Think, bool_option, decode_body, expect_field, go_html_escape, go_quote,
+    int_option, parse_keep_alive, parse_think, rfc3339_nano, unmarshal_field_error,
+    unmarshal_value_error, validate_options,
+};
+use super::models::InstalledModel;
+use super::sched::{COMPUTE_OVERHEAD_BYTES, Placement, RunnerOptions, Want};
+use super::tokens::{self, Fit, MessageCost};
+use super::{FailurePlan, RequestRecord, Sim, State as SimState};
+
+/// Prompt evaluation speed (tokens per second).
+const PROMPT_TOKENS_PER_SECOND: f64 = 2000.0;
+
+/// Scheduling overhead reported as `load_duration` when the runner was already loaded.
+const WARM_LOAD_DURATION: Duration = Duration::from_millis(1);
+
+/// Below this much total VRAM Ollama runs in "low VRAM mode" (no gpt-oss 8K minimum).
+const LOW_VRAM_THRESHOLD: u64 = 20 * 1024 * 1024 * 1024;
+
+/// Slowdown per spilled share: 14B at 32K on 12 GB (~30% spilled) drops from 44 to ~10 tok/s.
+const SPILL_SLOWDOWN: f64 = 12.0;
+
+/// A runner acquired for one request.
+pub(super) struct Scheduled {
+    pub placement: Placement,
+    pub num_ctx: u32,
+}
+
+impl Scheduled {
+    pub fn load_duration(&self) -> Duration {
+        if self.placement.loaded_fresh {
+            self.placement.load_time
+        } else {
+            WARM_LOAD_DURATION
+        }
+    }
+}
+
+impl Sim {
+    /// The runner context for a request: `options.num_ctx`, else the server default; at least 4
+    /// (2048 for vision models, 8192 for gpt-oss outside low-VRAM mode); at most the trained
+    /// context.
+    fn resolve_num_ctx(&self, model: &InstalledModel, options: &Map<String, Value>) -> u32 {
+        let requested =
+            int_option(options, "num_ctx").unwrap_or(i64::from(self.inner.config.default_num_ctx));
+        let mut num_ctx = requested.clamp(4, i64::from(u32::MAX)) as u32;
+        if model.has(Capability::Vision) {
+            num_ctx = num_ctx.max(2048);
+        }
+        if model.arch.name == "gptoss" && self.inner.config.vram_total >= LOW_VRAM_THRESHOLD {
+            num_ctx = num_ctx.max(8192);
+        }
+        num_ctx.min(model.arch.context_length)
+    }
+
+    /// Acquires a runner (loading, reloading, evicting as needed) and counts the request.
+    pub(super) fn schedule(
+        &self,
+        state: &mut SimState,
+        model: &InstalledModel,
+        options: &Map<String, Value>,
+        keep_alive: Option<KeepAlive>,
+        now: SystemTime,
+    ) -> Scheduled {
+        let num_ctx = self.resolve_num_ctx(model, options);
+        let runner_options = RunnerOptions {
+            num_ctx,
+            num_batch: int_option(options, "num_batch").unwrap_or(512),
+            num_gpu: int_option(options, "num_gpu").unwrap_or(-1),
+            main_gpu: int_option(options, "main_gpu").unwrap_or(0),
+            use_mmap: bool_option(options, "use_mmap"),
+            num_thread: int_option(options, "num_thread").unwrap_or(0),
+        };
+        let parallel = if model.is_embedding() {
+            1
+        } else {
+            self.inner.config.num_parallel.max(1)
+        };
+        let kv = model
+            .arch
+            .kv_bytes(num_ctx.saturating_mul(parallel), KvCacheType::F16);
+        let want = Want {
+            key: &model.digest,
+            model_name: &model.name,
+            options: runner_options,
+            size: model.size + kv + COMPUTE_OVERHEAD_BYTES,
+            weights: model.size,
+            block_count: model.arch.block_count,
+            keep_alive,
+        };
+        let limits = self.limits(state);
+        let placement = state.sched.acquire(&want, &limits, now);
+        state.sched.stats.requests += 1;
+        if placement.size_vram < placement.size {
+            state.sched.stats.spilled_requests += 1;
+        }
+        Scheduled { placement, num_ctx }
+    }
+}
+
+/// Releases the runner when the request ends, however it ends (done, error, client gone).
+struct InFlight {
+    sim: Sim,
+    runner_id: u64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.sim
+            .state()
+            .sched
+            .release(self.runner_id, SystemTime::now());
+    }
+}
+
+/// Fields common to chat and generate after parsing.
+struct Common {
+    model: String,
+    options: Map<String, Value>,
+    options_raw: Value,
+    format: Option<Value>,
+    stream: bool,
+    think: Option<Think>,
+    think_raw: Value,
+    keep_alive: Option<KeepAlive>,
+    keep_alive_raw: Value,
+}
+
+fn parse_common(object: &Map<String, Value>, go_struct: &str) -> Result<Common, String> {
+    for (field, expected, go_type) in [
+        ("model", JsonType::String, "string"),
+        ("stream", JsonType::Bool, "bool"),
+        ("options", JsonType::Object, "map[string]interface {}"),
+        ("truncate", JsonType::Bool, "bool"),
+        ("shift", JsonType::Bool, "bool"),
+    ] {
+        expect_field(object, field, expected, go_struct, "", go_type)?;
+    }
+    let keep_alive_raw = object.get("keep_alive").cloned().unwrap_or(Value::Null);
+    let think_raw = object.get("think").cloned().unwrap_or(Value::Null);
+    let options_raw = object.get("options").cloned().unwrap_or(Value::Null);
+    Ok(Common {
+        model: object
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        options: options_raw.as_object().cloned().unwrap_or_default(),
+        format: object.get("format").filter(|f| !f.is_null()).cloned(),
+        stream: object
+            .get("stream")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        think: parse_think(&think_raw)?,
+        keep_alive: parse_keep_alive(&keep_alive_raw)?,
+        think_raw,
+        keep_alive_raw,
+        options_raw,
+    })
+}
+
+struct ChatMessage {
+    role: String,
+    content: String,
+    images: usize,
+}
+
+struct ChatRequest {
+    common: Common,
+    messages: Vec<ChatMessage>,
+    tools: Vec<Value>,
+    tools_json_bytes: usize,
+}
+
+fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
+    let Value::Object(object) = value else {
+        return Err(unmarshal_value_error(value, "api.ChatRequest"));
+    };
+    expect_field(
+        object,
+        "messages",
+        JsonType::Array,
+        "ChatRequest",
+        "",
+        "[]api.Message",
+    )?;
+    expect_field(
+        object,
+        "tools",
+        JsonType::Array,
+        "ChatRequest",
+        "",
+        "api.Tools",
+    )?;
+    let common = parse_common(object, "ChatRequest")?;
+    let mut messages = Vec::new();
+    for item in object
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Value::Object(message) = item else {
+            return Err(unmarshal_field_error(
+                item,
+                "ChatRequest",
+                "messages",
+                "api.Message",
+            ));
+        };
+        for (field, expected, go_type) in [
+            ("role", JsonType::String, "string"),
+            ("content", JsonType::String, "string"),
+            ("thinking", JsonType::String, "string"),
+            ("images", JsonType::Array, "[]api.ImageData"),
+            ("tool_calls", JsonType::Array, "[]api.ToolCall"),
+            ("tool_name", JsonType::String, "string"),
+        ] {
+            expect_field(message, field, expected, "Message", "messages.", go_type)?;
+        }
+        messages.push(ChatMessage {
+            // Ollama lower-cases roles on input.
+            role: message
+                .get("role")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase(),
+            content: message
+                .get("content")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            images: message
+                .get("images")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len),
+        });
+    }
+    let tools = object
+        .get("tools")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let tools_json_bytes = if tools.is_empty() {
+        0
+    } else {
+        Value::Array(tools.clone()).to_string().len()
+    };
+    Ok(ChatRequest {
+        common,
+        messages,
+        tools,
+        tools_json_bytes,
+    })
+}
+
+struct GenerateRequest {
+    common: Common,
+    prompt: String,
+    suffix: String,
+    system: String,
+    template: String,
+    has_context: bool,
+    raw: bool,
+    images: usize,
+}
+
+fn parse_generate(value: &Value) -> Result<GenerateRequest, String> {
+    let Value::Object(object) = value else {
+        return Err(unmarshal_value_error(value, "api.GenerateRequest"));
+    };
+    for (field, expected, go_type) in [
+        ("prompt", JsonType::String, "string"),
+        ("suffix", JsonType::String, "string"),
+        ("system", JsonType::String, "string"),
+        ("template", JsonType::String, "string"),
+        ("context", JsonType::Array, "[]int"),
+        ("raw", JsonType::Bool, "bool"),
+        ("images", JsonType::Array, "[]api.ImageData"),
+    ] {
+        expect_field(object, field, expected, "GenerateRequest", "", go_type)?;
+    }
+    let common = parse_common(object, "GenerateRequest")?;
+    let text = |field: &str| {
+        object
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Ok(GenerateRequest {
+        common,
+        prompt: text("prompt"),
+        suffix: text("suffix"),
+        system: text("system"),
+        template: text("template"),
+        has_context: object
+            .get("context")
+            .and_then(Value::as_array)
+            .is_some_and(|c| !c.is_empty()),
+        raw: object.get("raw").and_then(Value::as_bool).unwrap_or(false),
+        images: object
+            .get("images")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Chat,
+    Generate { raw: bool },
+}
+
+/// Everything needed to produce the answer once the lock is released.
+struct Job {
+    endpoint: Endpoint,
+    /// The model name as the client sent it (Ollama echoes it verbatim).
+    model: String,
+    stream: bool,
+    has_tools: bool,
+    answer: Answer,
+    /// `prompt_eval_count`.
+    evaluated: u64,
+    load: Duration,
+    prompt: Duration,
+    per_token: Duration,
+    sleep: bool,
+    failure: Option<FailurePlan>,
+    runner_id: u64,
+}
+
+impl Job {
+    fn eval_duration(&self) -> Duration {
+        self.per_token
+            .saturating_mul(u32::try_from(self.answer.eval_count).unwrap_or(u32::MAX))
+    }
+
+    fn total_duration(&self) -> Duration {
+        self.load + self.prompt + self.eval_duration()
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            total_duration: nanos(self.total_duration()),
+            load_duration: nanos(self.load),
+            prompt_eval_count: self.evaluated,
+            prompt_eval_duration: nanos(self.prompt),
+            eval_count: self.answer.eval_count,
+            eval_duration: nanos(self.eval_duration()),
+        }
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// What handling decided before any byte is sent.
+enum Prepared {
+    Respond(Response),
+    Run(Job),
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// `api.Metrics`, all `omitempty`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+struct Metrics {
+    #[serde(skip_serializing_if = "is_zero")]
+    total_duration: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    load_duration: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    prompt_eval_count: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    prompt_eval_duration: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    eval_count: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    eval_duration: u64,
+}
+
+/// `api.Message` on the response side.
+#[derive(Debug, Clone, Serialize)]
+struct MessageOut {
+    role: &'static str,
+    content: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    thinking: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<Value>,
+}
+
+/// `api.ChatResponse` (field order as Go marshals it).
+#[derive(Debug, Clone, Serialize)]
+struct ChatOut<'a> {
+    model: &'a str,
+    created_at: String,
+    message: MessageOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    done_reason: Option<&'a str>,
+    done: bool,
+    #[serde(flatten)]
+    metrics: Metrics,
+}
+
+/// `api.GenerateResponse` (field order as Go marshals it).
+#[derive(Debug, Clone, Serialize)]
+struct GenerateOut<'a> {
+    model: &'a str,
+    created_at: String,
+    response: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    thinking: String,
+    done: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    done_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<Vec<u32>>,
+    #[serde(flatten)]
+    metrics: Metrics,
+}
+
+/// The answer's text parts accumulated (what a non-streaming response carries).
+#[derive(Default)]
+struct Accumulated {
+    content: String,
+    thinking: String,
+    tool_calls: Vec<Value>,
+}
+
+fn accumulate<'a>(pieces: impl IntoIterator<Item = &'a Piece>) -> Accumulated {
+    let mut acc = Accumulated::default();
+    for piece in pieces {
+        match piece {
+            Piece::Thinking(t) => acc.thinking.push_str(t),
+            Piece::Content(c) => acc.content.push_str(c),
+            Piece::ToolCall(call) => acc.tool_calls.push(call.clone()),
+        }
+    }
+    acc
+}
+
+/// A deterministic stand-in for the `context` token array of `/api/generate`.
+fn context_tokens(count: u64) -> Vec<u32> {
+    (0..count).map(|i| (i % 151_643) as u32).collect()
+}
+
+/// Renders one response object: a streamed piece (`piece`), or the final one (`done`), which
+/// carries the accumulated text when `aggregate` is given (non-streaming).
+fn render(
+    job: &Job,
+    piece: Option<&Piece>,
+    done: bool,
+    aggregate: Option<Accumulated>,
+    now: SystemTime,
+) -> Vec<u8> {
+    let single = piece.map(|p| accumulate([p]));
+    let parts = aggregate.or(single).unwrap_or_default();
+    let (done_reason, metrics) = if done {
+        (Some(job.answer.done_reason), job.metrics())
+    } else {
+        (None, Metrics::default())
+    };
+    let created_at = rfc3339_nano(now);
+    let rendered = match job.endpoint {
+        Endpoint::Chat => serde_json::to_vec(&ChatOut {
+            model: &job.model,
+            created_at,
+            message: MessageOut {
+                role: "assistant",
+                content: parts.content,
+                thinking: parts.thinking,
+                tool_calls: if job.has_tools {
+                    parts.tool_calls
+                } else {
+                    Vec::new()
+                },
+            },
+            done_reason,
+            done,
+            metrics,
+        }),
+        Endpoint::Generate { raw } => serde_json::to_vec(&GenerateOut {
+            model: &job.model,
+            created_at,
+            response: parts.content,
+            thinking: parts.thinking,
+            done,
+            done_reason,
+            context: (done && !raw).then(|| context_tokens(job.evaluated + job.answer.eval_count)),
+            metrics,
+        }),
+    };
+    rendered.map(go_html_escape).unwrap_or_else(|err| {
+        tracing::error!(%err, "sim: failed to serialise a chunk");
+        b"{}".to_vec()
+    })
+}
+
+fn error_line(message: &str) -> Bytes {
+    let mut line = go_html_escape(json!({ "error": message }).to_string().into_bytes());
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+fn piece_tokens(piece: &Piece) -> u32 {
+    match piece {
+        Piece::ToolCall(call) => {
+            u32::try_from(tokens::text_tokens(call.to_string().len()).max(1)).unwrap_or(u32::MAX)
+        }
+        _ => 1,
+    }
+}
+
+/// Where the stream stands between polls.
+struct StreamState {
+    job: Job,
+    _in_flight: InFlight,
+    next: usize,
+    finished: bool,
+}
+
+async fn run(sim: Sim, job: Job) -> Response {
+    let in_flight = InFlight {
+        sim,
+        runner_id: job.runner_id,
+    };
+    if let Some(failure) = &job.failure
+        && (failure.after_chunks == 0 || !job.stream)
+    {
+        let status =
+            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // streamResponse sets a bare `application/json` before writing an early error;
+        // the non-streaming path goes through c.JSON (with charset).
+        let content_type = if job.stream {
+            "application/json"
+        } else {
+            super::api::JSON_UTF8
+        };
+        if job.sleep {
+            tokio::time::sleep(job.load + job.prompt).await;
+        }
+        drop(in_flight);
+        return json_response_with_type(status, &json!({ "error": failure.error }), content_type);
+    }
+
+    if !job.stream {
+        if job.sleep {
+            tokio::time::sleep(job.total_duration()).await;
+        }
+        let body = render(
+            &job,
+            None,
+            true,
+            Some(accumulate(&job.answer.pieces)),
+            SystemTime::now(),
+        );
+        drop(in_flight);
+        return (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(super::api::JSON_UTF8),
+            )],
+            body,
+        )
+            .into_response();
+    }
+
+    let state = StreamState {
+        job,
+        _in_flight: in_flight,
+        next: 0,
+        finished: false,
+    };
+    let stream = futures_util::stream::unfold(state, |mut st| async move {
+        if st.finished {
+            return None;
+        }
+        let idx = st.next;
+        let pieces = st.job.answer.pieces.len();
+        if idx == 0 && st.job.sleep {
+            tokio::time::sleep(st.job.load + st.job.prompt).await;
+        }
+        if let Some(failure) = &st.job.failure
+            && (idx as u64 >= failure.after_chunks || idx == pieces)
+        {
+            st.finished = true;
+            return Some((Ok::<Bytes, Infallible>(error_line(&failure.error)), st));
+        }
+        let mut line = if idx < pieces {
+            let piece = &st.job.answer.pieces[idx];
+            if st.job.sleep {
+                tokio::time::sleep(st.job.per_token.saturating_mul(piece_tokens(piece))).await;
+            }
+            st.next += 1;
+            render(&st.job, Some(piece), false, None, SystemTime::now())
+        } else {
+            st.finished = true;
+            render(&st.job, None, true, None, SystemTime::now())
+        };
+        line.push(b'\n');
+        Some((Ok(Bytes::from(line)), st))
+    });
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        )],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// The chat shape of a load/unload answer (always plain JSON, even when streaming was asked).
+fn chat_lifecycle(model: &str, reason: &str, now: SystemTime) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "model": model,
+            "created_at": rfc3339_nano(now),
+            "message": {"role": "assistant", "content": ""},
+            "done_reason": reason,
+            "done": true,
+        }),
+    )
+}
+
+fn generate_lifecycle(model: &str, reason: &str, now: SystemTime) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "model": model,
+            "created_at": rfc3339_nano(now),
+            "response": "",
+            "done": true,
+            "done_reason": reason,
+        }),
+    )
+}
+
+/// The parts a [`Job`] is made of.
+struct JobInput<'a> {
+    endpoint: Endpoint,
+    common: &'a Common,
+    model: &'a InstalledModel,
+    scheduled: &'a Scheduled,
+    answer: Answer,
+    evaluated: u64,
+    has_tools: bool,
+}
+
+/// Builds the log entry for a request.
+struct RecordInput<'a> {
+    path: &'static str,
+    kind: &'static str,
+    common: &'a Common,
+    loaded_model: &'a str,
+    num_ctx: Option<u32>,
+    fit: Option<&'a Fit>,
+    placement: Option<&'a Placement>,
+    has_tools: bool,
+}
+
+fn record(input: RecordInput<'_>) -> RequestRecord {
+    let c = input.common;
+    RequestRecord {
+        path: input.path.into(),
+        kind: input.kind.into(),
+        model: c.model.clone(),
+        loaded_model: input.loaded_model.into(),
+        num_ctx: input.num_ctx,
+        requested_num_ctx: c.options.get("num_ctx").cloned().unwrap_or(Value::Null),
+        options: c.options_raw.clone(),
+        prompt_tokens: input.fit.map_or(0, |f| f.prompt_tokens),
+        prompt_eval_count: input.fit.map_or(0, |f| f.evaluated),
+        truncated: input.fit.is_some_and(|f| f.truncated),
+        reloaded: input.placement.is_some_and(|p| p.reloaded),
+        loaded_fresh: input.placement.is_some_and(|p| p.loaded_fresh),
+        think: c.think_raw.clone(),
+        stream: c.stream,
+        has_tools: input.has_tools,
+        keep_alive: c.keep_alive_raw.clone(),
+    }
+}
+
+impl Sim {
+    /// Tokens per second for a runner with `spilled_fraction` of its bytes in system RAM.
+    fn tokens_per_second(&self, model: &InstalledModel, spilled_fraction: f64) -> f64 {
+        let full = model.full_gpu_tps(self.inner.config.bandwidth_gbps);
+        (full / (1.0 + SPILL_SLOWDOWN * spilled_fraction)).max(0.1)
+    }
+
+    fn job(&self, state: &mut SimState, input: JobInput<'_>) -> Job {
+        let placement = &input.scheduled.placement;
+        let tps = self.tokens_per_second(input.model, placement.spilled_fraction());
+        Job {
+            endpoint: input.endpoint,
+            model: input.common.model.clone(),
+            stream: input.common.stream,
+            has_tools: input.has_tools,
+            evaluated: input.evaluated,
+            load: input.scheduled.load_duration(),
+            prompt: Duration::from_secs_f64(input.evaluated as f64 / PROMPT_TOKENS_PER_SECOND),
+            per_token: Duration::from_secs_f64(1.0 / tps),
+            sleep: !self.inner.config.fast,
+            failure: Sim::take_failure(state),
+            runner_id: placement.runner_id,
+            answer: input.answer,
+        }
+    }
+
+    fn prepare_chat(&self, req: ChatRequest, now: SystemTime) -> Prepared {
+        let common = &req.common;
+        if common.model.is_empty() {
+            return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, "model is required"));
+        }
+        let mut state = self.state();
+        let Some(model) = state.find_model(&common.model).cloned() else {
+            return Prepared::Respond(go_error(
+                StatusCode::NOT_FOUND,
+                &format!("model '{}' not found", common.model),
+            ));
+        };
+        if req.messages.is_empty() && common.keep_alive.is_some_and(KeepAlive::is_zero) {
+            state.sched.unload(&model.digest);
+            state.log.push(record(RecordInput {
+                path: "/api/chat",
+                kind: "unload",
+                common,
+                loaded_model: &model.name,
+                num_ctx: None,
+                fit: None,
+                placement: None,
+                has_tools: !req.tools.is_empty(),
+            }));
+            return Prepared::Respond(chat_lifecycle(&common.model, "unload", now));
+        }
+        let think = match thinking(&model, common) {
+            Ok(think) => think,
+            Err(message) => {
+                return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, &message));
+            }
+        };
+        if !model.has(Capability::Completion) {
+            return Prepared::Respond(go_error(
+                StatusCode::BAD_REQUEST,
+                &format!("{} does not support chat", go_quote(&common.model)),
+            ));
+        }
+        if !req.tools.is_empty() && !model.has(Capability::Tools) {
+            return Prepared::Respond(go_error(
+                StatusCode::BAD_REQUEST,
+                &format!("{} does not support tools", model.full_name()),
+            ));
+        }
+        if let Err(message) = validate_options(&common.options) {
+            return Prepared::Respond(go_error(StatusCode::INTERNAL_SERVER_ERROR, &message));
+        }
+        let scheduled = self.schedule(&mut state, &model, &common.options, common.keep_alive, now);
+        let has_tools = !req.tools.is_empty();
+        if req.messages.is_empty() {
+            state.log.push(record(RecordInput {
+                path: "/api/chat",
+                kind: "load",
+                common,
+                loaded_model: &model.name,
+                num_ctx: Some(scheduled.num_ctx),
+                fit: None,
+                placement: Some(&scheduled.placement),
+                has_tools,
+            }));
+            state.sched.release(scheduled.placement.runner_id, now);
+            return Prepared::Respond(chat_lifecycle(&common.model, "load", now));
+        }
+
+        let costs: Vec<MessageCost> = req
+            .messages
+            .iter()
+            .map(|m| MessageCost {
+                is_system: m.role == "system",
+                content_bytes: m.content.len(),
+                images: m.images,
+            })
+            .collect();
+        let fit = tokens::fit_chat(&costs, req.tools_json_bytes, scheduled.num_ctx);
+        state.log.push(record(RecordInput {
+            path: "/api/chat",
+            kind: "inference",
+            common,
+            loaded_model: &model.name,
+            num_ctx: Some(scheduled.num_ctx),
+            fit: Some(&fit),
+            placement: Some(&scheduled.placement),
+            has_tools,
+        }));
+        // The last message always survives truncation.
+        let last = req.messages.last();
+        let answer = answer::answer(&AnswerInput {
+            model: &model.name,
+            thinking: think,
+            last_role: last.map_or("user", |m| m.role.as_str()),
+            last_content: last.map_or("", |m| m.content.as_str()),
+            tools: &req.tools,
+            format: common.format.as_ref(),
+            fill_in_middle: false,
+            num_predict: int_option(&common.options, "num_predict"),
+        });
+        Prepared::Run(self.job(
+            &mut state,
+            JobInput {
+                endpoint: Endpoint::Chat,
+                common,
+                model: &model,
+                scheduled: &scheduled,
+                answer,
+                evaluated: fit.evaluated,
+                has_tools,
+            },
+        ))
+    }
+
+    fn prepare_generate(&self, req: GenerateRequest, now: SystemTime) -> Prepared {
+        let common = &req.common;
+        let mut state = self.state();
+        // An empty or invalid name is a 404 on generate ("keeping with what the API currently
+        // returns", says Ollama's source), unlike chat's 400.
+        let Some(model) = state.find_model(&common.model).cloned() else {
+            return Prepared::Respond(go_error(
+                StatusCode::NOT_FOUND,
+                &format!("model '{}' not found", common.model),
+            ));
+        };
+        if req.prompt.is_empty() && common.keep_alive.is_some_and(KeepAlive::is_zero) {
+            state.sched.unload(&model.digest);
+            state.log.push(record(RecordInput {
+                path: "/api/generate",
+                kind: "unload",
+                common,
+                loaded_model: &model.name,
+                num_ctx: None,
+                fit: None,
+                placement: None,
+                has_tools: false,
+            }));
+            return Prepared::Respond(generate_lifecycle(&common.model, "unload", now));
+        }
+        if req.raw && (!req.template.is_empty() || !req.system.is_empty() || req.has_context) {
+            return Prepared::Respond(go_error(
+                StatusCode::BAD_REQUEST,
+                "raw mode does not support template, system, or context",
+            ));
+        }
+        let think = match thinking(&model, common) {
+            Ok(think) => think,
+            Err(message) => {
+                return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, &message));
+            }
+        };
+        if !model.has(Capability::Completion) {
+            return Prepared::Respond(go_error(
+                StatusCode::BAD_REQUEST,
+                &format!("{} does not support generate", go_quote(&common.model)),
+            ));
+        }
+        if !req.suffix.is_empty() && !model.has(Capability::Insert) {
+            return Prepared::Respond(go_error(
+                StatusCode::BAD_REQUEST,
+                &format!("{} does not support insert", model.full_name()),
+            ));
+        }
+        if let Err(message) = validate_options(&common.options) {
+            return Prepared::Respond(go_error(StatusCode::INTERNAL_SERVER_ERROR, &message));
+        }
+        let scheduled = self.schedule(&mut state, &model, &common.options, common.keep_alive, now);
+        if req.prompt.is_empty() {
+            state.log.push(record(RecordInput {
+                path: "/api/generate",
+                kind: "load",
+                common,
+                loaded_model: &model.name,
+                num_ctx: Some(scheduled.num_ctx),
+                fit: None,
+                placement: Some(&scheduled.placement),
+                has_tools: false,
+            }));
+            state.sched.release(scheduled.placement.runner_id, now);
+            return Prepared::Respond(generate_lifecycle(&common.model, "load", now));
+        }
+        let fit = tokens::fit_generate(
+            req.prompt.len(),
+            req.system.len(),
+            req.suffix.len(),
+            req.images,
+            scheduled.num_ctx,
+        );
+        state.log.push(record(RecordInput {
+            path: "/api/generate",
+            kind: "inference",
+            common,
+            loaded_model: &model.name,
+            num_ctx: Some(scheduled.num_ctx),
+            fit: Some(&fit),
+            placement: Some(&scheduled.placement),
+            has_tools: false,
+        }));
+        let answer = answer::answer(&AnswerInput {
+            model: &model.name,
+            // A raw prompt bypasses the template that would open the thinking block.
+            thinking: think && !req.raw,
+            last_role: "user",
+            last_content: &req.prompt,
+            tools: &[],
+            format: common.format.as_ref(),
+            fill_in_middle: !req.suffix.is_empty(),
+            num_predict: int_option(&common.options, "num_predict"),
+        });
+        Prepared::Run(self.job(
+            &mut state,
+            JobInput {
+                endpoint: Endpoint::Generate { raw: req.raw },
+                common,
+                model: &model,
+                scheduled: &scheduled,
+                answer,
+                evaluated: fit.evaluated,
+                has_tools: false,
+            },
+        ))
+    }
+}
+
+/// Ollama's thinking rule: a thinking-capable model thinks unless told `think:false`; asking a
+/// model without the capability to think is a 400.
+fn thinking(model: &InstalledModel, common: &Common) -> Result<bool, String> {
+    if model.has(Capability::Thinking) {
+        return Ok(common.think.as_ref().is_none_or(Think::enabled));
+    }
+    if common.think.as_ref().is_some_and(Think::enabled) {
+        return Err(format!(
+            "{} does not support thinking",
+            go_quote(&common.model)
+        ));
+    }
+    Ok(false)
+}
+
+pub(super) async fn chat(State(sim): State<Sim>, body: Bytes) -> Response {
+    let parsed = decode_body(&body).and_then(|value| parse_chat(&value));
+    let request = match parsed {
+        Ok(request) => request,
+        Err(message) => return go_error(StatusCode::BAD_REQUEST, &message),
+    };
+    match sim.prepare_chat(request, SystemTime::now()) {
+        Prepared::Respond(response) => response,
+        Prepared::Run(job) => run(sim, job).await,
+    }
+}
+
+pub(super) async fn generate(State(sim): State<Sim>, body: Bytes) -> Response {
+    let parsed = decode_body(&body).and_then(|value| parse_generate(&value));
+    let request = match parsed {
+        Ok(request) => request,
+        Err(message) => return go_error(StatusCode::BAD_REQUEST, &message),
+    };
+    match sim.prepare_generate(request, SystemTime::now()) {
+        Prepared::Respond(response) => response,
+        Prepared::Run(job) => run(sim, job).await,
+    }
+}

@@ -1,0 +1,465 @@
+//! The simulated scheduler: which runners are loaded, with which options and how much VRAM, and
+//! when they expire — Ollama's `server/sched.go` reduced to its observable behaviour
+//! (`reference/ollama-protocol.md` §5.2, §5.3).
+//!
+//! Pure: the caller passes `now` and the VRAM a load needs; nothing here reads a clock.
+//!
+//! Simplifications (Ollama waits where the sim cannot block):
+//! - A reload replaces the runner at once, even with requests in flight (Ollama drains them first).
+//! - When only busy runners are left to evict, the new model loads anyway: spilled into whatever
+//!   VRAM is free, or over `max_loaded_models`, instead of queueing.
+
+use std::time::{Duration, SystemTime};
+
+use super::gowire::KeepAlive;
+
+/// Compute buffers and driver context every runner holds on top of weights and KV cache.
+/// The router's default `gpu.compute_overhead` is the same number.
+pub const COMPUTE_OVERHEAD_BYTES: u64 = 768 * 1024 * 1024;
+
+/// Simulated load bandwidth from disk/page cache into VRAM (bytes per second).
+pub const LOAD_BYTES_PER_SECOND: f64 = 2e9;
+
+/// The load-time ("runner") options whose change forces a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunnerOptions {
+    /// After defaulting and clamping to the trained context.
+    pub num_ctx: u32,
+    pub num_batch: i64,
+    /// Layers to offload; -1 = automatic.
+    pub num_gpu: i64,
+    pub main_gpu: i64,
+    pub use_mmap: Option<bool>,
+    pub num_thread: i64,
+}
+
+impl RunnerOptions {
+    /// Ollama's `needsReload`: every runner option must match, except that a request with
+    /// automatic `num_gpu` (-1) accepts whatever the runner has.
+    pub fn needs_reload(&self, requested: &RunnerOptions) -> bool {
+        self.num_ctx != requested.num_ctx
+            || self.num_batch != requested.num_batch
+            || self.main_gpu != requested.main_gpu
+            || self.use_mmap != requested.use_mmap
+            || self.num_thread != requested.num_thread
+            || (requested.num_gpu != -1 && requested.num_gpu != self.num_gpu)
+    }
+}
+
+/// A loaded model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runner {
+    pub id: u64,
+    /// The scheduler slot: the model blob (names sharing a blob share a runner).
+    pub key: String,
+    /// The name that loaded it (what `/api/ps` shows).
+    pub model_name: String,
+    pub options: RunnerOptions,
+    /// Total bytes (GPU + CPU).
+    pub size: u64,
+    /// Bytes on the GPU; `< size` means spilled.
+    pub size_vram: u64,
+    pub session: KeepAlive,
+    pub in_flight: u32,
+    /// Set while idle: when the runner unloads.
+    pub idle_expires_at: Option<SystemTime>,
+}
+
+impl Runner {
+    /// `expires_at` as `/api/ps` shows it: while busy (or loading), now + session duration.
+    pub fn expires_at(&self, now: SystemTime) -> SystemTime {
+        self.idle_expires_at
+            .unwrap_or_else(|| add_saturating(now, self.session.as_duration()))
+    }
+
+    /// Share of the model that lives in system RAM.
+    pub fn spilled_fraction(&self) -> f64 {
+        if self.size == 0 {
+            0.0
+        } else {
+            (self.size - self.size_vram.min(self.size)) as f64 / self.size as f64
+        }
+    }
+}
+
+fn add_saturating(at: SystemTime, d: Duration) -> SystemTime {
+    at.checked_add(d).unwrap_or(at)
+}
+
+/// GPU and policy limits for one scheduling decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub vram_total: u64,
+    pub foreign_vram: u64,
+    pub max_loaded_models: usize,
+    pub default_keep_alive: Duration,
+}
+
+/// A request for a runner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Want<'a> {
+    pub key: &'a str,
+    pub model_name: &'a str,
+    pub options: RunnerOptions,
+    /// Weights + KV cache + compute overhead.
+    pub size: u64,
+    /// Weights only (drives the simulated load time).
+    pub weights: u64,
+    /// How many layers the model has (for `num_gpu` partial offload).
+    pub block_count: u32,
+    pub keep_alive: Option<KeepAlive>,
+}
+
+/// Where a request landed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub runner_id: u64,
+    /// A load happened (first load or reload).
+    pub loaded_fresh: bool,
+    /// An existing runner of this model was replaced because its options differed.
+    pub reloaded: bool,
+    /// Simulated time the load took (zero when reused).
+    pub load_time: Duration,
+    pub size: u64,
+    pub size_vram: u64,
+    /// Names of the runners evicted to make room.
+    pub evicted: Vec<String>,
+}
+
+impl Placement {
+    pub fn spilled_fraction(&self) -> f64 {
+        if self.size == 0 {
+            0.0
+        } else {
+            (self.size - self.size_vram.min(self.size)) as f64 / self.size as f64
+        }
+    }
+}
+
+/// Counters exposed by `/sim/stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub loads: u64,
+    pub reloads: u64,
+    pub evictions: u64,
+    pub load_seconds: f64,
+    pub spilled_requests: u64,
+    pub requests: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Scheduler {
+    runners: Vec<Runner>,
+    next_id: u64,
+    pub stats: Stats,
+}
+
+impl Scheduler {
+    pub fn runners(&self) -> &[Runner] {
+        &self.runners
+    }
+
+    /// VRAM held by loaded runners.
+    pub fn used_vram(&self) -> u64 {
+        self.runners.iter().map(|r| r.size_vram).sum()
+    }
+
+    /// Drops idle runners whose keep-alive ran out (Ollama's expiry timers, checked lazily).
+    pub fn expire(&mut self, now: SystemTime) {
+        self.runners
+            .retain(|r| r.in_flight > 0 || r.idle_expires_at.is_none_or(|expires| expires > now));
+    }
+
+    /// Finds or loads a runner for `want` and marks one request in flight on it.
+    pub fn acquire(&mut self, want: &Want<'_>, limits: &Limits, now: SystemTime) -> Placement {
+        self.expire(now);
+        let mut reloaded = false;
+        if let Some(pos) = self.runners.iter().position(|r| r.key == want.key) {
+            let runner = &mut self.runners[pos];
+            if !runner.options.needs_reload(&want.options) {
+                runner.in_flight += 1;
+                runner.idle_expires_at = None;
+                if let Some(keep_alive) = want.keep_alive {
+                    runner.session = keep_alive;
+                }
+                return Placement {
+                    runner_id: runner.id,
+                    loaded_fresh: false,
+                    reloaded: false,
+                    load_time: Duration::ZERO,
+                    size: runner.size,
+                    size_vram: runner.size_vram,
+                    evicted: Vec::new(),
+                };
+            }
+            self.runners.remove(pos);
+            self.stats.reloads += 1;
+            reloaded = true;
+        }
+
+        let mut evicted = Vec::new();
+        while self.runners.len() >= limits.max_loaded_models.max(1) {
+            match self.evict_one() {
+                Some(name) => evicted.push(name),
+                None => break,
+            }
+        }
+        let gpu_share = if want.options.num_gpu >= 0 && want.block_count > 0 {
+            (want.options.num_gpu as f64 / f64::from(want.block_count)).min(1.0)
+        } else {
+            1.0
+        };
+        let wanted_vram = (want.size as f64 * gpu_share) as u64;
+        while wanted_vram > self.free_vram(limits) {
+            match self.evict_one() {
+                Some(name) => evicted.push(name),
+                None => break,
+            }
+        }
+        let size_vram = wanted_vram.min(self.free_vram(limits));
+        let load_time = Duration::from_secs_f64(want.weights as f64 / LOAD_BYTES_PER_SECOND);
+        self.stats.loads += 1;
+        self.stats.load_seconds += load_time.as_secs_f64();
+        self.stats.evictions += evicted.len() as u64;
+        self.next_id += 1;
+        let runner = Runner {
+            id: self.next_id,
+            key: want.key.to_owned(),
+            model_name: want.model_name.to_owned(),
+            options: want.options,
+            size: want.size,
+            size_vram,
+            session: want
+                .keep_alive
+                .unwrap_or(KeepAlive::For(limits.default_keep_alive)),
+            in_flight: 1,
+            idle_expires_at: None,
+        };
+        let placement = Placement {
+            runner_id: runner.id,
+            loaded_fresh: true,
+            reloaded,
+            load_time,
+            size: runner.size,
+            size_vram,
+            evicted,
+        };
+        self.runners.push(runner);
+        placement
+    }
+
+    fn free_vram(&self, limits: &Limits) -> u64 {
+        limits
+            .vram_total
+            .saturating_sub(limits.foreign_vram)
+            .saturating_sub(self.used_vram())
+    }
+
+    /// Evicts the idle runner with the shortest keep-alive (ties: by name), like Ollama.
+    fn evict_one(&mut self) -> Option<String> {
+        let pos = self
+            .runners
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.in_flight == 0)
+            .min_by(|(_, a), (_, b)| {
+                a.session
+                    .as_duration()
+                    .cmp(&b.session.as_duration())
+                    .then_with(|| a.model_name.cmp(&b.model_name))
+            })
+            .map(|(pos, _)| pos)?;
+        Some(self.runners.remove(pos).model_name)
+    }
+
+    /// Ends one request on a runner; an idle runner starts its keep-alive clock, and a zero
+    /// keep-alive unloads it right away.
+    pub fn release(&mut self, runner_id: u64, now: SystemTime) {
+        let Some(pos) = self.runners.iter().position(|r| r.id == runner_id) else {
+            return;
+        };
+        let runner = &mut self.runners[pos];
+        runner.in_flight = runner.in_flight.saturating_sub(1);
+        if runner.in_flight > 0 {
+            return;
+        }
+        if runner.session.is_zero() {
+            self.runners.remove(pos);
+        } else {
+            runner.idle_expires_at = Some(add_saturating(now, runner.session.as_duration()));
+        }
+    }
+
+    /// `keep_alive: 0` with no prompt (Ollama's `expireRunner`): unload now, or after the
+    /// requests in flight finish.
+    pub fn unload(&mut self, key: &str) {
+        if let Some(pos) = self.runners.iter().position(|r| r.key == key) {
+            if self.runners[pos].in_flight == 0 {
+                self.runners.remove(pos);
+            } else {
+                self.runners[pos].session = KeepAlive::For(Duration::ZERO);
+            }
+        }
+    }
+
+    /// Unloads everything and clears the counters.
+    pub fn reset(&mut self) {
+        self.runners.clear();
+        self.stats = Stats::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    const GIB: u64 = 1024 * 1024 * 1024;
+
+    fn limits() -> Limits {
+        Limits {
+            vram_total: 12 * GIB,
+            foreign_vram: 0,
+            max_loaded_models: 3,
+            default_keep_alive: Duration::from_secs(300),
+        }
+    }
+
+    fn opts(num_ctx: u32) -> RunnerOptions {
+        RunnerOptions {
+            num_ctx,
+            num_batch: 512,
+            num_gpu: -1,
+            main_gpu: 0,
+            use_mmap: None,
+            num_thread: 0,
+        }
+    }
+
+    fn want<'a>(key: &'a str, size: u64, num_ctx: u32) -> Want<'a> {
+        Want {
+            key,
+            model_name: key,
+            options: opts(num_ctx),
+            size,
+            weights: size / 2,
+            block_count: 40,
+            keep_alive: None,
+        }
+    }
+
+    fn t(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_000_000 + secs)
+    }
+
+    #[test]
+    fn reuses_a_runner_with_the_same_options_and_reloads_on_change() {
+        let mut s = Scheduler::default();
+        let p = s.acquire(&want("a", 4 * GIB, 4096), &limits(), t(0));
+        assert!(p.loaded_fresh && !p.reloaded);
+        s.release(p.runner_id, t(1));
+        let p = s.acquire(&want("a", 4 * GIB, 4096), &limits(), t(2));
+        assert!(!p.loaded_fresh);
+        s.release(p.runner_id, t(3));
+        let p = s.acquire(&want("a", 5 * GIB, 8192), &limits(), t(4));
+        assert!(p.loaded_fresh && p.reloaded);
+        assert_eq!(s.runners().len(), 1);
+        assert_eq!(s.runners()[0].options.num_ctx, 8192);
+        assert_eq!((s.stats.loads, s.stats.reloads), (2, 1));
+        // num_gpu -1 on the request accepts an explicit value on the runner.
+        let mut explicit = opts(8192);
+        explicit.num_gpu = 20;
+        assert!(!explicit.needs_reload(&opts(8192)));
+        assert!(opts(8192).needs_reload(&explicit));
+    }
+
+    #[test]
+    fn evicts_idle_runners_shortest_keep_alive_first_to_make_room() {
+        let mut s = Scheduler::default();
+        let mut long = want("long", 5 * GIB, 4096);
+        long.keep_alive = Some(KeepAlive::Forever);
+        let p = s.acquire(&long, &limits(), t(0));
+        s.release(p.runner_id, t(1));
+        let p = s.acquire(&want("short", 5 * GIB, 4096), &limits(), t(2));
+        s.release(p.runner_id, t(3));
+        let p = s.acquire(&want("new", 5 * GIB, 4096), &limits(), t(4));
+        assert_eq!(p.evicted, vec!["short".to_owned()]);
+        assert_eq!(p.size_vram, p.size);
+        assert_eq!(s.stats.evictions, 1);
+    }
+
+    #[test]
+    fn spills_when_nothing_is_left_to_evict() {
+        let mut s = Scheduler::default();
+        let mut l = limits();
+        l.foreign_vram = 2 * GIB;
+        let p = s.acquire(&want("big", 14 * GIB, 32768), &l, t(0));
+        assert_eq!(p.size, 14 * GIB);
+        assert_eq!(p.size_vram, 10 * GIB);
+        assert!((p.spilled_fraction() - 4.0 / 14.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn busy_runners_are_not_evicted() {
+        let mut s = Scheduler::default();
+        let busy = s.acquire(&want("busy", 8 * GIB, 4096), &limits(), t(0));
+        let p = s.acquire(&want("other", 8 * GIB, 4096), &limits(), t(1));
+        assert!(p.evicted.is_empty());
+        assert_eq!(p.size_vram, 4 * GIB);
+        assert_eq!(s.runners().len(), 2);
+        s.release(busy.runner_id, t(2));
+    }
+
+    #[test]
+    fn max_loaded_models_evicts_the_extra_runner() {
+        let mut s = Scheduler::default();
+        let mut l = limits();
+        l.vram_total = 100 * GIB;
+        for key in ["a", "b", "c"] {
+            let p = s.acquire(&want(key, GIB, 4096), &l, t(0));
+            s.release(p.runner_id, t(1));
+        }
+        let p = s.acquire(&want("d", GIB, 4096), &l, t(2));
+        assert_eq!(p.evicted, vec!["a".to_owned()]);
+        assert_eq!(s.runners().len(), 3);
+    }
+
+    #[test]
+    fn keep_alive_expires_lazily_and_zero_unloads_after_the_request() {
+        let mut s = Scheduler::default();
+        let p = s.acquire(&want("a", GIB, 4096), &limits(), t(0));
+        assert_eq!(s.runners()[0].expires_at(t(0)), t(300));
+        s.release(p.runner_id, t(10));
+        assert_eq!(s.runners()[0].expires_at(t(50)), t(310));
+        s.expire(t(309));
+        assert_eq!(s.runners().len(), 1);
+        s.expire(t(310));
+        assert!(s.runners().is_empty());
+
+        let mut zero = want("z", GIB, 4096);
+        zero.keep_alive = Some(KeepAlive::For(Duration::ZERO));
+        let p = s.acquire(&zero, &limits(), t(400));
+        assert_eq!(s.runners().len(), 1);
+        s.release(p.runner_id, t(401));
+        assert!(s.runners().is_empty());
+    }
+
+    #[test]
+    fn unload_waits_for_requests_in_flight() {
+        let mut s = Scheduler::default();
+        let p = s.acquire(&want("a", GIB, 4096), &limits(), t(0));
+        s.unload("a");
+        assert_eq!(s.runners().len(), 1);
+        s.release(p.runner_id, t(1));
+        assert!(s.runners().is_empty());
+    }
+
+    #[test]
+    fn partial_offload_with_num_gpu() {
+        let mut s = Scheduler::default();
+        let mut w = want("a", 4 * GIB, 4096);
+        w.options.num_gpu = 10; // of 40 layers
+        let p = s.acquire(&w, &limits(), t(0));
+        assert_eq!(p.size_vram, GIB);
+    }
+}
