@@ -90,6 +90,8 @@ pub struct World {
 pub struct MeasuredModel {
     pub weights_bytes: Option<u64>,
     pub arch: Option<crate::catalog::Architecture>,
+    /// `/api/tags` capabilities (Ollama ≥ 0.30); empty when Ollama does not say.
+    pub capabilities: Vec<Capability>,
 }
 
 /// The VRAM arithmetic behind a candidate.
