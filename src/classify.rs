@@ -192,27 +192,10 @@ mod tests {
 
     fn base() -> RequestView<'static> {
         RequestView {
-            dialect: Dialect::Ollama,
-            endpoint: Endpoint::Chat,
-            model: Cow::Borrowed("auto"),
-            system_bytes: 0,
-            message_bytes: 100,
-            tool_schema_bytes: 0,
-            suffix_bytes: 0,
             message_count: 1,
-            image_count: 0,
-            has_tools: false,
-            has_suffix: false,
-            raw: false,
-            think: None,
-            has_format: false,
-            num_predict: None,
-            num_ctx: None,
+            message_bytes: 100,
             last_user: Cow::Borrowed("explain this function"),
-            system: Cow::Borrowed(""),
-            client: String::new(),
-            session: None,
-            hint: None,
+            ..RequestView::new(Dialect::Ollama, Endpoint::Chat, Cow::Borrowed("auto"))
         }
     }
 

@@ -110,6 +110,10 @@ pub struct RoutingConfig {
     pub keep_options: Vec<String>,
     /// When no profile candidate can hold the prompt, try every other profile's candidates.
     pub overflow_to_other_profiles: bool,
+    /// Replaces the client's `keep_alive` on routed requests (Zed sends `-1`, which pins a model
+    /// in VRAM forever). Ollama's syntax: `"30m"`, `"-1"`, `"0"`. Unset: the client's value stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_alive: Option<String>,
     pub tokens: TokenEstimator,
 }
 
@@ -280,6 +284,7 @@ impl Default for RoutingConfig {
                 .to_vec(),
             keep_options: Vec::new(),
             overflow_to_other_profiles: true,
+            keep_alive: None,
             tokens: TokenEstimator::default(),
         }
     }

@@ -89,7 +89,19 @@ impl SharedInventory {
                     ) else {
                         continue;
                     };
-                    measured.entry(name.to_string()).or_default().weights_bytes = Some(size);
+                    let entry = measured.entry(name.to_string()).or_default();
+                    entry.weights_bytes = Some(size);
+                    entry.capabilities = m
+                        .get("capabilities")
+                        .and_then(|c| c.as_array())
+                        .map(|caps| {
+                            // One at a time: a capability this router does not know ("audio")
+                            // must not hide the ones it does.
+                            caps.iter()
+                                .filter_map(|c| serde_json::from_value(c.clone()).ok())
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     let digest = m
                         .get("digest")
                         .and_then(|d| d.as_str())

@@ -250,48 +250,7 @@ fn check(args: CheckArgs) -> ExitCode {
 }
 
 fn toml_text(config: &config::Config) -> String {
-    // figment serialises through serde; toml_edit renders it.
-    let value = serde_json::to_value(config).unwrap_or_default();
-    json_to_toml(&value)
-}
-
-fn json_to_toml(v: &serde_json::Value) -> String {
-    fn item(v: &serde_json::Value) -> Option<toml_edit::Value> {
-        Some(match v {
-            serde_json::Value::Bool(b) => (*b).into(),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => i.into(),
-                None => n.as_f64()?.into(),
-            },
-            serde_json::Value::String(s) => s.as_str().into(),
-            serde_json::Value::Array(a) => {
-                let mut arr = toml_edit::Array::new();
-                for x in a {
-                    arr.push(item(x)?);
-                }
-                arr.into()
-            }
-            serde_json::Value::Object(o) => {
-                let mut t = toml_edit::InlineTable::new();
-                for (k, x) in o {
-                    if let Some(val) = item(x) {
-                        t.insert(k, val);
-                    }
-                }
-                t.into()
-            }
-            serde_json::Value::Null => return None,
-        })
-    }
-    let mut doc = toml_edit::DocumentMut::new();
-    if let serde_json::Value::Object(o) = v {
-        for (k, x) in o {
-            if let Some(val) = item(x) {
-                doc[k] = toml_edit::Item::Value(val);
-            }
-        }
-    }
-    doc.to_string()
+    toml::to_string_pretty(config).unwrap_or_else(|e| format!("# cannot render: {e}"))
 }
 
 #[expect(clippy::print_stdout, reason = "the decision is the command's output")]

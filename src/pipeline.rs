@@ -164,8 +164,10 @@ pub fn rewrite_native(
         out.push(b':');
     };
     let mut wrote_options = false;
+    let keep_alive = routing.keep_alive.as_deref().map(keep_alive_json);
     for (key, raw) in &native.fields {
         match key.as_ref() {
+            "keep_alive" if keep_alive.is_some() => {}
             "model" => {
                 push_key(&mut out, "model");
                 out.extend_from_slice(
@@ -199,6 +201,10 @@ pub fn rewrite_native(
                 .as_bytes(),
         );
     }
+    if let Some(k) = &keep_alive {
+        push_key(&mut out, "keep_alive");
+        out.extend_from_slice(k.as_bytes());
+    }
     if !wrote_options {
         push_key(&mut out, "options");
         write_options(
@@ -211,6 +217,14 @@ pub fn rewrite_native(
     }
     out.push(b'}');
     Bytes::from(out)
+}
+
+/// Ollama reads a JSON number as seconds and a string as a Go duration; keep numbers numbers.
+fn keep_alive_json(v: &str) -> String {
+    match v.trim().parse::<i64>() {
+        Ok(n) => n.to_string(),
+        Err(_) => serde_json::to_string(v).unwrap_or_default(),
+    }
 }
 
 fn write_options(
@@ -253,7 +267,7 @@ fn write_options(
 impl AppState {
     /// Classifies, decides and rewrites one native request. Never awaits.
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
-        let settings = self.settings();
+        let mut settings = self.settings();
         let native = parse_native(input.body)?;
         let model = native.peek.model.as_deref().unwrap_or("").to_string();
         if model.is_empty() {
@@ -268,14 +282,27 @@ impl AppState {
             }
             ModelTarget::Catalog(_) => (None, None, Candidates::Profile),
             ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
-            ModelTarget::Unknown => {
-                self.metrics().passthrough.inc();
-                return Ok(Routed {
-                    body: Bytes::copy_from_slice(input.body),
-                    decision: None,
-                    raw_estimate: 0,
-                });
-            }
+            // OpenAI and Anthropic clients cannot set num_ctx themselves: left alone, an
+            // installed model the catalog does not know would run at Ollama's default context and
+            // truncate silently. So it keeps its name but gets a context sized from what Ollama
+            // reports about it. Native clients set num_ctx themselves; theirs pass untouched.
+            ModelTarget::Unknown => match self.spec_from_inventory(&model, &settings) {
+                Some(spec) if input.dialect != Dialect::Ollama => {
+                    let name = spec.name.clone();
+                    let mut with_spec = (*settings).clone();
+                    with_spec.catalog.insert(spec);
+                    settings = Arc::new(with_spec);
+                    (None, None, Candidates::Explicit(name))
+                }
+                _ => {
+                    self.metrics().passthrough.inc();
+                    return Ok(Routed {
+                        body: Bytes::copy_from_slice(input.body),
+                        decision: None,
+                        raw_estimate: 0,
+                    });
+                }
+            },
         };
         let client = input
             .headers
@@ -361,6 +388,64 @@ impl AppState {
             body,
             decision: Some(Arc::new(decision)),
             raw_estimate,
+        })
+    }
+
+    /// A catalog entry for an installed model the catalog does not know, from Ollama's own
+    /// numbers. Its speed is estimated from memory bandwidth: generating a token streams the
+    /// weights once, and the seed's models reach about 78 % of the card's 504 GB/s that way.
+    fn spec_from_inventory(
+        &self,
+        name: &str,
+        settings: &Settings,
+    ) -> Option<crate::catalog::ModelSpec> {
+        use crate::catalog::Capability;
+        let inv = self.inventory().load();
+        let m = inv.measured.get(name)?;
+        let (weights, arch) = (m.weights_bytes?, m.arch.clone()?);
+        let capabilities = if m.capabilities.is_empty() {
+            // Older Ollama does not list capabilities: let Ollama itself judge.
+            vec![
+                Capability::Completion,
+                Capability::Tools,
+                Capability::Insert,
+                Capability::Vision,
+                Capability::Thinking,
+            ]
+        } else {
+            m.capabilities.clone()
+        };
+        if capabilities.contains(&Capability::Embedding)
+            && !capabilities.contains(&Capability::Completion)
+        {
+            return None;
+        }
+        let gpu_tps = (0.78 * crate::catalog::SEED_BANDWIDTH_GBPS / (weights as f64 / 1e9)) as f32;
+        Some(crate::catalog::ModelSpec {
+            name: name.to_string(),
+            parameter_size: String::new(),
+            quantization: String::new(),
+            weights_bytes: weights,
+            min_ctx: settings
+                .config
+                .routing
+                .context_ladder
+                .first()
+                .copied()
+                .unwrap_or(2048)
+                .min(arch.context_length),
+            max_ctx: arch.context_length,
+            recommended_ctx: settings
+                .profile(settings.config.routing.default_kind)
+                .preferred_ctx,
+            arch,
+            capabilities,
+            tool_calling: None,
+            engine: Vec::new(),
+            agentic: Vec::new(),
+            measured_tps: Vec::new(),
+            gpu_tps,
+            not_recommended: None,
         })
     }
 

@@ -129,6 +129,36 @@ pub struct RequestView<'a> {
     pub hint: Option<KindHint>,
 }
 
+impl<'a> RequestView<'a> {
+    /// A view of an empty request for `model`; fields are filled in by [`NativeBody::view`] (and
+    /// by tests and benches that build views directly).
+    pub fn new(dialect: Dialect, endpoint: Endpoint, model: Cow<'a, str>) -> RequestView<'a> {
+        RequestView {
+            dialect,
+            endpoint,
+            model,
+            system_bytes: 0,
+            message_bytes: 0,
+            tool_schema_bytes: 0,
+            suffix_bytes: 0,
+            message_count: 0,
+            image_count: 0,
+            has_tools: false,
+            has_suffix: false,
+            raw: false,
+            think: None,
+            has_format: false,
+            num_predict: None,
+            num_ctx: None,
+            last_user: Cow::Borrowed(""),
+            system: Cow::Borrowed(""),
+            client: String::new(),
+            session: None,
+            hint: None,
+        }
+    }
+}
+
 /// Why a native body could not be read. The text is shown to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
@@ -231,14 +261,8 @@ impl<'a> NativeBody<'a> {
             _ => PeekOptions::default(),
         };
         let mut view = RequestView {
-            dialect,
-            endpoint,
-            model,
-            system_bytes: 0,
-            message_bytes: 0,
             tool_schema_bytes: p.tools.map_or(0, |t| t.get().len()),
             suffix_bytes: p.suffix.as_ref().map_or(0, |s| s.len()),
-            message_count: 0,
             image_count: p.images.as_ref().map_or(0, Vec::len),
             has_tools: p.tools.is_some_and(|t| is_non_empty_array(t.get())),
             has_suffix: p.suffix.as_ref().is_some_and(|s| !s.is_empty()),
@@ -251,11 +275,10 @@ impl<'a> NativeBody<'a> {
             num_ctx: options
                 .num_ctx
                 .and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f as u64))),
-            last_user: Cow::Borrowed(""),
-            system: Cow::Borrowed(""),
             client,
             session,
             hint,
+            ..RequestView::new(dialect, endpoint, model)
         };
         if let Some(system) = &p.system {
             view.system_bytes += system.len();

@@ -90,6 +90,8 @@ pub struct World {
 pub struct MeasuredModel {
     pub weights_bytes: Option<u64>,
     pub arch: Option<crate::catalog::Architecture>,
+    /// `/api/tags` capabilities (Ollama ≥ 0.30); empty when Ollama does not say.
+    pub capabilities: Vec<Capability>,
 }
 
 /// The VRAM arithmetic behind a candidate.
@@ -623,27 +625,8 @@ mod tests {
 
     fn view() -> RequestView<'static> {
         RequestView {
-            dialect: Dialect::Ollama,
-            endpoint: Endpoint::Chat,
-            model: Cow::Borrowed("auto"),
-            system_bytes: 0,
-            message_bytes: 0,
-            tool_schema_bytes: 0,
-            suffix_bytes: 0,
             message_count: 1,
-            image_count: 0,
-            has_tools: false,
-            has_suffix: false,
-            raw: false,
-            think: None,
-            has_format: false,
-            num_predict: None,
-            num_ctx: None,
-            last_user: Cow::Borrowed(""),
-            system: Cow::Borrowed(""),
-            client: String::new(),
-            session: None,
-            hint: None,
+            ..RequestView::new(Dialect::Ollama, Endpoint::Chat, Cow::Borrowed("auto"))
         }
     }
 

@@ -91,21 +91,20 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
 #[tokio::test]
 async fn the_same_request_without_foreign_memory_on_12_gib() {
     within(async {
-        // Without the 3 GiB held elsewhere, 12 GiB still cannot hold qwen3:14b at 16K without
-        // spilling below the floor (the seed measured 23 tok/s on a card with ~11.5 GB usable).
+        // Without the 3 GiB held elsewhere, qwen3:14b at 16K spills only a few percent on a bare
+        // 12 GiB card and stays above the 20 tok/s floor, so the complex request gets it.
         let env = TestEnv::with(sim(12, 0), "").await;
-        let (model, _, why) = chat(&env, complex_14k()).await;
+        let (model, ctx, why) = chat(&env, complex_14k()).await;
+        assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let d: Value = reqwest::get(env.url("/router/decisions"))
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        let tps = d[0]["decision"]["fit"]["predicted_tps"].as_f64().unwrap();
-        assert!(
-            tps >= 20.0 || d[0]["decision"]["degraded"] == true,
-            "{model}: {why}"
-        );
+        let fit = &d[0]["decision"]["fit"];
+        assert!(fit["predicted_tps"].as_f64().unwrap() >= 20.0, "{fit}");
+        assert!(fit["spill_fraction"].as_f64().unwrap() < 0.1, "{fit}");
     })
     .await;
 }
@@ -211,17 +210,99 @@ async fn sessions_keep_their_model_as_the_prompt_grows() {
 async fn learned_speed_is_recorded_from_answers() {
     within(async {
         let env = TestEnv::with(sim(12, 0), "").await;
+        // A tool result makes the simulated model quote it back: a long enough answer to learn from.
+        let result = "the quick brown fox jumps over the lazy dog ".repeat(6);
         let r = reqwest::Client::new()
             .post(env.url("/api/chat"))
-            .json(&json!({"model": "auto", "think": false, "messages": [{"role": "user", "content": "hello there"}],
-                "options": {"num_predict": 64}}))
+            .json(&json!({"model": "auto", "think": false, "messages": [
+                {"role": "user", "content": "read the file"},
+                {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "read", "arguments": {}}}]},
+                {"role": "tool", "tool_name": "read", "content": result}]}))
             .send()
             .await
             .unwrap();
-        let _ = r.text().await.unwrap();
+        let text = r.text().await.unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert!(last["eval_count"].as_u64().unwrap() >= 8, "{last}");
         let cfg: Value = reqwest::get(env.url("/router/config")).await.unwrap().json().await.unwrap();
         let speeds = cfg["learned"]["speeds"].as_object().unwrap();
-        assert!(speeds.keys().any(|k| k.starts_with("qwen3:8b@16384")), "{speeds:?}");
+        let key = speeds.keys().find(|k| k.starts_with("qwen3:8b@16384")).cloned();
+        let key = key.unwrap_or_else(|| panic!("no learned speed in {speeds:?}"));
+        // The sim generates qwen3:8b at its catalog speed (72 tok/s) when it fits.
+        let tps = speeds[&key].as_f64().unwrap();
+        assert!((60.0..85.0).contains(&tps), "{key} = {tps}");
+    })
+    .await;
+}
+
+/// An Ollama whose `/api/ps` and `/api/tags` fail (500) but whose inference works: the router
+/// must still route (on configured VRAM) and answer.
+#[tokio::test]
+async fn keeps_routing_when_ps_and_tags_fail() {
+    within(async {
+        let sim = ollama_router::sim::spawn(common::fast_sim()).await.unwrap();
+        let sim_url = sim.url();
+        let broken = axum::Router::new()
+            .route(
+                "/api/ps",
+                axum::routing::get(|| async {
+                    (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "{\"error\":\"boom\"}",
+                    )
+                }),
+            )
+            .route(
+                "/api/tags",
+                axum::routing::get(|| async {
+                    (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "{\"error\":\"boom\"}",
+                    )
+                }),
+            )
+            .fallback(move |req: axum::extract::Request| {
+                let sim_url = sim_url.clone();
+                async move {
+                    let (parts, body) = req.into_parts();
+                    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                    let r = reqwest::Client::new()
+                        .request(parts.method, format!("{sim_url}{}", parts.uri.path()))
+                        .body(bytes)
+                        .send()
+                        .await
+                        .unwrap();
+                    (r.status(), r.bytes().await.unwrap())
+                }
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let broken_url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, broken).await;
+        });
+        let mut config =
+            ollama_router::config::from_toml_str("[gpu]\nsource = \"ollama\"\n").unwrap();
+        config.upstream.url = broken_url;
+        let settings = ollama_router::config::Settings::compile(config, None).unwrap();
+        let env = TestEnv::with_settings(
+            ollama_router::sim::spawn(common::fast_sim()).await.unwrap(),
+            settings,
+        )
+        .await;
+        let health: Value = reqwest::get(env.url("/router/health"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            health["upstream_error"].as_str().unwrap().contains("500"),
+            "{health}"
+        );
+        let (model, ctx, why) = chat(&env, "explain this".into()).await;
+        assert_eq!((model.as_str(), ctx), ("qwen3:8b", 16384), "{why}");
+        server.abort();
+        drop(sim);
     })
     .await;
 }

@@ -64,7 +64,12 @@ async fn passthrough_is_byte_exact() {
             .bytes()
             .await
             .unwrap();
-        assert_eq!(via, direct);
+        assert!(
+            via == direct,
+            "bodies differ: {} vs {} bytes",
+            via.len(),
+            direct.len()
+        );
         assert!(
             String::from_utf8_lossy(&via)
                 .lines()
@@ -72,7 +77,16 @@ async fn passthrough_is_byte_exact() {
                 .unwrap()
                 .contains("success")
         );
+        // Warm the embedding model first: a cold call reports a load_duration a warm one does not.
         let embed = json!({"model": "nomic-embed-text", "input": ["a", "b"]});
+        let _ = client()
+            .post(env.sim_url("/api/embed"))
+            .json(&embed)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await;
         let via = post(&env, "/api/embed", embed.clone())
             .await
             .bytes()
@@ -87,7 +101,12 @@ async fn passthrough_is_byte_exact() {
             .bytes()
             .await
             .unwrap();
-        assert_eq!(via, direct);
+        assert!(
+            via == direct,
+            "bodies differ: {} vs {} bytes",
+            via.len(),
+            direct.len()
+        );
         // Unknown paths keep Ollama's own 404, query strings survive.
         let r = client().get(env.url("/nope?x=1")).send().await.unwrap();
         assert_eq!(r.status(), 404);
@@ -454,4 +473,22 @@ async fn official_ollama_python_client() {
         assert!(r["num_ctx"].as_u64().unwrap() >= 8192, "{r}");
         assert_eq!(r["truncated"], false, "{r}");
     }
+}
+
+#[tokio::test]
+async fn keep_alive_can_be_overridden() {
+    within(async {
+        let env = TestEnv::with(fast_sim(), "[routing]\nkeep_alive = \"30m\"\n").await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "auto", "stream": false, "keep_alive": -1, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let _ = r.bytes().await;
+        let last = env.sim_requests().await.pop().unwrap();
+        assert_eq!(last["keep_alive"], "30m", "{last}");
+    })
+    .await;
 }

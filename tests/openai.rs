@@ -601,3 +601,27 @@ async fn post_sim(env: &TestEnv, path: &str, body: Value) -> reqwest::Response {
         .await
         .expect("sim answers")
 }
+
+#[tokio::test]
+async fn an_installed_model_the_catalog_does_not_know_still_gets_a_context() {
+    within(async {
+        let env = TestEnv::start().await;
+        let response = post(
+            &env,
+            "/v1/chat/completions",
+            json!({"model": "llava:7b", "messages": [{"role": "user", "content": "describe a cat"}]}),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        // The client's own model, with a context the router chose from Ollama's numbers.
+        assert_eq!(header(&response, "x-router-model"), "llava:7b");
+        let ctx: u64 = header(&response, "x-router-num-ctx").parse().unwrap();
+        assert!(ctx >= 8192, "{}", header(&response, "x-router-reason"));
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["model"], "llava:7b");
+        let last = inference_requests(&env).await.pop().unwrap();
+        assert_eq!(last["model"], "llava:7b");
+        assert_eq!(last["num_ctx"], ctx, "{last}");
+    })
+    .await;
+}

@@ -8,7 +8,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use ollama_router::catalog::Catalog;
-use ollama_router::sim::{SimConfig, SimHandle, spawn};
+use ollama_router::sim::answer::default_answer;
+use ollama_router::sim::{Sim, SimConfig, SimHandle, serve, spawn};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
 use serde_json::{Value, json};
@@ -175,6 +176,11 @@ async fn root_version_and_routing_answers() {
         let wrong_method = get(&sim, "/api/chat").await;
         assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(wrong_method.body, "405 method not allowed");
+        // Ollama registers HEAD for /api/tags but not for /api/ps.
+        let head_tags = send(client().head(format!("{}/api/tags", sim.url()))).await;
+        assert_eq!(head_tags.status, StatusCode::OK);
+        let head_ps = send(client().head(format!("{}/api/ps", sim.url()))).await;
+        assert_eq!(head_ps.status, StatusCode::METHOD_NOT_ALLOWED);
     })
     .await;
 }
@@ -443,9 +449,25 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
         .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.content_type, "application/x-ndjson");
+        // Fields in Go's marshalling order.
+        assert!(
+            reply
+                .body
+                .lines()
+                .all(|l| l.starts_with(r#"{"model":"qwen2.5:7b","created_at":""#)),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains(r#""content":""},"done_reason":"stop","done":true,"total_duration":"#),
+            "{}",
+            reply.body
+        );
         let lines = reply.lines();
         let (last, chunks) = lines.split_last().expect("at least one line");
-        assert_eq!(chunks.len(), 4, "one chunk per word");
+        assert_eq!(chunks.len(), 15, "one chunk per word");
         for chunk in chunks {
             assert_eq!(chunk["model"], "qwen2.5:7b");
             assert_eq!(chunk["done"], false);
@@ -455,7 +477,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
             let created = chunk["created_at"].as_str().expect("created_at");
             assert!(created.ends_with('Z') && created.contains('T'), "{created}");
         }
-        assert_eq!(content_of(&lines), "Simulated answer from qwen2.5:7b.");
+        assert_eq!(content_of(&lines), default_answer("qwen2.5:7b"));
         assert_eq!(last["done"], true);
         assert_eq!(last["done_reason"], "stop");
         assert_eq!(last["message"], json!({"role": "assistant", "content": ""}));
@@ -474,7 +496,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
         }
         // ceil(5 / 4) + 4 template tokens.
         assert_eq!(last["prompt_eval_count"], 6);
-        assert_eq!(last["eval_count"], 4);
+        assert_eq!(last["eval_count"], 15);
         // Loaded fresh: 4.68 GB at 2 GB/s.
         let load = last["load_duration"].as_u64().unwrap_or(0);
         assert!((2_300_000_000..2_400_000_000).contains(&load), "{load}");
@@ -496,7 +518,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
             .iter()
             .filter_map(|l| l["response"].as_str())
             .collect();
-        assert_eq!(text, "Simulated answer from qwen2.5:7b.");
+        assert_eq!(text, default_answer("qwen2.5:7b"));
     })
     .await;
 }
@@ -514,14 +536,11 @@ async fn non_streaming_answers_are_one_json_object() {
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.content_type, "application/json; charset=utf-8");
         let body = reply.json();
-        assert_eq!(
-            body["message"]["content"],
-            "Simulated answer from qwen3:8b."
-        );
+        assert_eq!(body["message"]["content"], default_answer("qwen3:8b"));
         assert_eq!(body["message"]["thinking"], "Okay, let me think.");
         assert_eq!(body["done"], true);
         assert_eq!(body["done_reason"], "stop");
-        assert_eq!(body["eval_count"], 7);
+        assert_eq!(body["eval_count"], 18);
 
         let capped = post(
             &sim,
@@ -980,8 +999,9 @@ async fn injected_failures_follow_ollamas_framing() {
         // Past the last content chunk the error replaces the done chunk.
         post(&sim, "/sim/fail", json!({"after_chunks": 50})).await;
         let lines = post(&sim, "/api/chat", ask).await.lines();
-        assert_eq!(lines.len(), 5);
-        assert!(lines[4].get("error").is_some());
+        assert_eq!(lines.len(), 16);
+        assert_eq!(content_of(&lines), default_answer("qwen2.5:7b"));
+        assert!(lines[15].get("error").is_some());
         // Failed requests still released their runner: nothing is stuck in flight.
         let loaded = ps(&sim).await;
         assert_eq!(loaded.len(), 1);
@@ -1020,6 +1040,38 @@ async fn foreign_host_headers_are_rejected() {
         }
         let public_ip = send(with_host("8.8.8.8")).await;
         assert_eq!(public_ip.status, StatusCode::FORBIDDEN);
+        let preflight = send(
+            client()
+                .request(reqwest::Method::OPTIONS, format!("{}/api/chat", sim.url()))
+                .header(HOST, "localhost"),
+        )
+        .await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_non_loopback_listener_skips_the_host_check() {
+    within(async {
+        // Like Ollama with OLLAMA_HOST=0.0.0.0: any Host is accepted.
+        let listener = tokio::net::TcpListener::bind("0.0.0.0:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let sim = Sim::new(SimConfig {
+            fast: true,
+            ..SimConfig::default()
+        });
+        let server = tokio::spawn(serve(listener, sim));
+        let reply = send(
+            client()
+                .get(format!("http://127.0.0.1:{port}/api/version"))
+                .header(HOST, "evil.example.com"),
+        )
+        .await;
+        server.abort();
+        assert_eq!(reply.status, StatusCode::OK);
     })
     .await;
 }
@@ -1142,8 +1194,9 @@ async fn embeddings_on_all_three_endpoints() {
             "/api/embed",
             json!({"model": "nomic-embed-text", "input": ["Why is the sky blue?", "Why is the grass green?"]}),
         )
-        .await
-        .json();
+        .await;
+        assert!(embed.body.starts_with(r#"{"model":"nomic-embed-text","embeddings":[["#));
+        let embed = embed.json();
         assert_eq!(embed["model"], "nomic-embed-text");
         let vectors = embed["embeddings"].as_array().expect("embeddings");
         assert_eq!(vectors.len(), 2);

@@ -25,12 +25,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn json(v: serde_json::Value) -> Response {
-    let mut r = (StatusCode::OK, v.to_string()).into_response();
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
+    crate::api::json_response(StatusCode::OK, &v)
 }
 
 async fn health(State(state): State<AppState>) -> Response {

@@ -61,6 +61,16 @@ pub async fn read_body(state: &AppState, body: Body) -> Result<Bytes, BodyError>
         })
 }
 
+/// A JSON body with Ollama's content type.
+pub fn json_response(status: http::StatusCode, value: &serde_json::Value) -> Response {
+    let mut resp = (status, value.to_string()).into_response();
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
 /// Copies upstream response headers, minus hop-by-hop ones.
 pub fn copy_response_headers(from: &HeaderMap, to: &mut HeaderMap) {
     for (name, value) in from {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::catalog::Capability;
@@ -47,16 +47,7 @@ impl OllamaError {
 
 impl IntoResponse for OllamaError {
     fn into_response(self) -> Response {
-        let mut resp = (
-            self.status,
-            serde_json::to_string(&json!({ "error": self.message })).unwrap_or_default(),
-        )
-            .into_response();
-        resp.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        resp
+        crate::api::json_response(self.status, &json!({ "error": self.message }))
     }
 }
 
@@ -341,16 +332,7 @@ async fn tags(State(state): State<AppState>) -> Result<Response, OllamaError> {
             ));
         }
     }
-    Ok(json_response(StatusCode::OK, &list))
-}
-
-fn json_response(status: StatusCode, v: &Value) -> Response {
-    let mut resp = (status, serde_json::to_string(v).unwrap_or_default()).into_response();
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    resp
+    Ok(crate::api::json_response(StatusCode::OK, &list))
 }
 
 /// `/api/show`: for a virtual model, the base model's answer with the router's capabilities and
@@ -414,7 +396,7 @@ async fn show(
         .map(|l| format!("{l}\n"))
         .collect();
     shown["parameters"] = json!(format!("{params}{:<31}{}", "num_ctx", facts.preferred_ctx));
-    Ok(json_response(StatusCode::OK, &shown))
+    Ok(crate::api::json_response(StatusCode::OK, &shown))
 }
 
 fn synthesize_show(settings: &Settings, facts: &VirtualFacts) -> Value {

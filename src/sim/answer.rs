@@ -9,7 +9,8 @@
 //! 4. Generate with a `suffix` (fill-in-the-middle): [`FIM_COMPLETION`].
 //! 5. `format` set: a JSON object (`{"answer": ...}` for `"json"`, schema-shaped for a schema, all
 //!    properties filled), streamed in 4-byte pieces.
-//! 6. Otherwise `Simulated answer from <model>.`, one chunk per word.
+//! 6. Otherwise [`default_answer`]: `Simulated answer from <model>.` plus a fixed second sentence,
+//!    one chunk per word (15 tokens: enough for the router to learn a speed from it).
 //!
 //! Every chunk costs one token except a tool call, which costs `ceil(JSON bytes / 4)`.
 //! `num_predict` ≥ 0 caps the tokens (thinking included); hitting it ends with `done_reason:"length"`.
@@ -23,6 +24,11 @@ pub const THINKING: [&str; 3] = ["Okay, ", "let me ", "think."];
 
 /// The fill-in-the-middle answer, as its chunks.
 pub const FIM_COMPLETION: [&str; 3] = ["simulated", "_completion", "()"];
+
+/// The plain answer of `model`: one chunk per word.
+pub fn default_answer(model: &str) -> String {
+    format!("Simulated answer from {model}. It stands in for the reply a real model would write.")
+}
 
 /// One streamed piece of the answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +83,7 @@ pub fn answer(input: &AnswerInput<'_>) -> Answer {
         } else if let Some(format) = input.format.filter(|f| !f.is_null()) {
             byte_chunks(&formatted_answer(input.model, format), 4)
         } else {
-            word_tokens(&format!("Simulated answer from {}.", input.model))
+            word_tokens(&default_answer(input.model))
         };
         planned.extend(pieces.into_iter().map(|p| (Piece::Content(p), 1)));
     }
@@ -275,15 +281,16 @@ mod tests {
     fn default_answer_is_one_chunk_per_word() {
         let a = answer(&input(&[]));
         assert_eq!(
-            a.pieces,
-            vec![
+            a.pieces[..4],
+            [
                 Piece::Content("Simulated".into()),
                 Piece::Content(" answer".into()),
                 Piece::Content(" from".into()),
                 Piece::Content(" qwen3:8b.".into()),
             ]
         );
-        assert_eq!((a.eval_count, a.done_reason), (4, "stop"));
+        assert_eq!(content(&a), default_answer("qwen3:8b"));
+        assert_eq!((a.eval_count, a.done_reason), (15, "stop"));
     }
 
     #[test]
@@ -292,7 +299,7 @@ mod tests {
         i.thinking = true;
         let a = answer(&i);
         assert_eq!(a.pieces[0], Piece::Thinking("Okay, ".into()));
-        assert_eq!(a.eval_count, 7);
+        assert_eq!(a.eval_count, 18);
         i.num_predict = Some(4);
         let a = answer(&i);
         assert_eq!(a.pieces.len(), 4);

@@ -279,11 +279,37 @@ pub(super) async fn ps(State(sim): State<Sim>) -> Response {
     json_response(StatusCode::OK, &json!({ "models": models }))
 }
 
-/// One NDJSON progress line.
-fn ndjson_response(lines: Vec<Value>) -> Response {
+/// `api.ProgressResponse` (field order as Go marshals it).
+#[derive(Serialize)]
+struct Progress<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digest: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completed: Option<u64>,
+}
+
+impl<'a> Progress<'a> {
+    fn status(status: &'a str) -> Progress<'a> {
+        Progress {
+            status,
+            digest: None,
+            total: None,
+            completed: None,
+        }
+    }
+}
+
+/// NDJSON lines in one body (the sim "downloads" instantly).
+fn ndjson_response<T: Serialize>(lines: &[T]) -> Response {
     let mut body = Vec::new();
     for line in lines {
-        body.extend_from_slice(&go_html_escape(line.to_string().into_bytes()));
+        match serde_json::to_vec(line) {
+            Ok(bytes) => body.extend_from_slice(&go_html_escape(bytes)),
+            Err(err) => tracing::error!(%err, "sim: failed to serialise a progress line"),
+        }
         body.push(b'\n');
     }
     (
@@ -331,7 +357,7 @@ pub(super) async fn pull(State(sim): State<Sim>, body: Bytes) -> Response {
                 "application/json",
             );
         }
-        return ndjson_response(vec![
+        return ndjson_response(&[
             json!({"status": "pulling manifest"}),
             json!({ "error": error }),
         ]);
@@ -345,13 +371,25 @@ pub(super) async fn pull(State(sim): State<Sim>, body: Bytes) -> Response {
     }
     let digest = format!("sha256:{}", model.digest);
     let status = format!("pulling {}", &model.digest[..12]);
-    ndjson_response(vec![
-        json!({"status": "pulling manifest"}),
-        json!({"status": status, "digest": digest, "total": model.size}),
-        json!({"status": status, "digest": digest, "total": model.size, "completed": model.size}),
-        json!({"status": "verifying sha256 digest"}),
-        json!({"status": "writing manifest"}),
-        json!({"status": "success"}),
+    let layer = Progress {
+        status: &status,
+        digest: Some(&digest),
+        total: Some(model.size),
+        completed: None,
+    };
+    ndjson_response(&[
+        Progress::status("pulling manifest"),
+        Progress {
+            completed: None,
+            ..layer
+        },
+        Progress {
+            completed: Some(model.size),
+            ..layer
+        },
+        Progress::status("verifying sha256 digest"),
+        Progress::status("writing manifest"),
+        Progress::status("success"),
     ])
 }
 
@@ -431,27 +469,43 @@ pub(super) async fn copy_model(State(sim): State<Sim>, body: Bytes) -> Response 
     StatusCode::OK.into_response()
 }
 
+#[derive(Serialize)]
+struct OpenAiModel {
+    id: String,
+    object: &'static str,
+    created: u64,
+    owned_by: &'static str,
+}
+
+#[derive(Serialize)]
+struct OpenAiList<T> {
+    object: &'static str,
+    data: Option<Vec<T>>,
+}
+
 pub(super) async fn v1_models(State(sim): State<Sim>) -> Response {
     let mut models: Vec<InstalledModel> = sim.state().models.clone();
     models.sort_by_key(|m| std::cmp::Reverse(m.modified_at));
-    let data: Vec<Value> = models
+    let data: Vec<OpenAiModel> = models
         .iter()
-        .map(|m| {
-            json!({
-                "id": m.name,
-                "object": "model",
-                "created": m.modified_at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-                "owned_by": "library",
-            })
+        .map(|m| OpenAiModel {
+            id: m.name.clone(),
+            object: "model",
+            created: m
+                .modified_at
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            owned_by: "library",
         })
         .collect();
-    // Quirk kept from Ollama: an empty list is `null` (a Go nil slice).
-    let data = if data.is_empty() {
-        Value::Null
-    } else {
-        Value::Array(data)
-    };
-    json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
+    json_response(
+        StatusCode::OK,
+        &OpenAiList {
+            object: "list",
+            // Quirk kept from Ollama: an empty list is `null` (a Go nil slice).
+            data: (!data.is_empty()).then_some(data),
+        },
+    )
 }
 
 /// What an embedding call needs, whichever endpoint it came through.
@@ -611,6 +665,23 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// `api.EmbedResponse` (field order as Go marshals it; metrics `omitempty`).
+#[derive(Serialize)]
+struct EmbedResponse<'a> {
+    model: &'a str,
+    embeddings: Vec<Vec<f32>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    total_duration: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    load_duration: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    prompt_eval_count: u64,
+}
+
 pub(super) async fn embed(State(sim): State<Sim>, body: Bytes) -> Response {
     let object = match parse_object(
         &body,
@@ -653,9 +724,16 @@ pub(super) async fn embed(State(sim): State<Sim>, body: Bytes) -> Response {
     };
     match sim.embed_core(&call, SystemTime::now()) {
         Err((status, message)) => go_error(status, &message),
-        Ok(outcome) if outcome.vectors.is_empty() => {
-            json_response(StatusCode::OK, &json!({"model": model, "embeddings": []}))
-        }
+        Ok(outcome) if outcome.vectors.is_empty() => json_response(
+            StatusCode::OK,
+            &EmbedResponse {
+                model,
+                embeddings: Vec::new(),
+                total_duration: 0,
+                load_duration: 0,
+                prompt_eval_count: 0,
+            },
+        ),
         Ok(outcome) => {
             let embeddings: Vec<Vec<f32>> = outcome
                 .vectors
@@ -664,13 +742,13 @@ pub(super) async fn embed(State(sim): State<Sim>, body: Bytes) -> Response {
                 .collect();
             json_response(
                 StatusCode::OK,
-                &json!({
-                    "model": model,
-                    "embeddings": embeddings,
-                    "total_duration": nanos(outcome.total_duration),
-                    "load_duration": nanos(outcome.load_duration),
-                    "prompt_eval_count": outcome.prompt_eval_count,
-                }),
+                &EmbedResponse {
+                    model,
+                    embeddings,
+                    total_duration: nanos(outcome.total_duration),
+                    load_duration: nanos(outcome.load_duration),
+                    prompt_eval_count: outcome.prompt_eval_count,
+                },
             )
         }
     }
@@ -720,6 +798,20 @@ pub(super) async fn embeddings(State(sim): State<Sim>, body: Bytes) -> Response 
     }
 }
 
+#[derive(Serialize)]
+struct OpenAiErrorBody<'a> {
+    error: OpenAiError<'a>,
+}
+
+#[derive(Serialize)]
+struct OpenAiError<'a> {
+    message: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    param: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
 /// The OpenAI error shape Ollama's middleware renders (`reference/ollama-protocol.md` §3.2).
 fn openai_error(status: StatusCode, message: &str) -> Response {
     let kind = match status.as_u16() {
@@ -729,7 +821,14 @@ fn openai_error(status: StatusCode, message: &str) -> Response {
     };
     json_response(
         status,
-        &json!({"error": {"message": message, "type": kind, "param": null, "code": null}}),
+        &OpenAiErrorBody {
+            error: OpenAiError {
+                message,
+                kind,
+                param: None,
+                code: None,
+            },
+        },
     )
 }
 
@@ -753,6 +852,27 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[derive(Serialize)]
+struct OpenAiEmbedding {
+    object: &'static str,
+    embedding: Value,
+    index: usize,
+}
+
+#[derive(Serialize)]
+struct OpenAiUsage {
+    prompt_tokens: u64,
+    total_tokens: u64,
+}
+
+#[derive(Serialize)]
+struct OpenAiEmbeddings<'a> {
+    object: &'static str,
+    data: Vec<OpenAiEmbedding>,
+    model: &'a str,
+    usage: OpenAiUsage,
 }
 
 pub(super) async fn v1_embeddings(State(sim): State<Sim>, body: Bytes) -> Response {
@@ -798,7 +918,7 @@ pub(super) async fn v1_embeddings(State(sim): State<Sim>, body: Bytes) -> Respon
     match sim.embed_core(&call, SystemTime::now()) {
         Err((status, message)) => openai_error(status, &message),
         Ok(outcome) => {
-            let data: Vec<Value> = outcome
+            let data: Vec<OpenAiEmbedding> = outcome
                 .vectors
                 .iter()
                 .enumerate()
@@ -810,20 +930,24 @@ pub(super) async fn v1_embeddings(State(sim): State<Sim>, body: Bytes) -> Respon
                     } else {
                         json!(vector)
                     };
-                    json!({"object": "embedding", "embedding": embedding, "index": index})
+                    OpenAiEmbedding {
+                        object: "embedding",
+                        embedding,
+                        index,
+                    }
                 })
                 .collect();
             json_response(
                 StatusCode::OK,
-                &json!({
-                    "object": "list",
-                    "data": data,
-                    "model": model,
-                    "usage": {
-                        "prompt_tokens": outcome.prompt_eval_count,
-                        "total_tokens": outcome.prompt_eval_count,
+                &OpenAiEmbeddings {
+                    object: "list",
+                    data,
+                    model,
+                    usage: OpenAiUsage {
+                        prompt_tokens: outcome.prompt_eval_count,
+                        total_tokens: outcome.prompt_eval_count,
                     },
-                }),
+                },
             )
         }
     }

@@ -644,26 +644,35 @@ async fn run(sim: Sim, job: Job) -> Response {
 fn chat_lifecycle(model: &str, reason: &str, now: SystemTime) -> Response {
     json_response(
         StatusCode::OK,
-        &json!({
-            "model": model,
-            "created_at": rfc3339_nano(now),
-            "message": {"role": "assistant", "content": ""},
-            "done_reason": reason,
-            "done": true,
-        }),
+        &ChatOut {
+            model,
+            created_at: rfc3339_nano(now),
+            message: MessageOut {
+                role: "assistant",
+                content: String::new(),
+                thinking: String::new(),
+                tool_calls: Vec::new(),
+            },
+            done_reason: Some(reason),
+            done: true,
+            metrics: Metrics::default(),
+        },
     )
 }
 
 fn generate_lifecycle(model: &str, reason: &str, now: SystemTime) -> Response {
     json_response(
         StatusCode::OK,
-        &json!({
-            "model": model,
-            "created_at": rfc3339_nano(now),
-            "response": "",
-            "done": true,
-            "done_reason": reason,
-        }),
+        &GenerateOut {
+            model,
+            created_at: rfc3339_nano(now),
+            response: String::new(),
+            thinking: String::new(),
+            done: true,
+            done_reason: Some(reason),
+            context: None,
+            metrics: Metrics::default(),
+        },
     )
 }
 

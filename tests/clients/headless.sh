@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Real coding assistants, headless, through the router to the simulated Ollama: Claude Code
+# (Anthropic dialect) and OpenCode (OpenAI dialect). Run by .ci/run after `cargo test`; also by
+# hand. Both clients come from the npm registry (pinned versions) on first use.
+#
+# Usage: tests/clients/headless.sh [PATH_TO_ollama-router]   (default: target/debug/ollama-router)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${1:-${CARGO_TARGET_DIR:-$root/target}/debug/ollama-router}
+[[ -x $bin ]] || { echo "no router binary at $bin (run cargo build first)" >&2; exit 2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sim_port=$(free_port)
+router_port=$(free_port)
+logs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$logs"; }
+trap cleanup EXIT
+
+"$bin" sim --fast --listen "127.0.0.1:$sim_port" >"$logs/sim.log" 2>&1 &
+pids+=($!)
+OLLAMA_ROUTER_GPU__SOURCE=sim "$bin" serve --config /dev/null --listen "127.0.0.1:$router_port" \
+    --upstream "http://127.0.0.1:$sim_port" >"$logs/router.log" 2>&1 &
+pids+=($!)
+router="http://127.0.0.1:$router_port"
+for _ in $(seq 100); do
+    curl -sf "$router/router/health" >/dev/null && break
+    sleep 0.1
+done
+curl -sf "$router/router/health" >/dev/null || { cat "$logs/router.log" >&2; exit 1; }
+
+status=0
+echo "== Claude Code (headless) through $router"
+CLAUDE_CODE_VERSION=${CLAUDE_CODE_VERSION:-2.1.331} timeout 300 "$root/tests/clients/claude_code.sh" "$router" auto || status=1
+echo "== OpenCode (headless) through $router"
+timeout 300 "$root/tests/clients/opencode.sh" "$router" auto || status=1
+
+# Every inference the clients caused reached Ollama with a routed context and nothing truncated.
+curl -sf "http://127.0.0.1:$sim_port/sim/requests" | python3 -c '
+import json, sys
+reqs = [r for r in json.load(sys.stdin) if r.get("kind") == "inference"]
+assert reqs, "the simulated Ollama saw no inference request"
+for r in reqs:
+    assert r["num_ctx"] >= 8192, r
+    assert not r["truncated"], r
+print(f"{len(reqs)} inference requests, all with a routed num_ctx >= 8192 and none truncated")
+' || status=1
+
+if [[ $status -ne 0 ]]; then
+    echo "--- router log" >&2; tail -50 "$logs/router.log" >&2
+fi
+exit $status
