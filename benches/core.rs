@@ -1,11 +1,11 @@
 //! Micro-benchmarks of the router's CPU work per request, on 1 KB, 64 KB and 1 MB coding prompts:
 //! token estimate, `classify`, `decide`, the body rewrite, the whole `AppState::route` (the
-//! "1 MB classify + decide + rewrite ≤ 3 ms" budget), the OpenAI translator (request and stream
-//! frames) and NDJSON line framing.
+//! "1 MB classify + decide + rewrite ≤ 3 ms" budget), the OpenAI and Anthropic translators
+//! (request and stream frames) and NDJSON line framing.
 //!
 //! Run all: `CARGO_TARGET_DIR=/work/target cargo bench --bench core`.
 //! Run a subset by name: `cargo bench --bench core -- route/` (or `estimate`, `classify`, `decide`,
-//! `rewrite`, `openai`, `ndjson`); `-- 1MB` runs only the 1 MB cases.
+//! `rewrite`, `openai`, `anthropic`, `ndjson`); `-- 1MB` runs only the 1 MB cases.
 
 use std::collections::HashSet;
 use std::hint::black_box;
@@ -23,7 +23,7 @@ use ollama_router::pipeline::{RouteInput, rewrite_native};
 use ollama_router::request::{Dialect, Endpoint, parse_native};
 use ollama_router::route::{Candidates, GpuView, LoadedModel, decide};
 use ollama_router::stream::LineSplitter;
-use ollama_router::translate::{native, openai};
+use ollama_router::translate::{anthropic, native, openai};
 use serde_json::{Value, json};
 
 const GIB: u64 = 1024 * 1024 * 1024;
@@ -60,6 +60,23 @@ fn messages(total: usize) -> Vec<Value> {
 fn native_body(total: usize) -> Vec<u8> {
     let body = json!({"model": "qwen3:8b", "messages": messages(total), "stream": true,
         "options": {"temperature": 0.2, "num_ctx": 4096}});
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// An Anthropic Messages body as Claude Code sends it: system blocks, alternating turns (the last a
+/// user turn with the pasted code), a large `max_tokens`.
+fn anthropic_body(total: usize) -> Vec<u8> {
+    let turns = (total / 16_384).clamp(1, 64) | 1;
+    let per_turn = total.saturating_sub(300) / turns;
+    let messages: Vec<Value> = (0..turns)
+        .map(|i| {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            json!({"role": role, "content": [{"type": "text", "text": code(per_turn * 9 / 10)}]})
+        })
+        .collect();
+    let body = json!({"model": "claude-sonnet-4-6", "max_tokens": 32000, "stream": true,
+        "system": [{"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude."}],
+        "messages": messages, "metadata": {"user_id": "{\"session_id\":\"bench\"}"}});
     serde_json::to_vec(&body).unwrap()
 }
 
@@ -234,6 +251,48 @@ fn openai_translator(c: &mut Criterion) {
     g.finish();
 }
 
+/// The Anthropic dialect: request translation and stream events (SSE frames) per native chunk.
+fn anthropic_translator(c: &mut Criterion) {
+    let mut g = c.benchmark_group("anthropic/request");
+    for (label, size) in SIZES {
+        let body = anthropic_body(size);
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(label), &body, |b, body| {
+            b.iter(|| {
+                let request = anthropic::parse_request(black_box(body)).unwrap();
+                anthropic::validate_messages(&request).unwrap();
+                let native = anthropic::to_native_chat(&request).unwrap();
+                serde_json::to_vec(&native).unwrap()
+            })
+        });
+    }
+    g.finish();
+
+    let lines = stream_lines(64);
+    let mut g = c.benchmark_group("anthropic/stream");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("64_chunks", |b| {
+        b.iter(|| {
+            let ids = anthropic::ResponseIds {
+                message_id: "msg_bench".into(),
+                tool_id_prefix: "toolu_bench_".into(),
+            };
+            let mut stream = anthropic::StreamTranslator::new(ids, "qwen3:8b".into(), 900);
+            let mut bytes = stream.start().map_or(0, |e| e.to_sse().len());
+            for line in &lines {
+                let chunk: native::ChatChunk = serde_json::from_slice(black_box(line)).unwrap();
+                bytes += stream
+                    .push(&chunk)
+                    .iter()
+                    .map(|e| e.to_sse().len())
+                    .sum::<usize>();
+            }
+            bytes
+        })
+    });
+    g.finish();
+}
+
 /// A native chat stream: `n - 1` content chunks and the final chunk with metrics.
 fn stream_lines(n: usize) -> Vec<Vec<u8>> {
     let mut lines: Vec<Vec<u8>> = (0..n - 1)
@@ -287,6 +346,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = pure_steps, route, openai_translator, ndjson
+    targets = pure_steps, route, openai_translator, anthropic_translator, ndjson
 }
 criterion_main!(benches);
