@@ -57,6 +57,18 @@ fn messages(total: usize) -> Vec<Value> {
     messages
 }
 
+/// One user message with the whole pasted file and the question (a chat question about a file).
+fn pasted_body(total: usize) -> Vec<u8> {
+    let text = format!(
+        "{}\nWhy does parse fail on an empty cursor?",
+        code(total.saturating_sub(200))
+    );
+    let body = json!({"model": "qwen3:8b", "stream": true, "messages": [
+        {"role": "system", "content": "You are a coding assistant."},
+        {"role": "user", "content": text}]});
+    serde_json::to_vec(&body).unwrap()
+}
+
 fn native_body(total: usize) -> Vec<u8> {
     let body = json!({"model": "qwen3:8b", "messages": messages(total), "stream": true,
         "options": {"temperature": 0.2, "num_ctx": 4096}});
@@ -189,15 +201,23 @@ fn pure_steps(c: &mut Criterion) {
     }
 }
 
-/// Everything a native request costs the router before the upstream call. The 1 MB prompt is too
-/// long for every model, so it measures parse + classify + decide up to the "prompt too long"
-/// answer; add `rewrite/1MB` for the budget's classify + decide + rewrite.
+/// Everything a native request costs the router before the upstream call, for a multi-turn history
+/// and for one pasted file (`pasted_*`: the session hash and the rules then read the whole text).
+/// The 1 MB prompt is too long for every model, so it measures parse + classify + decide up to the
+/// "prompt too long" answer; add `rewrite/1MB` for the budget's classify + decide + rewrite.
 fn route(c: &mut Criterion) {
     let state = state();
     let headers = HeaderMap::new();
     let mut g = c.benchmark_group("route");
-    for (label, size) in SIZES {
-        let body = native_body(size);
+    let shapes = SIZES
+        .iter()
+        .map(|(label, size)| (label.to_string(), native_body(*size)))
+        .chain(
+            SIZES
+                .iter()
+                .map(|(label, size)| (format!("pasted_{label}"), pasted_body(*size))),
+        );
+    for (label, body) in shapes {
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(label), &body, |b, body| {
             b.iter(|| {
