@@ -628,6 +628,9 @@ Who sends what (after `reference/clients.md`):
 ## How it is measured
 
 - The trace is generated from the seed (`src/replay/trace.rs`); the same seed gives the same day.
+- Every request is replayed in Ollama's native form (`/api/chat`, `/api/generate`). OpenCode and Claude Code
+  really speak the OpenAI and Anthropic APIs; the router translates those to native bodies like these, and
+  Ollama's own compatibility layers serve them with the same default context of 4096.
 - Requests are replayed one after another. *Ollama defaults* and *fixed* send them straight to the simulated
   Ollama; *router* sends the same client requests through the router (default configuration, GPU readings
   from the simulator). The simulator is reset between policies; the router starts fresh (no learned state).
