@@ -129,4 +129,3 @@ async fn generate_coding_day_docs() {
         .expect("replay runs");
     eprintln!("{}", report.markdown());
 }
-
