@@ -40,6 +40,32 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the routing decision for a request body, offline.
     Explain(ExplainArgs),
+    /// Replay a simulated coding day under Ollama's defaults, a fixed model and the router.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Seeds the synthetic trace (the same seed gives the same day).
+    #[arg(long, default_value = "0x85b6312853eb1bd8", value_parser = parse_seed)]
+    pub seed: u64,
+    /// Requests in the day.
+    #[arg(long, default_value_t = 600)]
+    pub requests: usize,
+    /// Simulated GPU memory.
+    #[arg(long, default_value = "12GiB")]
+    pub vram: ByteSize,
+    /// Where to write coding-day.md and coding-day.svg (default: print the markdown only).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    let parsed = match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    };
+    parsed.map_err(|e| format!("`{s}` is not a seed: {e}"))
 }
 
 #[derive(Debug, Clone, Args, Default)]

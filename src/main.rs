@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use ollama_router::cli::{
-    CheckArgs, Cli, Command, ExplainArgs, LogFormat, ServeArgs, SimArgs, config_path,
+    CheckArgs, Cli, Command, ExplainArgs, LogFormat, ReplayArgs, ServeArgs, SimArgs, config_path,
 };
 use ollama_router::config::{
     self, GpuSource, OverrideGpu, OverrideUpstream, Overrides, SettingsShared,
@@ -15,7 +15,12 @@ use ollama_router::{AppState, gpu, observe, sim};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    // A replay routes thousands of requests in seconds; one log line each would drown the report.
+    let default_filter = match cli.command {
+        Some(Command::Replay(_)) => "warn",
+        _ => "ollama_router=info,warn",
+    };
+    init_tracing(cli.log_format, default_filter);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,13 +38,14 @@ fn main() -> ExitCode {
             Some(Command::Sim(args)) => run_sim(args).await,
             Some(Command::Check(args)) => check(args),
             Some(Command::Explain(args)) => explain(args),
+            Some(Command::Replay(args)) => replay(args).await,
         }
     })
 }
 
-fn init_tracing(format: LogFormat) {
+fn init_tracing(format: LogFormat, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ollama_router=info,warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -348,6 +354,26 @@ fn explain(args: ExplainArgs) -> ExitCode {
         }
         Err(e) => {
             println!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the report is the command's output")]
+async fn replay(args: ReplayArgs) -> ExitCode {
+    let opts = ollama_router::replay::ReplayOptions {
+        seed: args.seed,
+        requests: args.requests,
+        vram: args.vram.bytes(),
+        out_dir: args.out,
+    };
+    match ollama_router::replay::run(&opts).await {
+        Ok(report) => {
+            println!("{}", report.markdown());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ollama-router replay: {e}");
             ExitCode::FAILURE
         }
     }
