@@ -195,7 +195,7 @@ fn pure_steps(c: &mut Criterion) {
         let mut g = c.benchmark_group("rewrite");
         g.throughput(Throughput::Bytes(body.len() as u64));
         g.bench_function(label, |b| {
-            b.iter(|| rewrite_native(black_box(&native), &decision, &settings, body.len()))
+            b.iter(|| rewrite_native(black_box(&native), &decision, &settings))
         });
         g.finish();
     }

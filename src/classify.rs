@@ -160,16 +160,40 @@ pub fn rule_matches(
         })
 }
 
-/// Shell-style glob with `*` (any run) and `?` (one char); case-sensitive like Ollama's names.
+/// How much of each end of a message wording rules read.
+pub const RULE_WINDOW: usize = 4096;
+
+/// Matches a wording rule against the first and last [`RULE_WINDOW`] bytes of a text. The
+/// instruction ("refactor this…") sits at the start or the end of a message; what lies between is
+/// usually pasted code or logs, where "design" or "migrate" says nothing about the task — and
+/// scanning a megabyte of it would cost milliseconds per request.
+pub fn matches_ends(re: &regex::Regex, text: &str) -> bool {
+    if text.len() <= 2 * RULE_WINDOW {
+        return re.is_match(text);
+    }
+    let head_end = floor_boundary(text, RULE_WINDOW);
+    let tail_start = floor_boundary(text, text.len() - RULE_WINDOW);
+    re.is_match(&text[..head_end]) || re.is_match(&text[tail_start..])
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Shell-style glob with `*` (any run) and `?` (one byte); case-sensitive like Ollama's names.
+/// Works on bytes without allocating: it runs for every alias on every request.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -181,7 +205,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == b'*')
 }
 
 #[cfg(test)]
@@ -354,5 +378,22 @@ mod tests {
         assert!(glob_match("qwen?:8b", "qwen3:8b"));
         assert!(!glob_match("claude-*", "claudia"));
         assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn wording_rules_read_the_ends_of_long_messages() {
+        let re = regex::Regex::new(r"(?i)\brefactor\b").unwrap();
+        let code = "let x = 1;\n".repeat(2000);
+        assert!(matches_ends(&re, &format!("Refactor this:\n{code}")));
+        assert!(matches_ends(&re, &format!("{code}\nplease refactor it")));
+        // A word buried in the middle of pasted code is not an instruction.
+        assert!(!matches_ends(
+            &re,
+            &format!("{code}// refactor later\n{code}")
+        ));
+        assert!(matches_ends(&re, "short: refactor"));
+        // Multi-byte characters at the window edges do not split.
+        let wide = "é".repeat(5000);
+        assert!(!matches_ends(&re, &wide));
     }
 }

@@ -135,88 +135,83 @@ fn session_id(
     let messages = native.peek.messages.as_ref()?;
     let first_user = messages.iter().find(|m| m.role == "user")?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    // A prefix and the length identify a conversation's opening well enough; hashing a whole
+    // pasted file on every request would not.
+    let mut feed = |raw: Option<&RawValue>| {
+        let text = raw.map_or("", RawValue::get);
+        text.len().hash(&mut hasher);
+        text.as_bytes()[..text.len().min(4096)].hash(&mut hasher);
+    };
     for m in messages.iter().filter(|m| m.role == "system").take(1) {
-        m.content.hash(&mut hasher);
+        feed(m.content);
     }
-    first_user.content.hash(&mut hasher);
+    feed(first_user.content);
     Some(format!("conv-{:016x}", hasher.finish()))
 }
 
 /// Writes the routed body: `model` replaced, `options.num_ctx` set, reload-forcing options
-/// dropped; every other field is copied byte for byte.
-pub fn rewrite_native(
-    native: &NativeBody<'_>,
-    decision: &Decision,
-    settings: &Settings,
-    original_len: usize,
-) -> Bytes {
+/// dropped (and `keep_alive` replaced when configured). The new values are spliced in at the
+/// byte positions of the old ones; everything else — megabytes of messages — is copied as is.
+pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &Settings) -> Bytes {
     let routing = &settings.config.routing;
-    let mut out = Vec::with_capacity(original_len + 64);
-    out.push(b'{');
-    let mut first = true;
-    let mut push_key = |out: &mut Vec<u8>, key: &str| {
-        if !first {
+    let body = native.body;
+    let model = serde_json::to_string(&decision.model).unwrap_or_default();
+    let mut options = Vec::new();
+    write_options(
+        &mut options,
+        native.peek.options,
+        decision.num_ctx,
+        &routing.drop_options,
+        &routing.keep_options,
+    );
+    let options = String::from_utf8(options).unwrap_or_default();
+    let keep_alive = routing.keep_alive.as_deref().map(keep_alive_json);
+
+    let mut replace: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let mut insert: Vec<(&str, &str)> = Vec::new();
+    let edits = [
+        ("model", native.peek.model, Some(model.as_str())),
+        ("options", native.peek.options, Some(options.as_str())),
+        ("keep_alive", native.peek.keep_alive, keep_alive.as_deref()),
+    ];
+    for (field, raw, value) in edits {
+        let Some(value) = value else { continue };
+        match raw {
+            Some(r) => replace.push((span_of(body, r), value)),
+            None => insert.push((field, value)),
+        }
+    }
+    replace.sort_by_key(|(range, _)| range.start);
+    let mut out = Vec::with_capacity(body.len() + 96);
+    let mut at = 0;
+    for (range, value) in replace {
+        out.extend_from_slice(&body[at..range.start]);
+        out.extend_from_slice(value.as_bytes());
+        at = range.end;
+    }
+    // Missing fields go in before the closing brace.
+    let close = body.iter().rposition(|b| *b == b'}').unwrap_or(body.len());
+    out.extend_from_slice(&body[at..close.max(at)]);
+    let mut empty_object = body[..close]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        == Some(&b'{');
+    for (field, value) in insert {
+        if !empty_object {
             out.push(b',');
         }
-        first = false;
-        // Keys were valid JSON strings; re-escaping via serde keeps them valid.
-        out.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
-        out.push(b':');
-    };
-    let mut wrote_options = false;
-    let keep_alive = routing.keep_alive.as_deref().map(keep_alive_json);
-    for (key, raw) in &native.fields {
-        match key.as_ref() {
-            "keep_alive" if keep_alive.is_some() => {}
-            "model" => {
-                push_key(&mut out, "model");
-                out.extend_from_slice(
-                    serde_json::to_string(&decision.model)
-                        .unwrap_or_default()
-                        .as_bytes(),
-                );
-            }
-            "options" => {
-                push_key(&mut out, "options");
-                write_options(
-                    &mut out,
-                    Some(raw),
-                    decision.num_ctx,
-                    &routing.drop_options,
-                    &routing.keep_options,
-                );
-                wrote_options = true;
-            }
-            other => {
-                push_key(&mut out, other);
-                out.extend_from_slice(raw.get().as_bytes());
-            }
-        }
+        empty_object = false;
+        out.extend_from_slice(format!("\"{field}\":{value}").as_bytes());
     }
-    if !native.fields.contains_key("model") {
-        push_key(&mut out, "model");
-        out.extend_from_slice(
-            serde_json::to_string(&decision.model)
-                .unwrap_or_default()
-                .as_bytes(),
-        );
-    }
-    if let Some(k) = &keep_alive {
-        push_key(&mut out, "keep_alive");
-        out.extend_from_slice(k.as_bytes());
-    }
-    if !wrote_options {
-        push_key(&mut out, "options");
-        write_options(
-            &mut out,
-            None,
-            decision.num_ctx,
-            &routing.drop_options,
-            &routing.keep_options,
-        );
-    }
-    out.push(b'}');
+    out.extend_from_slice(&body[close.max(at)..]);
     Bytes::from(out)
+}
+
+/// Where a borrowed raw value sits in the body it was parsed from.
+fn span_of(body: &[u8], raw: &RawValue) -> std::ops::Range<usize> {
+    let start = (raw.get().as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
+    start..start + raw.get().len()
 }
 
 /// Ollama reads a JSON number as seconds and a string as a Go duration; keep numbers numbers.
@@ -229,7 +224,7 @@ fn keep_alive_json(v: &str) -> String {
 
 fn write_options(
     out: &mut Vec<u8>,
-    raw: Option<&&RawValue>,
+    raw: Option<&RawValue>,
     num_ctx: u32,
     drop: &[String],
     keep: &[String],
@@ -269,7 +264,7 @@ impl AppState {
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
         let mut settings = self.settings();
         let native = parse_native(input.body)?;
-        let model = native.peek.model.as_deref().unwrap_or("").to_string();
+        let model = crate::request::raw_text(native.peek.model).into_owned();
         if model.is_empty() {
             return Err(RouteFailure::BadRequest("model is required".into()));
         }
@@ -372,7 +367,7 @@ impl AppState {
                 return Err(failure);
             }
         };
-        let body = rewrite_native(&native, &decision, &settings, input.body.len());
+        let body = rewrite_native(&native, &decision, &settings);
         if let Some(s) = &session {
             self.sessions().record(
                 s,
@@ -585,5 +580,70 @@ impl AppState {
             installed,
             virtual_models,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classification;
+    use crate::request::Kind;
+    use crate::route::{Candidates, World};
+
+    fn rewrite(body: &str, toml: &str) -> String {
+        let settings =
+            Settings::compile(crate::config::from_toml_str(toml).unwrap(), None).unwrap();
+        let native = parse_native(body.as_bytes()).unwrap();
+        let view = native
+            .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
+            .unwrap();
+        let class = Classification {
+            kind: Kind::Daily,
+            prompt_tokens: 10,
+            reasons: vec![],
+        };
+        let decision = decide(
+            &class,
+            &view,
+            Candidates::Profile,
+            &settings,
+            &World::default(),
+        )
+        .unwrap();
+        String::from_utf8(rewrite_native(&native, &decision, &settings).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn splices_model_and_options_and_keeps_every_other_byte() {
+        let body = r#"{"model": "auto", "messages":[{"role":"user","content":"h\u00e9 \"x\""}],
+            "options": {"num_ctx": 4096, "num_batch": 512, "temperature": 0.1}, "stream": false}"#;
+        let out = rewrite(body, "");
+        assert_eq!(
+            out,
+            r#"{"model": "qwen3:8b", "messages":[{"role":"user","content":"h\u00e9 \"x\""}],
+            "options": {"temperature":0.1,"num_ctx":16384}, "stream": false}"#
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["messages"][0]["content"], "h\u{e9} \"x\"");
+    }
+
+    #[test]
+    fn inserts_missing_fields() {
+        let out = rewrite(
+            r#"{"model":"auto","messages":[] }"#,
+            "[routing]\nkeep_alive = \"30m\"\n",
+        );
+        assert_eq!(
+            out,
+            r#"{"model":"qwen3:8b","messages":[] ,"options":{"num_ctx":16384},"keep_alive":"30m"}"#
+        );
+        let out = rewrite(
+            r#"{"model":"auto","keep_alive":-1}"#,
+            "[routing]\nkeep_alive = \"-1\"\n",
+        );
+        assert_eq!(
+            out,
+            r#"{"model":"qwen3:8b","keep_alive":-1,"options":{"num_ctx":16384}}"#
+        );
     }
 }

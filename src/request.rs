@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 
-use indexmap::IndexMap;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -170,11 +169,13 @@ pub enum ParseError {
     NoModel,
 }
 
-/// A native request body read once: the view's raw material plus the raw top-level fields.
+/// A native request body read once, in one pass: the fields the router needs, most of them still
+/// raw (unescaped text is only produced where a rule reads it), borrowed from the body so the
+/// rewrite can splice new values in at their byte positions.
 #[derive(Debug)]
 pub struct NativeBody<'a> {
-    /// Top-level fields in their original order, unparsed.
-    pub fields: IndexMap<Cow<'a, str>, &'a RawValue>,
+    /// The whole body as received.
+    pub body: &'a [u8],
     pub peek: Peek<'a>,
 }
 
@@ -182,15 +183,15 @@ pub struct NativeBody<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Peek<'a> {
     #[serde(borrow, default)]
-    pub model: Option<Cow<'a, str>>,
+    pub model: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub messages: Option<Vec<PeekMessage<'a>>>,
     #[serde(borrow, default)]
-    pub prompt: Option<Cow<'a, str>>,
+    pub prompt: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub suffix: Option<Cow<'a, str>>,
+    pub suffix: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub system: Option<Cow<'a, str>>,
+    pub system: Option<&'a RawValue>,
     #[serde(default)]
     pub images: Option<Vec<IgnoredAny>>,
     #[serde(borrow, default)]
@@ -203,18 +204,22 @@ pub struct Peek<'a> {
     pub format: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub options: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub keep_alive: Option<&'a RawValue>,
     #[serde(default)]
     pub stream: Option<bool>,
 }
 
+/// One message, contents left raw: their byte length is all the estimate needs (the escapes in it
+/// make it a slight overcount, which is the safe side).
 #[derive(Debug, Default, Deserialize)]
 pub struct PeekMessage<'a> {
     #[serde(borrow, default)]
     pub role: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub content: Option<Cow<'a, str>>,
+    pub content: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub thinking: Option<Cow<'a, str>>,
+    pub thinking: Option<&'a RawValue>,
     #[serde(default)]
     pub images: Option<Vec<IgnoredAny>>,
     #[serde(borrow, default)]
@@ -236,11 +241,60 @@ pub fn parse_native(body: &[u8]) -> Result<NativeBody<'_>, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
-    let fields: IndexMap<Cow<'_, str>, &RawValue> =
-        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
     let peek: Peek<'_> =
         serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
-    Ok(NativeBody { fields, peek })
+    for (field, raw) in [
+        ("model", peek.model),
+        ("prompt", peek.prompt),
+        ("suffix", peek.suffix),
+        ("system", peek.system),
+    ] {
+        check_string(field, raw)?;
+    }
+    for (i, m) in peek.messages.iter().flatten().enumerate() {
+        check_string(&format!("messages[{i}].content"), m.content)?;
+        check_string(&format!("messages[{i}].thinking"), m.thinking)?;
+    }
+    Ok(NativeBody { body, peek })
+}
+
+fn check_string(field: &str, raw: Option<&RawValue>) -> Result<(), ParseError> {
+    match raw.map(|r| r.get().as_bytes().first()) {
+        None | Some(Some(b'"')) | Some(Some(b'n')) => Ok(()),
+        Some(_) => Err(ParseError::Json(format!(
+            "invalid type for {field}: expected a string"
+        ))),
+    }
+}
+
+/// The text of a raw JSON string (`null` and absent are empty), borrowed when it has no escapes.
+pub fn raw_text<'a>(raw: Option<&'a RawValue>) -> Cow<'a, str> {
+    match raw {
+        Some(r) if r.get().starts_with('"') => serde_json::from_str(r.get()).unwrap_or_default(),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// Decoded byte length of a raw JSON string value (0 for `null` and absent), without decoding
+/// it: the quotes do not count and each escape counts as the most bytes it can decode to (`\n`
+/// is one byte, `\uXXXX` at most three), so the result never undercounts. Code is full of
+/// escaped newlines and quotes; counting them raw would overstate it by several percent.
+fn raw_len(raw: Option<&RawValue>) -> usize {
+    let Some(text) = raw.map(RawValue::get).filter(|t| t.starts_with('"')) else {
+        return 0;
+    };
+    let bytes = text.as_bytes();
+    let mut len = bytes.len().saturating_sub(2);
+    let mut skip_until = 0;
+    for at in memchr::memchr_iter(b'\\', bytes) {
+        if at < skip_until {
+            continue;
+        }
+        let unicode = bytes.get(at + 1) == Some(&b'u');
+        len = len.saturating_sub(if unicode { 3 } else { 1 });
+        skip_until = at + 2;
+    }
+    len
 }
 
 impl<'a> NativeBody<'a> {
@@ -254,7 +308,7 @@ impl<'a> NativeBody<'a> {
         hint: Option<KindHint>,
     ) -> Result<RequestView<'a>, ParseError> {
         let p = &self.peek;
-        let model = p.model.clone().unwrap_or(Cow::Borrowed(""));
+        let model = raw_text(p.model);
         let options: PeekOptions = match p.options {
             Some(raw) if raw.get() != "null" => serde_json::from_str(raw.get())
                 .map_err(|e| ParseError::Json(format!("options: {e}")))?,
@@ -262,10 +316,10 @@ impl<'a> NativeBody<'a> {
         };
         let mut view = RequestView {
             tool_schema_bytes: p.tools.map_or(0, |t| t.get().len()),
-            suffix_bytes: p.suffix.as_ref().map_or(0, |s| s.len()),
+            suffix_bytes: raw_len(p.suffix),
             image_count: p.images.as_ref().map_or(0, Vec::len),
             has_tools: p.tools.is_some_and(|t| is_non_empty_array(t.get())),
-            has_suffix: p.suffix.as_ref().is_some_and(|s| !s.is_empty()),
+            has_suffix: raw_len(p.suffix) > 0,
             raw: p.raw.unwrap_or(false),
             think: p.think.as_ref().and_then(parse_think),
             has_format: p.format.is_some_and(|f| f.get() != "null"),
@@ -280,33 +334,35 @@ impl<'a> NativeBody<'a> {
             hint,
             ..RequestView::new(dialect, endpoint, model)
         };
-        if let Some(system) = &p.system {
-            view.system_bytes += system.len();
-            view.system = system.clone();
-        }
-        if let Some(prompt) = &p.prompt {
-            view.message_bytes += prompt.len();
+        let mut system_raw = p.system;
+        view.system_bytes += raw_len(p.system);
+        let mut last_user_raw = None;
+        if let Some(prompt) = p.prompt {
+            view.message_bytes += raw_len(Some(prompt));
             view.message_count += 1;
-            view.last_user = prompt.clone();
+            last_user_raw = Some(prompt);
         }
         for m in p.messages.iter().flatten() {
-            let content_len = m.content.as_ref().map_or(0, |c| c.len());
             view.message_count += 1;
             view.image_count += m.images.as_ref().map_or(0, Vec::len);
-            let extra = m.thinking.as_ref().map_or(0, |t| t.len())
+            let bytes = raw_len(m.content)
+                + raw_len(m.thinking)
                 + m.tool_calls.map_or(0, |t| t.get().len());
             if m.role == "system" {
-                view.system_bytes += content_len + extra;
-                if view.system.is_empty() {
-                    view.system = m.content.clone().unwrap_or_default();
+                view.system_bytes += bytes;
+                if system_raw.is_none() {
+                    system_raw = m.content;
                 }
             } else {
-                view.message_bytes += content_len + extra;
+                view.message_bytes += bytes;
                 if m.role == "user" {
-                    view.last_user = m.content.clone().unwrap_or_default();
+                    last_user_raw = m.content;
                 }
             }
         }
+        // Only the two texts rules read are unescaped.
+        view.system = raw_text(system_raw);
+        view.last_user = raw_text(last_user_raw);
         Ok(view)
     }
 }
@@ -403,6 +459,18 @@ mod tests {
         assert!(v.has_suffix && v.raw && !v.has_tools);
         assert_eq!(v.last_user, "def f(");
         assert_eq!(v.suffix_bytes, 10);
+    }
+
+    #[test]
+    fn escaped_text_is_measured_decoded() {
+        let raw = |s: &str| serde_json::value::RawValue::from_string(s.to_string()).unwrap();
+        assert_eq!(raw_len(Some(&raw(r#""a\nb""#))), 3);
+        assert_eq!(raw_len(Some(&raw(r#""C:\\dir""#))), 6);
+        assert_eq!(raw_len(Some(&raw(r#""\u00e9""#))), 3);
+        assert_eq!(raw_len(Some(&raw("null"))), 0);
+        let text = "fn main() {\n    println!(\"hi\");\n}\n".repeat(10);
+        let json = serde_json::to_string(&text).unwrap();
+        assert_eq!(raw_len(Some(&raw(&json))), text.len());
     }
 
     #[test]
