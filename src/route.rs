@@ -238,11 +238,28 @@ pub fn decide(
     let mut rejected = Vec::new();
     let mut max_holdable: u32 = 0;
 
-    let primary: Vec<String> = match &candidates {
+    let mut primary: Vec<String> = match &candidates {
         Candidates::Explicit(m) => vec![m.clone()],
         Candidates::Profile => profile.candidates.clone(),
         Candidates::Ordered(list) => list.clone(),
     };
+    // A helper call (a title, a summary, a commit message) is over in a second; loading a model
+    // for it takes seconds and evicts the model the main work is using, which then reloads. So a
+    // model already loaded with room for the prompt serves it — fill-in-the-middle excepted, which
+    // needs an insert-capable model and comes in bursts that justify the load.
+    let helper_call = class.kind == Kind::Quick && !view.has_suffix && !view.raw;
+    if helper_call && !matches!(candidates, Candidates::Explicit(_)) {
+        for l in world.loaded.iter().rev() {
+            let known = settings.catalog.get(&l.name).map(|m| m.name.clone());
+            if let Some(name) = known
+                && l.context_length >= needed
+                && !primary.first().is_some_and(|p| same_model(p, &name))
+            {
+                primary.retain(|p| !same_model(p, &name));
+                primary.insert(0, name);
+            }
+        }
+    }
     let mut holders = evaluate_all(
         &primary,
         view,
@@ -845,5 +862,52 @@ mod tests {
         let d = decide_for(Kind::Complex, 2000, view(), &w).unwrap();
         assert_eq!(d.model, "qwen3:8b", "{}", d.reason());
         assert!(d.rejected.iter().any(|r| r.reason.contains("streaming")));
+    }
+
+    #[test]
+    fn helper_calls_use_a_loaded_model_instead_of_loading_one() {
+        let loaded = World {
+            gpu: gpu(12, 0),
+            loaded: vec![LoadedModel {
+                name: "qwen3:8b".into(),
+                context_length: 16384,
+                size: 8_400_000_000,
+                size_vram: 8_400_000_000,
+                busy: false,
+            }],
+            ..World::default()
+        };
+        let title = RequestView {
+            num_predict: Some(16),
+            ..view()
+        };
+        let d = decide_for(Kind::Quick, 300, title, &loaded).unwrap();
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx, d.ctx_reason.as_str()),
+            ("qwen3:8b", 16384, "loaded")
+        );
+        // Fill-in-the-middle still gets the insert-capable coder.
+        let fim = RequestView {
+            has_suffix: true,
+            ..view()
+        };
+        let d = decide_for(Kind::Quick, 300, fim, &loaded).unwrap();
+        assert_eq!(d.model, "qwen2.5-coder:7b-instruct-q5_K_M");
+        // Nothing loaded: the quick profile as usual.
+        let w = World {
+            gpu: gpu(12, 0),
+            ..World::default()
+        };
+        let d = decide_for(
+            Kind::Quick,
+            300,
+            RequestView {
+                num_predict: Some(16),
+                ..view()
+            },
+            &w,
+        )
+        .unwrap();
+        assert_eq!(d.model, "qwen2.5-coder:7b-instruct-q5_K_M");
     }
 }
