@@ -275,6 +275,44 @@ pub fn raw_text<'a>(raw: Option<&'a RawValue>) -> Cow<'a, str> {
     }
 }
 
+/// The text of a raw JSON string, or for a long one its first and last
+/// [`crate::classify::RULE_WINDOW`] bytes joined by a newline: wording rules only read the ends
+/// of a message (see [`crate::classify::matches_ends`]), and decoding a pasted megabyte just to
+/// look at its ends costs a millisecond.
+pub fn text_ends<'a>(raw: Option<&'a RawValue>) -> Cow<'a, str> {
+    let window = crate::classify::RULE_WINDOW;
+    let Some(text) = raw
+        .map(RawValue::get)
+        .filter(|t| t.starts_with('"') && t.len() >= 2)
+    else {
+        return Cow::Borrowed("");
+    };
+    let inner = &text[1..text.len() - 1];
+    if inner.len() <= 2 * window + 64 {
+        return raw_text(raw);
+    }
+    let head = decode_fragment(inner, 0, window);
+    let tail = decode_fragment(inner, inner.len() - window, inner.len());
+    Cow::Owned(format!("{head}\n{tail}"))
+}
+
+/// Decodes `inner[start..end]` of a JSON string's contents, nudging the edges inwards until they
+/// no longer cut an escape sequence or a UTF-8 character in half.
+fn decode_fragment(inner: &str, start: usize, end: usize) -> String {
+    for shrink_start in 0..8 {
+        for shrink_end in 0..8 {
+            let (a, b) = (start + shrink_start, end.saturating_sub(shrink_end));
+            if a >= b || !inner.is_char_boundary(a) || !inner.is_char_boundary(b) {
+                continue;
+            }
+            if let Ok(text) = serde_json::from_str::<String>(&format!("\"{}\"", &inner[a..b])) {
+                return text;
+            }
+        }
+    }
+    String::new()
+}
+
 /// Decoded byte length of a raw JSON string value (0 for `null` and absent), without decoding
 /// it: the quotes do not count and each escape counts as the most bytes it can decode to (`\n`
 /// is one byte, `\uXXXX` at most three), so the result never undercounts. Code is full of
@@ -360,9 +398,9 @@ impl<'a> NativeBody<'a> {
                 }
             }
         }
-        // Only the two texts rules read are unescaped.
-        view.system = raw_text(system_raw);
-        view.last_user = raw_text(last_user_raw);
+        // Only the two texts rules read are unescaped, and of long ones only the ends rules read.
+        view.system = text_ends(system_raw);
+        view.last_user = text_ends(last_user_raw);
         Ok(view)
     }
 }
@@ -459,6 +497,20 @@ mod tests {
         assert!(v.has_suffix && v.raw && !v.has_tools);
         assert_eq!(v.last_user, "def f(");
         assert_eq!(v.suffix_bytes, 10);
+    }
+
+    #[test]
+    fn long_texts_keep_their_ends() {
+        let raw = |s: &str| serde_json::value::RawValue::from_string(s.to_string()).unwrap();
+        let middle = "x = \"é\"\n".repeat(3000);
+        let text = format!("Refactor this:\n{middle}Thanks, step by step please");
+        let json = serde_json::to_string(&text).unwrap();
+        let value = raw(&json);
+        let ends = text_ends(Some(&value));
+        assert!(ends.starts_with("Refactor this:\n"), "{}", &ends[..40]);
+        assert!(ends.ends_with("Thanks, step by step please"));
+        assert!(ends.len() < 2 * crate::classify::RULE_WINDOW + 16);
+        assert_eq!(text_ends(Some(&raw(r#""short \"one\"""#))), "short \"one\"");
     }
 
     #[test]
