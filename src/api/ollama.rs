@@ -143,7 +143,6 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         idle,
         || "Ollama went silent longer than upstream.idle_timeout".to_string(),
     );
-    let success = true;
     struct Relay<S> {
         upstream: S,
         last: Option<LastLine>,
@@ -151,16 +150,15 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed: Routed,
         state: AppState,
         ended: bool,
-        success: bool,
     }
     let init = Relay {
         upstream: Box::pin(upstream),
-        last: Some(LastLine::default()),
+        // Only a routed answer's final metrics are learned from; others pass with no copying.
+        last: routed.decision.as_ref().map(|_| LastLine::default()),
         guard,
         routed,
         state,
         ended: false,
-        success,
     };
     let stream = futures_util::stream::unfold(init, |mut r| async move {
         if r.ended {
@@ -175,7 +173,6 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
             }
             Some(Err(message)) => {
                 r.ended = true;
-                r.success = false;
                 if let Some(g) = r.guard.as_mut() {
                     g.finish();
                 }
