@@ -1080,6 +1080,21 @@ pub struct ChatStream {
     finished: bool,
 }
 
+/// The terminal `error` frame of a stream, sent at most once and never after `[DONE]`.
+fn fail_once(finished: &mut bool, error: &OpenAiError) -> String {
+    if std::mem::replace(finished, true) {
+        return String::new();
+    }
+    error.sse_frame()
+}
+
+fn cut_short() -> OpenAiError {
+    OpenAiError::with_status(
+        502,
+        "upstream closed the stream before the answer was complete",
+    )
+}
+
 impl ChatStream {
     pub fn new(id: String, created: u64, include_usage: bool) -> ChatStream {
         ChatStream {
@@ -1184,19 +1199,12 @@ impl ChatStream {
 
     /// Ends the stream with an `error` frame (transport failure, unreadable upstream line).
     pub fn fail(&mut self, error: &OpenAiError) -> String {
-        if self.finished {
-            return String::new();
-        }
-        self.finished = true;
-        error.sse_frame()
+        fail_once(&mut self.finished, error)
     }
 
     /// The upstream body ended; if no final chunk came, say so instead of faking `[DONE]`.
     pub fn end_of_upstream(&mut self) -> String {
-        self.fail(&OpenAiError::with_status(
-            502,
-            "upstream closed the stream before the answer was complete",
-        ))
+        fail_once(&mut self.finished, &cut_short())
     }
 
     fn delta_frame<'a>(&mut self, out: &mut String, model: &'a str, mut delta: Delta<'a>) {
@@ -1424,19 +1432,14 @@ impl CompletionStream {
         out
     }
 
+    /// Ends the stream with an `error` frame (transport failure, unreadable upstream line).
     pub fn fail(&mut self, error: &OpenAiError) -> String {
-        if self.finished {
-            return String::new();
-        }
-        self.finished = true;
-        error.sse_frame()
+        fail_once(&mut self.finished, error)
     }
 
+    /// The upstream body ended; if no final chunk came, say so instead of faking `[DONE]`.
     pub fn end_of_upstream(&mut self) -> String {
-        self.fail(&OpenAiError::with_status(
-            502,
-            "upstream closed the stream before the answer was complete",
-        ))
+        fail_once(&mut self.finished, &cut_short())
     }
 
     fn chunk_out<'a>(
