@@ -111,6 +111,10 @@ fn serves_even_when_ollama_is_down() {
         1,
         "warned once: {err}"
     );
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes when stderr is not a terminal: {err}"
+    );
 }
 
 mod reqwest {
