@@ -182,14 +182,19 @@ pub fn select(config: &GpuConfig) -> Reader {
 
 /// Reads once and publishes.
 pub async fn refresh_once(state: &AppState, reader: &mut Reader) {
-    let reading = match reader {
-        Reader::Sim => read_sim(state.upstream()).await,
-        Reader::Blocking(p) => p.read(),
+    let (probe, reading) = match reader {
+        Reader::Sim => ("sim", read_sim(state.upstream()).await),
+        Reader::Blocking(p) => (p.name(), p.read()),
     };
+    publish(state, probe, reading);
+}
+
+/// Publishes a reading; a failed one falls back to the configured total until the next poll.
+fn publish(state: &AppState, probe: &str, reading: Result<GpuView, String>) {
     match reading {
         Ok(v) => state.set_gpu(Some(v)),
         Err(e) => {
-            tracing::debug!(error = %e, "GPU reading failed; keeping the configured total");
+            tracing::debug!(error = %e, probe, "GPU reading failed; using the configured total");
             state.set_gpu(None);
         }
     }
@@ -211,13 +216,7 @@ pub fn spawn_poller(state: AppState) -> tokio::task::JoinHandle<()> {
         }),
         Reader::Blocking(mut probe) => tokio::task::spawn_blocking(move || {
             loop {
-                match probe.read() {
-                    Ok(v) => state.set_gpu(Some(v)),
-                    Err(e) => {
-                        tracing::debug!(error = %e, probe = probe.name(), "GPU reading failed");
-                        state.set_gpu(None);
-                    }
-                }
+                publish(&state, probe.name(), probe.read());
                 std::thread::sleep(interval);
             }
         }),

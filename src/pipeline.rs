@@ -38,6 +38,8 @@ pub struct Routed {
     pub decision: Option<Arc<Decision>>,
     /// The uncorrected token estimate, for calibration when the answer arrives.
     pub raw_estimate: u32,
+    /// [`Decision::reason`], built once: the log line and the header both carry it.
+    pub reason: String,
 }
 
 impl Routed {
@@ -61,7 +63,7 @@ impl Routed {
             ),
             (
                 HeaderName::from_static("x-router-reason"),
-                HeaderValue::from_str(&d.reason()).ok(),
+                HeaderValue::from_str(&self.reason).ok(),
             ),
         ];
         if d.degraded {
@@ -295,6 +297,7 @@ impl AppState {
                         body: Bytes::copy_from_slice(input.body),
                         decision: None,
                         raw_estimate: 0,
+                        reason: String::new(),
                     });
                 }
             },
@@ -378,11 +381,13 @@ impl AppState {
                 },
             );
         }
-        self.record_decision(input.dialect, &decision);
+        let reason = decision.reason();
+        self.record_decision(input.dialect, &decision, &reason);
         Ok(Routed {
             body,
             decision: Some(Arc::new(decision)),
             raw_estimate,
+            reason,
         })
     }
 
@@ -444,7 +449,7 @@ impl AppState {
         })
     }
 
-    fn record_decision(&self, dialect: Dialect, d: &Decision) {
+    fn record_decision(&self, dialect: Dialect, d: &Decision, reason: &str) {
         self.metrics()
             .decisions
             .get_or_create(&DecisionLabels {
@@ -468,7 +473,7 @@ impl AppState {
             available_bytes = d.fit.available_bytes,
             predicted_tps = d.fit.predicted_tps,
             degraded = d.degraded,
-            reason = %d.reason(),
+            reason = %reason,
             "routed"
         );
         self.decisions().push(DecisionRecord {

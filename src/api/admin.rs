@@ -97,7 +97,7 @@ async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     }) {
         Ok(routed) => json(json!({
             "decision": routed.decision.as_deref(),
-            "reason": routed.decision.as_ref().map(|d| d.reason()),
+            "reason": routed.decision.as_ref().map(|_| routed.reason.as_str()),
             "body": String::from_utf8_lossy(&routed.body),
         })),
         Err(e) => OllamaError::from(e).into_response(),
