@@ -107,8 +107,16 @@ pub fn load_located(path: Option<&Path>, overrides: &Overrides) -> Result<Settin
 }
 
 fn env_provider() -> Env {
-    const TOP: [&str; 9] = [
-        "listen", "upstream", "gpu", "routing", "profiles", "rules", "models", "aliases",
+    const TOP: [&str; 10] = [
+        "listen",
+        "shutdown_grace",
+        "upstream",
+        "gpu",
+        "routing",
+        "profiles",
+        "rules",
+        "models",
+        "aliases",
         "sessions",
     ];
     // Only keys that start with a known section: other OLLAMA_ROUTER_* variables (the CLI's

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match cli.command {
             None => serve(cli.serve).await,
             Some(Command::Serve(args)) => serve(args).await,
@@ -41,7 +41,11 @@ fn main() -> ExitCode {
             Some(Command::Explain(args)) => explain(args),
             Some(Command::Replay(args)) => replay(args).await,
         }
-    })
+    });
+    // Whatever is still running (a GPU read on the blocking pool, a stream past its grace) must
+    // not hold the process: dropping the runtime would wait for blocking tasks indefinitely.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
 }
 
 fn init_tracing(format: LogFormat, default_filter: &str) {
@@ -128,22 +132,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let upstream_url = state.upstream().base_url().to_string();
-    match state
-        .upstream()
-        .get_json::<serde_json::Value>("/api/version")
-        .await
-    {
-        Ok(v) => {
-            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
-        }
-        Err(_) => tracing::warn!(
-            upstream = %upstream_url,
-            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
-             elsewhere with --upstream URL or upstream.url in router.toml"
-        ),
-    }
-    state.inventory().refresh(state.upstream()).await;
     let mut tasks = vec![
+        // In the background: the router serves (health, pass-through errors, config) at once,
+        // whatever Ollama does; a hung one costs at most `upstream.probe_timeout` per query.
+        tokio::spawn(startup_probe(state.clone())),
         state.inventory().spawn_poller(
             state.upstream().clone(),
             state.settings().config.upstream.poll_interval.0,
@@ -165,9 +157,23 @@ async fn serve(args: ServeArgs) -> ExitCode {
         // Streamed tokens are tiny writes; Nagle would hold them back.
         let _ = tcp.set_nodelay(true);
     });
-    let result = axum::serve(listener, ollama_router::app(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let grace = state.settings().config.shutdown_grace.0;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, ollama_router::app(state.clone())).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        },
+    );
+    // On a signal axum stops accepting and waits for open connections; a stream may run for
+    // minutes, so the wait is capped at the grace.
+    let result = tokio::select! {
+        r = server => r,
+        () = grace_elapsed(stop_rx, grace) => {
+            tracing::warn!(grace = ?grace, "shutdown grace elapsed; closing the answers still streaming");
+            Ok(())
+        }
+    };
     for t in tasks {
         t.abort();
     }
@@ -194,6 +200,24 @@ fn print_demo_banner(addr: &str) {
     );
 }
 
+/// Says once whether Ollama answers, and fills the inventory before the first poll interval.
+async fn startup_probe(state: AppState) {
+    let upstream = state.upstream().clone();
+    let upstream_url = upstream.base_url().to_string();
+    match upstream.get_json::<serde_json::Value>("/api/version").await {
+        Ok(v) => {
+            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
+        }
+        Err(e) => tracing::warn!(
+            upstream = %upstream_url,
+            error = %e,
+            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
+             elsewhere with --upstream URL or upstream.url in router.toml"
+        ),
+    }
+    state.inventory().refresh(&upstream).await;
+}
+
 /// Persists learned speeds every 30 s.
 fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -205,9 +229,38 @@ fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (`kill`, systemd, docker stop).
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the router");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    let which = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = term => "SIGTERM",
+    };
+    tracing::info!(
+        signal = which,
+        "shutting down: no new connections, open answers may finish"
+    );
+}
+
+/// Resolves `grace` after the shutdown signal; never if there is none.
+async fn grace_elapsed(mut stop: tokio::sync::watch::Receiver<bool>, grace: Duration) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(grace).await;
 }
 
 async fn run_sim(args: SimArgs) -> ExitCode {

@@ -192,3 +192,149 @@ fn environment_variables_configure_every_section() {
         );
     }
 }
+
+/// A free local address (bound, then released) for a router to listen on.
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+/// Starts `serve` with the defaults, listening on `addr`, in front of `upstream`.
+fn spawn_router(addr: &str, upstream: &str) -> std::process::Child {
+    Command::new(BIN)
+        .args([
+            "serve",
+            "--config",
+            "/dev/null",
+            "--listen",
+            addr,
+            "--upstream",
+            upstream,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Polls `/router/health` until it answers (a hang guard, not a timing assertion).
+fn wait_healthy(addr: &str) -> Option<String> {
+    for _ in 0..200 {
+        if let Ok(r) = reqwest::blocking_get(&format!("http://{addr}/router/health"))
+            && r.contains("\"status\":\"ok\"")
+        {
+            return Some(r);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// Waits for the child to exit; kills it and returns `None` if it does not within `limit`.
+fn wait_exit(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM both stop `serve` cleanly: exit 0, and the log says so. With the
+/// default GPU source there is no NVML here, so the blocking static probe runs: the poller that
+/// used to keep the runtime, and the process, alive after Ctrl-C.
+#[test]
+fn serve_stops_on_sigint_and_sigterm() {
+    let dead = free_addr();
+    for signal in ["INT", "TERM"] {
+        let addr = free_addr();
+        let mut child = spawn_router(&addr, &format!("http://{dead}"));
+        assert!(
+            wait_healthy(&addr).is_some(),
+            "router never answered before SIG{signal}"
+        );
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        // Far beyond the shutdown path's needs: only a router that ignores the signal hits it.
+        let status = wait_exit(&mut child, Duration::from_secs(30));
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        let status = status.unwrap_or_else(|| panic!("SIG{signal} did not stop serve:\n{err}"));
+        assert_eq!(status.code(), Some(0), "SIG{signal}: {err}");
+        assert!(
+            err.contains("shutting down") && err.contains(&format!("SIG{signal}")),
+            "{err}"
+        );
+    }
+}
+
+/// An Ollama that accepts connections and never answers: the router still serves its health
+/// endpoint straight away and says Ollama is not reachable once the short probe gives up.
+#[test]
+fn a_hung_ollama_does_not_block_start_up() {
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_url = format!("http://{}", hung.local_addr().unwrap());
+    // Accept and hold every connection without reading or writing a byte.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in hung.incoming() {
+            held.push(conn);
+        }
+    });
+    let addr = free_addr();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--config",
+            "/dev/null",
+            "--listen",
+            &addr,
+            "--upstream",
+            &hung_url,
+        ])
+        .env("OLLAMA_ROUTER_UPSTREAM__PROBE_TIMEOUT", "300ms")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let healthy = wait_healthy(&addr);
+    // Give the probe time to give up, then stop the router and read its log.
+    let mut still_running = false;
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(50));
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        still_running = true;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    assert!(still_running, "the router exited on its own: {err}");
+    assert!(
+        healthy.is_some(),
+        "no health answer with a hung Ollama:\n{err}"
+    );
+    assert!(
+        status.is_some(),
+        "a hung Ollama kept the router from stopping:\n{err}"
+    );
+    assert!(
+        err.contains("not reachable") && err.contains("probe_timeout"),
+        "{err}"
+    );
+}

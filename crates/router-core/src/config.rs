@@ -21,6 +21,9 @@ use crate::units::{ByteSize, HumanDuration};
 pub struct Config {
     /// Where the router listens.
     pub listen: String,
+    /// On SIGINT/SIGTERM, how long answers still streaming may take to finish before the router
+    /// exits anyway (new connections are refused at once).
+    pub shutdown_grace: HumanDuration,
     pub upstream: UpstreamConfig,
     pub gpu: GpuConfig,
     pub routing: RoutingConfig,
@@ -45,6 +48,10 @@ pub struct UpstreamConfig {
     pub first_byte_timeout: HumanDuration,
     /// Longest silence between two streamed chunks.
     pub idle_timeout: HumanDuration,
+    /// The router's own small queries (start-up check, `/api/tags`, `/api/ps`, `/api/show`,
+    /// `/sim/gpu`), whole answer included: short, so a hung Ollama never stalls start-up or the
+    /// pollers for the length of `first_byte_timeout`.
+    pub probe_timeout: HumanDuration,
     /// Largest request body accepted (coding prompts are big; axum's 2 MB default is not enough).
     pub body_limit: ByteSize,
     /// How often `/api/tags` and `/api/ps` are refreshed in the background.
@@ -200,6 +207,7 @@ impl Default for Config {
         };
         Config {
             listen: "127.0.0.1:11435".into(),
+            shutdown_grace: HumanDuration::secs(10),
             upstream: UpstreamConfig::default(),
             gpu: GpuConfig::default(),
             routing: RoutingConfig::default(),
@@ -244,6 +252,7 @@ impl Default for UpstreamConfig {
             connect_timeout: HumanDuration::secs(2),
             first_byte_timeout: HumanDuration::secs(600),
             idle_timeout: HumanDuration::secs(300),
+            probe_timeout: HumanDuration::secs(5),
             body_limit: ByteSize::mib(64),
             poll_interval: HumanDuration::secs(2),
         }
