@@ -117,13 +117,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let shared = SettingsShared::with_overrides(settings, overrides);
-    let state_file = shared
-        .load()
-        .config
-        .sessions
-        .state_file
-        .clone()
-        .or_else(observe::default_state_file);
+    // The demo learns speeds of a simulated GPU: they must neither read nor overwrite what the
+    // real router learned about the real one, so the demo keeps its learning in memory.
+    let state_file = if demo.is_some() {
+        None
+    } else {
+        shared
+            .load()
+            .config
+            .sessions
+            .state_file
+            .clone()
+            .or_else(observe::default_state_file)
+    };
     let state = match AppState::new(shared.clone(), state_file) {
         Ok(s) => s,
         Err(e) => {

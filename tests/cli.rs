@@ -132,6 +132,22 @@ mod reqwest {
         s.read_to_string(&mut out)?;
         Ok(out)
     }
+
+    /// A minimal blocking POST of a JSON body; reads the whole (possibly streamed) answer.
+    pub fn blocking_post(url: &str, body: &str) -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let rest = url.trim_start_matches("http://");
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let mut s = std::net::TcpStream::connect(host)?;
+        write!(
+            s,
+            "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out)
+    }
 }
 
 /// `OLLAMA_ROUTER_*` variables reach every section of the configuration, and a bad one is named.
@@ -336,5 +352,79 @@ fn a_hung_ollama_does_not_block_start_up() {
     assert!(
         err.contains("not reachable") && err.contains("probe_timeout"),
         "{err}"
+    );
+}
+
+/// `--demo` learns the speeds of a simulated GPU, so it must leave the real learned-state file
+/// alone. Control: the same streamed request through a plain `serve` in front of the same kind of
+/// simulator does write the file, so the demo's empty directory means something.
+#[test]
+fn demo_keeps_its_learning_out_of_the_state_file() {
+    let chat = r#"{"model":"auto","messages":[{"role":"user","content":"hi"}]}"#;
+    let run = |demo: bool| -> (tempfile::TempDir, String) {
+        let state_home = tempfile::tempdir().unwrap();
+        let addr = free_addr();
+        let mut sim = None;
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--config", "/dev/null", "--listen", &addr]);
+        if demo {
+            cmd.arg("--demo");
+        } else {
+            let sim_addr = free_addr();
+            sim = Some(
+                Command::new(BIN)
+                    .args(["sim", "--fast", "--listen", &sim_addr])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            );
+            cmd.args(["--upstream", &format!("http://{sim_addr}")]);
+            cmd.env("OLLAMA_ROUTER_GPU__SOURCE", "sim");
+        }
+        let mut child = cmd
+            .env("XDG_STATE_HOME", state_home.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert!(wait_healthy(&addr).is_some(), "router never answered");
+        let mut answer = String::new();
+        for _ in 0..100 {
+            answer = reqwest::blocking_post(&format!("http://{addr}/api/chat"), chat)
+                .unwrap_or_default();
+            if answer.contains("\"done\":true") {
+                break;
+            }
+            // The simulator may still be starting.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = wait_exit(&mut child, Duration::from_secs(30));
+        if let Some(mut s) = sim {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        assert!(answer.contains("\"done\":true"), "no answer: {answer}\n{err}");
+        assert!(status.is_some(), "router did not stop: {err}");
+        (state_home, err)
+    };
+    let state_file = |home: &tempfile::TempDir| home.path().join("ollama-router/learned.json");
+
+    let (control, err) = run(false);
+    assert!(
+        state_file(&control).exists(),
+        "control: a plain router saves what it learned on exit: {err}"
+    );
+    let (demo, err) = run(true);
+    assert!(
+        !state_file(&demo).exists(),
+        "the demo wrote the real state file: {err}"
     );
 }
