@@ -395,7 +395,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
         router_core::request::Endpoint::Chat
     };
     let headers = http::HeaderMap::new();
-    match state.route(ollama_router::pipeline::RouteInput {
+    match state.explain(ollama_router::pipeline::RouteInput {
         dialect: router_core::request::Dialect::Ollama,
         endpoint,
         body: &body,

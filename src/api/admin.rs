@@ -87,7 +87,7 @@ async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     } else {
         Endpoint::Chat
     };
-    match state.route(RouteInput {
+    match state.explain(RouteInput {
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,
