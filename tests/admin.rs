@@ -90,3 +90,31 @@ async fn explain_is_a_dry_run() {
     })
     .await;
 }
+
+/// A known path with the wrong method answers 405 with a body in the path's dialect (and `Allow`).
+#[tokio::test]
+async fn wrong_method_is_a_405_with_a_dialect_body() {
+    within(async {
+        let env = TestEnv::start().await;
+        let http = reqwest::Client::new();
+        for (path, message_at) in [
+            ("/api/chat", "/error"),
+            ("/v1/chat/completions", "/error/message"),
+            ("/v1/messages", "/error/message"),
+        ] {
+            let r = http.get(env.url(path)).send().await.unwrap();
+            assert_eq!(r.status(), 405, "{path}");
+            assert_eq!(r.headers()["allow"], "POST", "{path}");
+            let v: Value = r.json().await.unwrap();
+            let message = v.pointer(message_at).and_then(Value::as_str).unwrap_or("");
+            assert!(
+                message.contains("GET") && message.contains(path),
+                "{path}: {v}"
+            );
+        }
+        let r = http.get(env.url("/v1/messages")).send().await.unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["type"], "error", "{v}");
+    })
+    .await;
+}

@@ -411,7 +411,10 @@ fn demo_keeps_its_learning_out_of_the_state_file() {
         if let Some(mut e) = child.stderr.take() {
             let _ = std::io::Read::read_to_string(&mut e, &mut err);
         }
-        assert!(answer.contains("\"done\":true"), "no answer: {answer}\n{err}");
+        assert!(
+            answer.contains("\"done\":true"),
+            "no answer: {answer}\n{err}"
+        );
         assert!(status.is_some(), "router did not stop: {err}");
         (state_home, err)
     };
