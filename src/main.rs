@@ -296,20 +296,15 @@ async fn run_sim(args: SimArgs) -> ExitCode {
     }
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "printing the effective config is the command's output"
-)]
 fn check(args: CheckArgs) -> ExitCode {
     let path = config_path(args.config);
     match config::load_located(path.as_deref(), &Overrides::default()) {
         Ok(s) => {
             let text = toml_text(&s.config);
-            println!(
+            emit(&format!(
                 "# effective configuration ({})\n{text}",
                 path.map_or("built-in defaults".into(), |p| p.display().to_string())
-            );
-            ExitCode::SUCCESS
+            ))
         }
         Err(e) => {
             eprintln!("ollama-router: {e}");
@@ -322,7 +317,26 @@ fn toml_text(config: &config::Config) -> String {
     toml::to_string_pretty(config).unwrap_or_else(|e| format!("# cannot render: {e}"))
 }
 
-#[expect(clippy::print_stdout, reason = "the decision is the command's output")]
+/// Writes a command's output and a newline to stdout. A reader that went away (`explain | head
+/// -1`) is not an error: the output was not wanted any more, so the command ends quietly with
+/// success instead of panicking as `println!` does on a broken pipe.
+fn emit(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ollama-router: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn explain(args: ExplainArgs) -> ExitCode {
     use router_core::route::{GpuView, LoadedModel};
     let path = config_path(args.config.clone());
@@ -403,26 +417,21 @@ fn explain(args: ExplainArgs) -> ExitCode {
         hint: None,
         session: None,
     }) {
-        Ok(routed) => {
-            match routed.decision.as_deref() {
-                Some(d) => {
-                    println!("{}", d.reason());
-                    println!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
-                }
-                None => println!(
-                    "not routed: the model is not one the router manages; it would pass through untouched"
-                ),
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(routed) => emit(&match routed.decision.as_deref() {
+            Some(d) => format!(
+                "{}\n{}",
+                d.reason(),
+                serde_json::to_string_pretty(d).unwrap_or_default()
+            ),
+            None => "not routed: the model is not one the router manages; it would pass through untouched".into(),
+        }),
         Err(e) => {
-            println!("{e}");
+            emit(&e.to_string());
             ExitCode::FAILURE
         }
     }
 }
 
-#[expect(clippy::print_stdout, reason = "the report is the command's output")]
 async fn replay(args: ReplayArgs) -> ExitCode {
     let opts = ollama_sim::replay::ReplayOptions {
         seed: args.seed,
@@ -431,10 +440,7 @@ async fn replay(args: ReplayArgs) -> ExitCode {
         out_dir: args.out,
     };
     match ollama_sim::replay::run(&opts, &ollama_router::launch::replay_router).await {
-        Ok(report) => {
-            println!("{}", report.markdown());
-            ExitCode::SUCCESS
-        }
+        Ok(report) => emit(&report.markdown()),
         Err(e) => {
             eprintln!("ollama-router replay: {e}");
             ExitCode::FAILURE

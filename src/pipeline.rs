@@ -261,6 +261,19 @@ fn write_options(
     out.push(b'}');
 }
 
+/// Whether an installed name and a requested one are the same model (`llama3.2` is
+/// `llama3.2:latest`).
+fn same_model(installed: &str, requested: &str) -> bool {
+    let with_tag = |n: &str| {
+        if n.contains(':') {
+            n.to_string()
+        } else {
+            format!("{n}:latest")
+        }
+    };
+    with_tag(installed) == with_tag(requested)
+}
+
 /// What routing found, before anything is recorded.
 struct Plan {
     routed: Routed,
@@ -596,6 +609,23 @@ impl AppState {
     ) -> Result<u32, RouteFailure> {
         let settings = self.settings();
         let native = parse_native(native_body)?;
+        // Count only for a model the request could actually use: a name that would fail on
+        // `/v1/messages` fails here too, instead of getting a number for a model that is not there.
+        let model = router_core::request::raw_text(native.peek.model).into_owned();
+        match resolve_model(&settings, &model) {
+            _ if model.is_empty() => {
+                return Err(RouteFailure::BadRequest("model is required".into()));
+            }
+            ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
+            ModelTarget::Unknown => {
+                let installed = self.inventory().load().installed.clone();
+                // Unknown to the catalog and not installed (when the installed list is known).
+                if installed.is_some_and(|names| !names.iter().any(|n| same_model(n, &model))) {
+                    return Err(RouteFailure::ModelNotFound(model));
+                }
+            }
+            _ => {}
+        }
         let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
         Ok(settings
             .config

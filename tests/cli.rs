@@ -193,6 +193,7 @@ fn environment_variables_configure_every_section() {
     for (var, value) in [
         ("OLLAMA_ROUTER_GPU__SOURCE", "cuda"),
         ("OLLAMA_ROUTER_LISTEN", "not-an-address"),
+        ("OLLAMA_ROUTER_UPSTREAM__URL", "https://ollama.example"),
     ] {
         let out = Command::new(BIN)
             .env_clear()
@@ -429,5 +430,32 @@ fn demo_keeps_its_learning_out_of_the_state_file() {
     assert!(
         !state_file(&demo).exists(),
         "the demo wrote the real state file: {err}"
+    );
+}
+
+/// `explain | head -1`: the reader goes away before the output is written. The command must end
+/// quietly (exit 0, no panic) rather than die on the broken pipe. The request arrives on stdin
+/// after a pause, so the reader (`true`) has certainly exited when explain writes.
+#[test]
+fn explain_into_a_closed_pipe_ends_quietly() {
+    let req = temp_config(
+        r#"{"model":"auto","messages":[{"role":"user","content":"Refactor this parser"}]}"#,
+    );
+    let script = format!(
+        "(sleep 0.5; cat '{}') | '{BIN}' explain --config /dev/null - 2>\"$ERR\" | true; echo \"${{PIPESTATUS[1]}}\"",
+        req.path().display()
+    );
+    let err_file = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("ERR", err_file.path())
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let err = std::fs::read_to_string(err_file.path()).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        status, "0",
+        "explain's exit status into a closed pipe; stderr: {err}"
     );
 }

@@ -477,8 +477,20 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
         );
     }
     match c.upstream.url.parse::<http::Uri>() {
+        // The build has no TLS stack: an https:// upstream would pass here and then fail on
+        // every request, so it is refused up front with what to do instead.
+        Ok(u) if u.scheme_str() == Some("https") => {
+            return err(
+                "upstream.url",
+                format!(
+                    "`{}`: https:// is not supported (this build has no TLS). Ollama itself speaks \
+                     plain HTTP: use its http:// address, or a local TLS-terminating proxy's",
+                    c.upstream.url
+                ),
+            );
+        }
         Ok(u)
-            if matches!(u.scheme_str(), Some("http" | "https"))
+            if u.scheme_str() == Some("http")
                 && u.authority().is_some_and(|a| !a.host().is_empty()) => {}
         _ => {
             return err(
@@ -645,6 +657,21 @@ pub struct OverrideGpu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_url_must_be_plain_http() {
+        let with_url = |url: &str| {
+            let mut c = Config::default();
+            c.upstream.url = url.into();
+            Settings::compile(c, None)
+        };
+        assert!(with_url("http://10.0.0.5:11434").is_ok());
+        let e = with_url("https://ollama.example").unwrap_err().to_string();
+        assert!(e.contains("upstream.url") && e.contains("TLS"), "{e}");
+        for bad in ["ftp://x", "http://", "localhost:11434", ""] {
+            assert!(with_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn defaults_compile() {
