@@ -46,7 +46,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// Re-reads Ollama's model lists (and the simulated GPU) now instead of at the next poll, e.g.
 /// right after `ollama pull`.
 async fn refresh(State(state): State<AppState>) -> Response {
-    state.inventory().refresh(state.upstream()).await;
+    state.inventory().refresh(&state.upstream()).await;
     if state.settings().config.gpu.source == crate::config::GpuSource::Sim {
         crate::gpu::refresh_once(&state, &mut crate::gpu::Reader::Sim).await;
     }
