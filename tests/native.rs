@@ -490,3 +490,50 @@ async fn keep_alive_can_be_overridden() {
     })
     .await;
 }
+
+/// A non-streamed native answer (Ollama sends it with a Content-Length) is learned from like a
+/// streamed one, and is not counted as a cancelled stream.
+#[tokio::test]
+async fn non_streamed_answers_are_learned_from() {
+    within(async {
+        let env = TestEnv::start().await;
+        env.refresh().await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "auto", "stream": false, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let model = header(&r, "x-router-model").to_string();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["done"], true, "{body}");
+        let config: Value = client()
+            .get(env.url("/router/config"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let speeds = config["learned"]["speeds"].as_object().unwrap();
+        assert!(
+            speeds.keys().any(|k| k.starts_with(&format!("{model}@"))),
+            "nothing learned for {model}: {config}"
+        );
+        let metrics = client()
+            .get(env.url("/router/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let cancelled = metrics
+            .lines()
+            .find(|l| l.starts_with("ollama_router_cancelled_streams_total"))
+            .unwrap_or_else(|| panic!("{metrics}"));
+        assert!(cancelled.ends_with(" 0"), "{cancelled}");
+    })
+    .await;
+}

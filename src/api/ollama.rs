@@ -138,6 +138,10 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         .decision
         .as_ref()
         .map(|d| state.stream_guard(&d.model));
+    // A non-streamed answer comes with a Content-Length that is forwarded, and the server stops
+    // polling the body once that many bytes are out: the end of the stream is never observed.
+    // So the end is recognised by the byte count too.
+    let remaining = resp.content_length();
     let upstream = crate::stream::with_idle_timeout(
         resp.bytes_stream().map_err(|e| e.to_string()),
         idle,
@@ -150,6 +154,26 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed: Routed,
         state: AppState,
         ended: bool,
+        remaining: Option<u64>,
+    }
+    impl<S> Relay<S> {
+        /// The answer is complete: not a cancellation, and its final metrics are learned from.
+        fn complete(&mut self) {
+            self.ended = true;
+            if let Some(g) = self.guard.as_mut() {
+                g.finish();
+            }
+            if let (Some(d), Some(last)) = (
+                &self.routed.decision,
+                self.last.take().and_then(LastLine::finish),
+            ) && let Ok(final_chunk) =
+                serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
+                && final_chunk.done
+            {
+                self.state
+                    .observe(d, self.routed.raw_estimate, &final_chunk.metrics);
+            }
+        }
     }
     let init = Relay {
         upstream: Box::pin(upstream),
@@ -159,6 +183,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed,
         state,
         ended: false,
+        remaining,
     };
     let stream = futures_util::stream::unfold(init, |mut r| async move {
         if r.ended {
@@ -168,6 +193,12 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
             Some(Ok(chunk)) => {
                 if let Some(l) = r.last.as_mut() {
                     l.push(&chunk);
+                }
+                if let Some(left) = r.remaining.as_mut() {
+                    *left = left.saturating_sub(chunk.len() as u64);
+                    if *left == 0 {
+                        r.complete();
+                    }
                 }
                 Some((Ok::<Bytes, std::io::Error>(chunk), r))
             }
@@ -181,19 +212,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 Some((Ok(Bytes::from(line)), r))
             }
             None => {
-                r.ended = true;
-                if let Some(g) = r.guard.as_mut() {
-                    g.finish();
-                }
-                if let (Some(d), Some(last)) =
-                    (&r.routed.decision, r.last.take().and_then(LastLine::finish))
-                    && let Ok(final_chunk) =
-                        serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
-                    && final_chunk.done
-                {
-                    r.state
-                        .observe(d, r.routed.raw_estimate, &final_chunk.metrics);
-                }
+                r.complete();
                 None
             }
         }
