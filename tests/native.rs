@@ -414,8 +414,9 @@ async fn ollama_down_is_a_502_naming_the_upstream() {
     .await;
 }
 
+/// Ollama's own mid-stream failure (an `{"error"}` line, then EOF) is relayed as is.
 #[tokio::test]
-async fn mid_stream_failure_reaches_the_client() {
+async fn mid_stream_error_line_reaches_the_client() {
     within(async {
         let env = TestEnv::start().await;
         client()
@@ -430,6 +431,40 @@ async fn mid_stream_failure_reaches_the_client() {
         let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
         assert_eq!(last, json!({"error": "an error was encountered while running the model"}));
         assert!(!text.contains("\"done\":true"));
+    })
+    .await;
+}
+
+/// The connection to Ollama breaks mid-answer (no error line from Ollama at all): the router
+/// ends the stream with an error line of its own, after the chunks that did arrive, so the client
+/// sees a failure instead of an answer that silently stops.
+#[tokio::test]
+async fn broken_upstream_mid_stream_ends_with_an_error_line() {
+    within(async {
+        let upstream = common::scripted_ollama(common::Script::BreakAfter(2));
+        let env = common::router_in_front_of(&upstream.url).await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "qwen3:8b", "messages": [{"role": "user", "content": "hello"}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            3,
+            "two chunks, then the router's error line: {text}"
+        );
+        assert_eq!(lines[1]["message"]["content"], "w1 ", "{text}");
+        let error = lines[2]["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error line: {text}"));
+        assert!(!error.is_empty());
     })
     .await;
 }
