@@ -206,6 +206,10 @@ pub enum Script {
     BreakAfter(usize),
     /// Streams a chunk every few milliseconds until the reader goes away.
     Endless,
+    /// Never answers (no status line): the first-byte timeout's case.
+    Hang,
+    /// Streams this many chunks, then goes silent with the connection open: the idle timeout's.
+    StallAfter(usize),
 }
 
 /// A stand-in Ollama speaking raw HTTP/1.1 for what the simulator does not produce. `POST
@@ -268,6 +272,10 @@ pub fn scripted_ollama(script: Script) -> ScriptedOllama {
                     );
                     return;
                 }
+                if let Script::Hang = script {
+                    std::thread::sleep(std::time::Duration::from_secs(120));
+                    return;
+                }
                 let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
                 let chunk = |i: usize| {
                     let line = format!(
@@ -282,6 +290,14 @@ pub fn scripted_ollama(script: Script) -> ScriptedOllama {
                         }
                         let _ = conn.flush();
                         let _ = conn.shutdown(std::net::Shutdown::Both);
+                    }
+                    Script::Hang => unreachable!("handled before the status line"),
+                    Script::StallAfter(n) => {
+                        for i in 0..n {
+                            let _ = conn.write_all(chunk(i).as_bytes());
+                        }
+                        let _ = conn.flush();
+                        std::thread::sleep(std::time::Duration::from_secs(120));
                     }
                     Script::Endless => {
                         for i in 0.. {
@@ -310,7 +326,12 @@ pub fn scripted_ollama(script: Script) -> ScriptedOllama {
 /// A router with the default configuration (static GPU) in front of `upstream_url`; the sim in
 /// the returned environment is idle.
 pub async fn router_in_front_of(upstream_url: &str) -> TestEnv {
-    let mut config = from_toml_str("").unwrap();
+    router_in_front_of_with(upstream_url, "").await
+}
+
+/// [`router_in_front_of`] with `router_toml` over the defaults.
+pub async fn router_in_front_of_with(upstream_url: &str, router_toml: &str) -> TestEnv {
+    let mut config = from_toml_str(router_toml).unwrap();
     config.upstream.url = upstream_url.to_string();
     config.gpu.source = GpuSource::Static;
     let settings = Settings::compile(config, None).unwrap();
