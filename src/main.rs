@@ -414,6 +414,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
     };
     let headers = http::HeaderMap::new();
     match state.explain(ollama_router::pipeline::RouteInput {
+        settings: state.settings(),
         dialect: router_core::request::Dialect::Ollama,
         endpoint,
         body: &body,

@@ -75,7 +75,8 @@ async fn config(State(state): State<AppState>) -> Response {
 
 /// Routes a native `/api/chat` body (or `/api/generate` with `?endpoint=generate`) without sending it.
 async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match crate::api::read_body(&state, body).await {
+    let settings = state.settings();
+    let bytes = match crate::api::read_body(&settings, body).await {
         Ok(b) => b,
         Err(e) => return OllamaError::from(e).into_response(),
     };
@@ -88,6 +89,7 @@ async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         Endpoint::Chat
     };
     match state.explain(RouteInput {
+        settings,
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,

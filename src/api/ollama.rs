@@ -95,8 +95,10 @@ async fn routed(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OllamaError> {
-    let bytes = crate::api::read_body(&state, body).await?;
+    let settings = state.settings();
+    let bytes = crate::api::read_body(&settings, body).await?;
     let routed = state.route(RouteInput {
+        settings,
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,
@@ -133,7 +135,7 @@ async fn routed(
 /// transport failure mid-stream ends the stream with Ollama's own mid-stream error line, so
 /// clients see an error instead of a silently cut answer.
 fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
-    let idle = state.settings().config.upstream.idle_timeout.0;
+    let idle = routed.settings.config.upstream.idle_timeout.0;
     let guard = routed
         .decision
         .as_ref()
@@ -265,7 +267,7 @@ fn virtual_tag(name: &str, facts: &VirtualFacts, modified_at: &str) -> Value {
 async fn tags(State(state): State<AppState>) -> Result<Response, OllamaError> {
     let resp = state.upstream().get("/api/tags").await?;
     if !resp.status().is_success() {
-        return Ok(crate::api::relay_untouched(&state, resp));
+        return Ok(crate::api::relay_untouched(&state.settings(), resp));
     }
     let mut list: Value = resp.json().await.map_err(|e| {
         OllamaError::new(
@@ -297,7 +299,7 @@ async fn show(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OllamaError> {
-    let bytes = crate::api::read_body(&state, body).await?;
+    let bytes = crate::api::read_body(&state.settings(), body).await?;
     let req: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let name = req
         .get("model")
@@ -316,7 +318,7 @@ async fn show(
                 reqwest::Body::from(bytes),
             )
             .await?;
-        return Ok(crate::api::relay_untouched(&state, resp));
+        return Ok(crate::api::relay_untouched(&state.settings(), resp));
     };
     let facts = virtual_model_facts(&settings, kind);
     let base_req = json!({ "model": facts.base });
