@@ -16,6 +16,7 @@
 
 pub mod answer;
 mod api;
+pub mod bpe;
 mod control;
 pub mod gowire;
 mod inference;

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use serde_json::value::{RawValue, to_raw_value};
 use serde_json::{Value, json};
+
+use super::bpe::{QWEN2_RANKS, QWEN25_ADDED, QwenGen, qwen_tokenizer_info};
 
 use super::library::{Architecture, Capability, SEED_BANDWIDTH_GBPS, SeedModel, seed_models};
 
@@ -240,15 +243,42 @@ impl InstalledModel {
         m
     }
 
-    /// The whole `/api/show` answer.
-    pub fn show(&self) -> ShowResponse {
+    /// The tokenizer this model is served and counted with: (generation, `tokenizer.ggml.tokens`
+    /// length). Qwen3 GGUFs pad to 151,936 embedding rows, Qwen2.5 7B/14B to 152,064; every
+    /// other model gets Qwen2.5's 151,665 tokens unpadded (the only vocabulary the sim ships, see
+    /// [`super::bpe`]).
+    pub fn tokenizer(&self) -> (QwenGen, usize) {
+        match self.arch.name.as_str() {
+            "qwen3" => (QwenGen::Qwen3, 151_936),
+            "qwen2" => (QwenGen::Qwen25, 152_064),
+            _ => (QwenGen::Qwen25, QWEN2_RANKS + QWEN25_ADDED.len()),
+        }
+    }
+
+    /// `model_info` with the tokenizer keys; their arrays are `null` unless `verbose`
+    /// (`server/routes.go` getModelData reads no array elements without it).
+    pub fn model_info_with_tokenizer(&self, verbose: bool) -> BTreeMap<String, Box<RawValue>> {
+        let mut info: BTreeMap<String, Box<RawValue>> = self
+            .model_info()
+            .into_iter()
+            .map(|(k, v)| (k, to_raw_value(&v).expect("JSON values serialize")))
+            .collect();
+        let (generation, vocab_size) = self.tokenizer();
+        for (key, value) in qwen_tokenizer_info(generation, vocab_size, verbose) {
+            info.insert(key.to_string(), value);
+        }
+        info
+    }
+
+    /// The whole `/api/show` answer (`verbose`: with the tokenizer's arrays).
+    pub fn show(&self, verbose: bool) -> ShowResponse {
         ShowResponse {
             license: "Simulated model: no license text.".into(),
             modelfile: self.modelfile(),
             parameters: self.parameters_text(),
             template: self.template(),
             details: self.details(false),
-            model_info: self.model_info(),
+            model_info: self.model_info_with_tokenizer(verbose),
             capabilities: self.capability_names(),
             modified_at: rfc3339_nano(self.modified_at),
         }
@@ -297,7 +327,7 @@ pub struct ShowResponse {
     pub parameters: String,
     pub template: String,
     pub details: Details,
-    pub model_info: BTreeMap<String, Value>,
+    pub model_info: BTreeMap<String, Box<RawValue>>,
     pub capabilities: Vec<&'static str>,
     pub modified_at: String,
 }
