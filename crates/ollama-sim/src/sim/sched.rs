@@ -145,6 +145,8 @@ pub struct Stats {
     pub load_seconds: f64,
     pub spilled_requests: u64,
     pub requests: u64,
+    /// Requests refused with a 400 because the prompt did not fit the context.
+    pub refused_too_long: u64,
 }
 
 #[derive(Debug, Clone, Default)]
