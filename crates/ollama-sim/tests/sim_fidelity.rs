@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use ollama_sim::sim::answer::default_answer;
 use ollama_sim::sim::library::seed_models;
+use ollama_sim::sim::memory::CUDA_CONTEXT_BYTES;
 use ollama_sim::sim::{Sim, SimConfig, SimHandle, serve, spawn};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
@@ -688,7 +689,9 @@ async fn a_big_context_spills_out_of_a_small_gpu_and_slows_down() {
         let size = loaded[0]["size"].as_u64().unwrap_or(0);
         let size_vram = loaded[0]["size_vram"].as_u64().unwrap_or(u64::MAX);
         assert!(size_vram < size, "{size_vram} < {size}");
-        assert_eq!(size_vram, 12 * GIB);
+        // llama.cpp leaves its 1 GiB margin free; the CUDA context sits beside the buffers.
+        assert!(size_vram + CUDA_CONTEXT_BYTES <= 11 * GIB, "{size_vram}");
+        assert!(size_vram + CUDA_CONTEXT_BYTES > 10 * GIB, "{size_vram}");
         assert_eq!(stats(&sim).await["spilled_requests"], 1);
 
         let rate = |answer: &Value| {
@@ -701,7 +704,8 @@ async fn a_big_context_spills_out_of_a_small_gpu_and_slows_down() {
         assert!(slow_rate < fast_rate / 2.0, "{slow_rate} vs {fast_rate}");
 
         let gpu = get(&sim, "/sim/gpu").await.json();
-        assert_eq!(gpu["free"], 0);
+        let free = gpu["free"].as_u64().unwrap_or(0);
+        assert!((GIB..2 * GIB).contains(&free), "{free}");
     })
     .await;
 }
@@ -1110,12 +1114,14 @@ async fn gpu_readings_include_foreign_vram() {
         let runner = ps(&sim).await[0]["size_vram"].as_u64().unwrap_or(0);
         assert!(runner > 4 * GIB);
         let gpu = get(&sim, "/sim/gpu").await.json();
-        assert_eq!(gpu["used"], runner + 2 * GIB);
-        assert_eq!(gpu["free"], 12 * GIB - runner - 2 * GIB);
+        // The runner process holds its buffers and its CUDA context.
+        let process = runner + CUDA_CONTEXT_BYTES;
+        assert_eq!(gpu["used"], process + 2 * GIB);
+        assert_eq!(gpu["free"], 12 * GIB - process - 2 * GIB);
         let processes = gpu["processes"].as_array().expect("processes");
         assert_eq!(processes.len(), 2);
         assert_eq!(processes[0]["name"], "ollama");
-        assert_eq!(processes[0]["used_memory"], runner);
+        assert_eq!(processes[0]["used_memory"], process);
 
         // Foreign VRAM shrinks what a new model gets: qwen3:14b at 4K no longer fits fully.
         post(&sim, "/sim/config", json!({"foreign_vram": 4 * GIB})).await;
@@ -1127,7 +1133,12 @@ async fn gpu_readings_include_foreign_vram() {
         .await;
         let loaded = ps(&sim).await;
         assert_eq!(loaded.len(), 1, "the idle 7B was evicted");
-        assert_eq!(loaded[0]["size_vram"], 8 * GIB);
+        let size_vram = loaded[0]["size_vram"].as_u64().unwrap_or(u64::MAX);
+        assert!(
+            size_vram < loaded[0]["size"].as_u64().unwrap_or(0),
+            "spilled"
+        );
+        assert!(size_vram + CUDA_CONTEXT_BYTES <= 7 * GIB, "{size_vram}");
 
         let reset = send(client().post(format!("{}/sim/reset", sim.url()))).await;
         assert_eq!(reset.status, StatusCode::NO_CONTENT);
@@ -1453,6 +1464,75 @@ async fn prompts_over_the_context_are_refused_without_context_shift() {
         assert_eq!(cut["prompt_eval_count"], 2050);
         let stats = get(&sim, "/sim/stats").await.json();
         assert_eq!(stats["refused_too_long"], 3);
+    })
+    .await;
+}
+
+/// The seed's measurements as a table over HTTP (RTX 4070, 12 GB, Ollama's defaults of its day):
+/// qwen3:14b fits at 8192 (44 tok/s) and spills at 10240 (~22 tok/s); qwen2.5:7b at 32K is on
+/// the GPU at ~8.8 GB (nvidia-smi: buffers + CUDA context) and runs at its measured speed.
+#[tokio::test]
+async fn the_seeds_footprints_spill_points_and_speeds() {
+    within(async {
+        let sim = fast_sim().await;
+        let run = |model: &str, num_ctx: u32| {
+            json!({"model": model, "messages": [user("hi")], "stream": false, "think": false,
+                   "options": {"num_ctx": num_ctx}})
+        };
+        let rate = |answer: &Value| {
+            answer["eval_count"].as_f64().unwrap_or(0.0)
+                / answer["eval_duration"].as_f64().unwrap_or(f64::MAX)
+                * 1e9
+        };
+        for (model, num_ctx, spills, tps, smi_gb) in [
+            ("qwen3:14b", 8192, false, 44.0, None),
+            ("qwen3:14b", 10240, true, 22.0, None),
+            ("qwen3:8b", 16384, false, 72.0, Some(9.3)),
+            ("qwen2.5:7b", 32768, false, 91.0, Some(8.8)),
+        ] {
+            let answer = post(&sim, "/api/chat", run(model, num_ctx)).await.json();
+            let loaded = ps(&sim).await;
+            let entry = loaded.iter().find(|m| m["name"] == model).expect("loaded");
+            let size = entry["size"].as_u64().unwrap_or(0);
+            let size_vram = entry["size_vram"].as_u64().unwrap_or(0);
+            assert_eq!(size_vram < size, spills, "{model}@{num_ctx}");
+            let measured = rate(&answer);
+            assert!(
+                (measured - tps).abs() / tps < 0.15,
+                "{model}@{num_ctx}: {measured:.1} tok/s"
+            );
+            if let Some(gb) = smi_gb {
+                let smi = (size_vram + CUDA_CONTEXT_BYTES) as f64 / 1e9;
+                assert!(
+                    (smi - gb).abs() / gb < 0.08,
+                    "{model}@{num_ctx}: {smi:.2} GB"
+                );
+            }
+            // One model at a time keeps each row independent of the previous one.
+            post(
+                &sim,
+                "/api/generate",
+                json!({"model": model, "keep_alive": 0}),
+            )
+            .await;
+        }
+    })
+    .await;
+}
+
+/// Fixture 07: context shift is a load-time option; changing it reloads the runner.
+#[tokio::test]
+async fn a_context_shift_change_reloads() {
+    within(async {
+        let sim = fast_sim().await;
+        let ask = |shift: bool| {
+            json!({"model": "qwen3:8b", "messages": [user("hi")], "stream": false, "shift": shift})
+        };
+        post(&sim, "/api/chat", ask(true)).await;
+        post(&sim, "/api/chat", ask(true)).await;
+        assert_eq!(stats(&sim).await["reloads"], 0);
+        post(&sim, "/api/chat", ask(false)).await;
+        assert_eq!(stats(&sim).await["reloads"], 1);
     })
     .await;
 }

@@ -563,7 +563,15 @@ impl Sim {
             ));
         };
         validate_options(&call.options).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))?;
-        let scheduled = self.schedule(&mut state, &model, &call.options, call.keep_alive, now);
+        let shift = super::inference::default_context_shift(&model);
+        let scheduled = self.schedule(
+            &mut state,
+            &model,
+            &call.options,
+            call.keep_alive,
+            shift,
+            now,
+        );
         let per_input: Vec<u64> = call
             .inputs
             .iter()

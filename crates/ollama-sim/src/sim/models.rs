@@ -11,6 +11,7 @@ use serde_json::value::{RawValue, to_raw_value};
 use serde_json::{Value, json};
 
 use super::bpe::{QWEN2_RANKS, QWEN25_ADDED, QwenGen, qwen_tokenizer_info};
+use super::memory::Shape;
 
 use super::library::{Architecture, Capability, SEED_BANDWIDTH_GBPS, SeedModel, seed_models};
 
@@ -284,6 +285,34 @@ impl InstalledModel {
         }
     }
 
+    /// The shape the memory model works with ([`super::memory`]).
+    pub fn shape(&self) -> Shape {
+        let a = &self.arch;
+        Shape {
+            file_bytes: self.size,
+            block_count: a.block_count,
+            embedding_length: a.embedding_length,
+            feed_forward_length: a.feed_forward_length,
+            head_count: a.head_count,
+            head_count_kv: a.head_count_kv,
+            key_length: a.key_length,
+            value_length: a.value_length,
+            vocab_size: a.vocab_size,
+            context_length: a.context_length,
+            sliding_window: a
+                .sliding_window
+                .map(|sw| (sw.window, a.block_count.saturating_sub(sw.full_layers))),
+            // The embedding table's type in the library's quantizations (Q4_K for *_K_M and
+            // Q4_0 files, Q5_K for Q5_K_M, Q8_0 in gpt-oss's MXFP4 file).
+            embd_bits_per_weight: match self.quantization.as_str() {
+                "Q5_K_M" => 5.5,
+                "MXFP4" => 8.5,
+                "F16" => 16.0,
+                _ => 4.5,
+            },
+        }
+    }
+
     /// Tokens per second with everything in VRAM on a card of `bandwidth_gbps`.
     pub fn full_gpu_tps(&self, bandwidth_gbps: f64) -> f64 {
         let base = if self.gpu_tps > 0.0 {
@@ -446,6 +475,9 @@ fn nomic_embed_text(modified_at: SystemTime) -> InstalledModel {
             value_length: 64,
             embedding_length: 768,
             context_length: 2048,
+            // nomic-embed-text v1.5 (BERT vocabulary).
+            vocab_size: 30_522,
+            feed_forward_length: 3_072,
             sliding_window: None,
         },
         omit_head_dims: true,
@@ -474,6 +506,9 @@ fn llava_7b(modified_at: SystemTime) -> InstalledModel {
             value_length: 128,
             embedding_length: 4096,
             context_length: 32768,
+            // LLaVA 1.6 on Mistral-7B.
+            vocab_size: 32_000,
+            feed_forward_length: 14_336,
             sliding_window: None,
         },
         omit_head_dims: true,
