@@ -540,25 +540,6 @@ async fn embeddings_pass_through() {
 }
 
 #[tokio::test]
-async fn responses_resolve_a_virtual_model_before_forwarding() {
-    within(async {
-        let env = TestEnv::start().await;
-        let response = post(
-            &env,
-            "/v1/responses",
-            json!({"model": "auto:complex", "instructions": "You are Codex.", "input": "hi"}),
-        )
-        .await;
-        // The router picked a real model for the virtual name and said so; num_ctx cannot be set
-        // on this path, so it is not claimed.
-        assert_eq!(header(&response, "x-router-model"), "qwen3:14b");
-        assert_eq!(header(&response, "x-router-kind"), "complex");
-        assert!(response.headers().get("x-router-num-ctx").is_none());
-    })
-    .await;
-}
-
-#[tokio::test]
 async fn official_python_sdk() {
     let env = TestEnv::start().await;
     let args = vec![env.url(""), env.sim_url("")];
