@@ -130,7 +130,13 @@ async fn tool_call_round_trip_without_streaming() {
         .await;
         assert_eq!(second.status(), 200);
         let second: Value = second.json().await.unwrap();
-        let text = &second["output"][0]["content"][0]["text"];
+        let message = second["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["type"] == "message")
+            .unwrap_or_else(|| panic!("no message: {second}"));
+        let text = &message["content"][0]["text"];
         // The sim quotes the last message when it is a tool result: the output reached Ollama
         // as a native `tool` message.
         assert_eq!(text, "The tool returned: a.rs b.rs", "{second}");
