@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real coding assistants, headless, through the router to the simulated Ollama: Claude Code
-# (Anthropic dialect) and OpenCode (OpenAI dialect). Run by .ci/run after `cargo test`; also by
-# hand. Both clients come from the npm registry (pinned versions) on first use.
+# (Anthropic dialect), OpenCode, Cline and Qwen Code (OpenAI chat), Codex (OpenAI Responses) and
+# Aider (native, through litellm). Run by .ci/run after `cargo test`; also by hand. Each client is
+# installed on first use, pinned, from npm (Aider from PyPI), and each run is time-limited.
+# The last line says how many clients passed: `headless clients: P of N passed`.
 #
 # Usage: tests/clients/headless.sh [PATH_TO_ollama-router]   (default: target/debug/ollama-router)
 set -euo pipefail
@@ -30,10 +32,41 @@ done
 curl -sf "$router/router/health" >/dev/null || { cat "$logs/router.log" >&2; exit 1; }
 
 status=0
-echo "== Claude Code (headless) through $router"
-CLAUDE_CODE_VERSION=${CLAUDE_CODE_VERSION:-2.1.331} timeout 300 "$root/tests/clients/claude_code.sh" "$router" auto || status=1
-echo "== OpenCode (headless) through $router"
-timeout 300 "$root/tests/clients/opencode.sh" "$router" auto || status=1
+passed=0
+total=0
+# run NAME SCRIPT…: one client, time-limited; its failure fails the run but not the others.
+run() {
+    local name=$1
+    shift
+    total=$((total + 1))
+    echo "== $name (headless) through $router"
+    if timeout 300 "$@" "$router" auto; then
+        passed=$((passed + 1))
+    else
+        echo "!! $name failed" >&2
+        status=1
+    fi
+}
+decisions() { curl -sf "$router/router/decisions"; }
+
+run "Claude Code" env CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.331}" "$root/tests/clients/claude_code.sh"
+run OpenCode "$root/tests/clients/opencode.sh"
+run "Codex" "$root/tests/clients/codex.sh"
+run "Cline" "$root/tests/clients/cline.sh"
+before=$(decisions | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+run "Qwen Code" "$root/tests/clients/qwen_code.sh"
+# Qwen Code asked for thinking on every request; "Say hi" is still not complex work.
+decisions | python3 -c '
+import json, sys
+before = int(sys.argv[1])
+recent = json.load(sys.stdin)  # newest first
+mine = recent[: max(0, len(recent) - before)]
+assert mine, "Qwen Code caused no routing decision"
+kinds = [d["decision"]["kind"] for d in mine]
+assert "complex" not in kinds, kinds
+print(f"Qwen Code: {len(mine)} requests with thinking on, kinds {sorted(set(kinds))} (none complex)")
+' "$before" || status=1
+run "Aider" "$root/tests/clients/aider.sh"
 
 # Every inference the clients caused reached Ollama with a routed context and nothing truncated.
 curl -sf "http://127.0.0.1:$sim_port/sim/requests" | python3 -c '
@@ -49,4 +82,5 @@ print(f"{len(reqs)} inference requests, all with a routed num_ctx >= 8192 and no
 if [[ $status -ne 0 ]]; then
     echo "--- router log" >&2; tail -50 "$logs/router.log" >&2
 fi
+echo "headless clients: $passed of $total passed"
 exit $status
