@@ -338,6 +338,8 @@ mod tests {
             "Explain the architecture of the app",
             "Describe the architecture of this codebase",
             "fn main() {}\n\nRefactor this into a library and a binary.",
+            "Now refactor the tests the same way.",
+            "Looks good. Then restructure the error types, please.",
         ];
         let daily = [
             "How do I center a div? The design has a sidebar on the left.",
@@ -359,6 +361,7 @@ mod tests {
             "The function is in src/design/mod.rs, add a doc comment",
             "Write a unit test for parse_header",
             "explain this function",
+            "Now explain why the design doc says otherwise",
         ];
         let with = |text: &'static str| RequestView {
             last_user: Cow::Borrowed(text),

@@ -306,7 +306,8 @@ impl Default for SessionConfig {
 /// - an instruction to restructure code (refactor, restructure, re-architect, redesign,
 ///   reorganise, modularise, decouple, split … into, migrate/port/convert/move … from/to,
 ///   architect/structure …, design a/the …) at the start of a sentence or line, or after a
-///   request ("please", "can you", "help me", "we need to", "how should I", …);
+///   request ("please", "can you", "help me", "we need to", "how should I", …), possibly after
+///   a sequencing word ("Now refactor the tests the same way.");
 /// - designing or planning a system, architecture, API, schema, service, database, protocol, …
 ///   ("design a REST API", "plan the architecture for …"), or a software / system / app
 ///   architecture or design, or "the architecture of this codebase";
@@ -320,6 +321,8 @@ pub const ARCHITECTURE_WORK: &str = concat!(
     r"(?:(?:^|[.!?;:\n]\s*|\b(?:please|pls|can you|could you|would you|will you|help me|",
     r"i want to|i'd like to|i need to|we need to|we should|let's|lets|let us|",
     r"how (?:do|should|would|can|could) (?:i|we)|time to|go ahead and)\s+)",
+    // …optionally after a sequencing word ("Now refactor the tests the same way.").
+    r"(?:(?:now|then|also|next|first|just|and|so|ok|okay|finally),? )?",
     r"(?:refactor|restructure|re-?architect|re-?design|reorgani[sz]e|modulari[sz]e|decouple|untangle",
     r"|split (?:up )?(?:this|the|it|our|my)\b[^.?!\n]{0,40}\b(?:into|across)",
     r"|(?:migrate|port|convert|move) (?:this|the|that|these|those|it|our|my|all|every|everything)\b",
