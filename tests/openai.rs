@@ -543,42 +543,6 @@ async fn embeddings_pass_through() {
     .await;
 }
 
-/// `/v1/responses` is forwarded with the virtual model replaced by the routed one. The simulator
-/// has no Responses API, so a scripted Ollama answers and shows what it received.
-#[tokio::test]
-async fn responses_resolve_a_virtual_model_before_forwarding() {
-    within(async {
-        let upstream = common::scripted_ollama(common::Script::Endless);
-        let env = common::router_in_front_of(&upstream.url).await;
-        let response = post(
-            &env,
-            "/v1/responses",
-            json!({"model": "auto:complex", "instructions": "You are Codex.", "input": "hi"}),
-        )
-        .await;
-        assert_eq!(response.status(), 200);
-        // The router picked a real model for the virtual name and said so; num_ctx cannot be set
-        // on this path, so it is not claimed.
-        assert_eq!(header(&response, "x-router-model"), "qwen3:14b");
-        assert_eq!(header(&response, "x-router-kind"), "complex");
-        assert!(response.headers().get("x-router-num-ctx").is_none());
-        let answer: Value = response.json().await.unwrap();
-        assert_eq!(answer["status"], "completed", "Ollama's answer is relayed");
-        let requests = upstream.requests.lock().unwrap().clone();
-        let (_, body) = requests
-            .iter()
-            .find(|(line, _)| line.starts_with("POST /v1/responses"))
-            .unwrap_or_else(|| panic!("not forwarded: {requests:?}"));
-        let sent: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(sent["model"], "qwen3:14b", "{sent}");
-        assert_eq!(
-            sent["instructions"], "You are Codex.",
-            "the rest is untouched"
-        );
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn official_python_sdk() {
     let env = TestEnv::start().await;

@@ -89,6 +89,31 @@ async fn generate(State(state): State<AppState>, headers: HeaderMap, body: Body)
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// The text litellm maps to a non-retryable `BadRequestError` for an Ollama server. litellm turns
+/// every other error from `ollama` / `ollama_chat` models, 400s included, into an
+/// `APIConnectionError`, which Aider retries with back-off for about a minute.
+const LITELLM_NO_RETRY: &str = "Invalid response object from API";
+
+/// A routing failure in Ollama's shape. For litellm (Aider) a prompt no model can hold also
+/// carries [`LITELLM_NO_RETRY`], so the user sees the refusal at once instead of a minute of
+/// retries that cannot succeed.
+fn refusal(failure: RouteFailure, headers: &HeaderMap) -> OllamaError {
+    let litellm = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.starts_with("litellm/"));
+    let too_long = matches!(failure, RouteFailure::PromptTooLong { .. });
+    let mut error = OllamaError::from(failure);
+    if litellm && too_long {
+        error.message = format!(
+            "{} ({LITELLM_NO_RETRY}: no model on this GPU holds this prompt; drop files from the \
+             chat or /clear, retrying will not help)",
+            error.message
+        );
+    }
+    error
+}
+
 async fn routed(
     state: AppState,
     endpoint: Endpoint,
@@ -97,15 +122,17 @@ async fn routed(
 ) -> Result<Response, OllamaError> {
     let settings = state.settings();
     let bytes = crate::api::read_body(&settings, body).await?;
-    let routed = state.route(RouteInput {
-        settings,
-        dialect: Dialect::Ollama,
-        endpoint,
-        body: &bytes,
-        headers: &headers,
-        hint: None,
-        session: None,
-    })?;
+    let routed = state
+        .route(RouteInput {
+            settings,
+            dialect: Dialect::Ollama,
+            endpoint,
+            body: &bytes,
+            headers: &headers,
+            hint: None,
+            session: None,
+        })
+        .map_err(|failure| refusal(failure, &headers))?;
     let resp = state
         .upstream()
         .post_json(endpoint.path(), routed.body.clone())

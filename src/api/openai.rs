@@ -5,11 +5,11 @@
 //!   as OpenAI JSON or SSE. This is the only way a `num_ctx` reaches Ollama for OpenAI clients.
 //! - `GET /v1/models` and `GET /v1/models/{id}` list installed models plus the virtual names.
 //! - `POST /v1/embeddings` is forwarded unchanged (OpenAI-shaped error when Ollama is down).
-//! - `POST /v1/responses` (Codex) is forwarded to Ollama's own Responses layer; a virtual or
-//!   aliased `model` is replaced by the model the router picks for the request's text and tools.
-//!   Ollama's Responses layer has no way to carry `num_ctx`, so those requests run at Ollama's
-//!   default context: translating the Responses API is future work, and the response omits
-//!   `x-router-num-ctx` so it does not claim a context that was not applied.
+//! - `POST /v1/responses` (Codex) is translated to native `/api/chat` too (see
+//!   `translate::responses`) and answered as Responses events or one response object. Ollama's own
+//!   Responses layer cannot carry `num_ctx`, so forwarding it would cut Codex's ~10K-token prompt
+//!   to Ollama's default context. Only a compressed body (`Content-Encoding`, which Codex uses
+//!   with OpenAI's own backend, not with `--oss`) is forwarded untouched: it cannot be read here.
 //!
 //! Streams are relayed lazily: nothing is spawned, so a client that hangs up drops the upstream
 //! request and Ollama stops generating.
@@ -35,13 +35,13 @@ use crate::failure::Failure;
 use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed};
 use crate::state::{AppState, StreamGuard};
 use crate::upstream::UpstreamError;
-use router_core::classify::{ModelTarget, resolve_model};
 use router_core::request::{Dialect, Endpoint, Kind, KindHint};
 use router_core::translate::native;
 use router_core::translate::openai::{
     self as oa, ChatCompletionBuilder, ChatStream, CompletionBuilder, CompletionStream, ModelCard,
     ModelCardList, OpenAiError,
 };
+use router_core::translate::responses as rs;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -183,7 +183,7 @@ async fn embeddings(State(state): State<AppState>, request: Request) -> Response
     }
 }
 
-/// See the module doc: the model is resolved, the body otherwise forwarded as is.
+/// See the module doc: translated to native chat, routed, and re-emitted in the Responses shape.
 async fn responses(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let encoded = parts
@@ -191,7 +191,6 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
         .get(header::CONTENT_ENCODING)
         .is_some_and(|encoding| encoding.as_bytes() != b"identity");
     if encoded {
-        // A compressed body (Codex may zstd it) cannot be inspected: pass it through as is.
         let body = reqwest::Body::wrap_stream(body.into_data_stream());
         return match state
             .upstream()
@@ -207,73 +206,51 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
         Ok(body) => body,
         Err(error) => return error_response(&error, &[]),
     };
-    let (body, router_headers) =
-        match resolve_responses_model(&state, settings, &parts.headers, body) {
-            Ok(resolved) => resolved,
-            Err(error) => return error_response(&error, &[]),
-        };
-    match state.upstream().post_json("/v1/responses", body).await {
-        Ok(upstream) => {
-            let mut response = crate::api::relay_untouched(&state.settings(), upstream);
-            append_headers(response.headers_mut(), &router_headers);
-            response
-        }
-        Err(error) => error_response(&upstream_failure(&error), &router_headers),
-    }
-}
-
-/// Replaces a virtual or aliased `model` of a Responses body with the routed model. Other names
-/// and unparsable bodies are left for Ollama to judge (and answer in its own words).
-fn resolve_responses_model(
-    state: &AppState,
-    settings: Arc<Settings>,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<(Bytes, RouterHeaders), OpenAiError> {
-    let Ok(mut request) = serde_json::from_slice::<Value>(&body) else {
-        return Ok((body, Vec::new()));
+    let request = match rs::parse_responses_request(&body) {
+        Ok(request) => request,
+        Err(error) => return error_response(&error, &[]),
     };
-    let Some(model) = request.get("model").and_then(Value::as_str) else {
-        return Ok((body, Vec::new()));
+    let translated = match rs::responses_request_to_native(&request) {
+        Ok(translated) => translated,
+        Err(error) => return error_response(&error, &[]),
     };
-    let routes_here = matches!(
-        resolve_model(&settings, model),
-        ModelTarget::Auto
-            | ModelTarget::Forced(_)
-            | ModelTarget::Aliased { .. }
-            | ModelTarget::BadVirtual(_)
-    );
-    if !routes_here {
-        return Ok((body, Vec::new()));
-    }
-    let probe = oa::responses_routing_probe(&request);
-    let session = request
-        .get("prompt_cache_key")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let routed = route_native(
-        state,
+    // Codex sends its session id as `prompt_cache_key` (and a `session-id` header).
+    let session = request.prompt_cache_key.clone().or_else(|| {
+        parts
+            .headers
+            .get("session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let routed = match route_native(
+        &state,
         settings,
         Endpoint::Chat,
-        &probe,
-        headers,
+        &translated.chat,
+        &parts.headers,
         None,
         session,
-    )?;
-    let Some(decision) = &routed.decision else {
-        return Ok((body, Vec::new()));
+    ) {
+        Ok(routed) => routed,
+        Err(error) => return error_response(&error, &[]),
     };
-    request["model"] = Value::String(decision.model.clone());
-    let body = match serde_json::to_vec(&request) {
-        Ok(rewritten) => Bytes::from(rewritten),
-        Err(error) => return Err(internal_error(&error)),
+    let id = response_id("resp_");
+    let events = rs::ResponsesStream::new(
+        id.clone(),
+        unix_now(),
+        translated.chat.model.clone(),
+        translated.custom_tools,
+    );
+    let mode = if request.is_stream() {
+        Mode::Stream(events)
+    } else {
+        Mode::Collect {
+            builder: ResponseCollector(events),
+            id,
+            created: 0,
+        }
     };
-    let router_headers = routed
-        .response_headers()
-        .into_iter()
-        .filter(|(name, _)| name.as_str() != "x-router-num-ctx")
-        .collect();
-    Ok((body, router_headers))
+    relay_translated(state, routed, Endpoint::Chat, mode).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,6 +498,22 @@ impl SseCodec for CompletionStream {
     }
 }
 
+impl SseCodec for rs::ResponsesStream {
+    type Chunk = native::ChatChunk;
+    fn push(&mut self, chunk: &native::ChatChunk) -> String {
+        rs::ResponsesStream::push(self, chunk)
+    }
+    fn fail(&mut self, error: &OpenAiError) -> String {
+        rs::ResponsesStream::fail(self, error)
+    }
+    fn end_of_upstream(&mut self) -> String {
+        rs::ResponsesStream::end_of_upstream(self)
+    }
+    fn is_finished(&self) -> bool {
+        rs::ResponsesStream::is_finished(self)
+    }
+}
+
 /// A native → one-JSON-body collector (`ChatCompletionBuilder`, `CompletionBuilder`).
 trait Collector: Send + 'static {
     type Chunk: NativeChunk;
@@ -545,6 +538,23 @@ impl Collector for CompletionBuilder {
     }
     fn finish(&self, id: &str, created: u64) -> Vec<u8> {
         CompletionBuilder::finish(self, id, created)
+    }
+}
+
+/// A non-stream Responses answer: the event translator run silently, then its final object (the
+/// response id and time were given to it up front).
+struct ResponseCollector(rs::ResponsesStream);
+
+impl Collector for ResponseCollector {
+    type Chunk = native::ChatChunk;
+    fn push(&mut self, chunk: &native::ChatChunk) {
+        self.0.push(chunk);
+    }
+    fn finish(&self, _id: &str, _created: u64) -> Vec<u8> {
+        match self.0.final_response() {
+            Ok(response) => serde_json::to_vec(&response).unwrap_or_default(),
+            Err(error) => error.to_json(),
+        }
     }
 }
 

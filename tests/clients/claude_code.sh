@@ -33,12 +33,13 @@ fi
 # config dir, and the per-request attribution block off (it defeats Ollama's prompt cache; the
 # router strips it anyway). Hint headers let the router classify main-loop vs helper calls.
 export ANTHROPIC_BASE_URL="$router_url"
-export ANTHROPIC_AUTH_TOKEN=test
+export ANTHROPIC_AUTH_TOKEN=router
 export ANTHROPIC_API_KEY=
 export CLAUDE_CONFIG_DIR="$scratch/claude"
 export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
 export CLAUDE_CODE_GATEWAY_HINT_HEADERS=1
 export CLAUDE_CODE_ATTRIBUTION_HEADER=0
+export CLAUDE_AUTOCOMPACT_PCT_OVERRIDE=15
 export DISABLE_AUTOUPDATER=1
 export DISABLE_TELEMETRY=1
 export DISABLE_ERROR_REPORTING=1

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real coding assistants, headless, through the router to the simulated Ollama: Claude Code
-# (Anthropic dialect) and OpenCode (OpenAI dialect). Run by .ci/run after `cargo test`; also by
-# hand. Both clients come from the npm registry (pinned versions) on first use.
+# (Anthropic dialect), OpenCode, Cline and Qwen Code (OpenAI chat), Codex (OpenAI Responses) and
+# Aider (native, through litellm). Run by .ci/run after `cargo test`; also by hand. Each client is
+# installed on first use, pinned, from npm (Aider from PyPI), and each run is time-limited.
+# Each check prints `headless: NAME passed|failed`, which .ci/run counts.
 #
 # Usage: tests/clients/headless.sh [PATH_TO_ollama-router]   (default: target/debug/ollama-router)
 set -euo pipefail
@@ -37,9 +39,28 @@ run_client() {
     echo "== $name (headless) through $router"
     if "$@"; then echo "headless: $name passed"; else echo "headless: $name failed"; status=1; fi
 }
+decisions() { curl -sf "$router/router/decisions"; }
+
 run_client claude_code env CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.331}" \
     timeout 300 "$root/tests/clients/claude_code.sh" "$router" auto
 run_client opencode timeout 300 "$root/tests/clients/opencode.sh" "$router" auto
+run_client codex timeout 300 "$root/tests/clients/codex.sh" "$router" auto
+run_client cline timeout 300 "$root/tests/clients/cline.sh" "$router" auto
+before=$(decisions | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+run_client qwen_code timeout 300 "$root/tests/clients/qwen_code.sh" "$router" auto
+# Qwen Code asked for thinking on every request; "Say hi" is still not complex work. (The
+# decision log keeps the last 256: far more than these runs make.)
+run_client qwen_code_not_complex python3 -c '
+import json, sys, urllib.request
+before = int(sys.argv[2])
+recent = json.load(urllib.request.urlopen(sys.argv[1] + "/router/decisions"))  # newest first
+mine = recent[: max(0, len(recent) - before)]
+assert mine, "Qwen Code caused no routing decision"
+kinds = [d["decision"]["kind"] for d in mine]
+assert "complex" not in kinds, kinds
+print(f"Qwen Code: {len(mine)} requests with thinking on, kinds {sorted(set(kinds))} (none complex)")
+' "$router" "$before"
+run_client aider timeout 300 "$root/tests/clients/aider.sh" "$router" auto
 
 # Every inference the clients caused reached Ollama with a routed context and nothing truncated.
 curl -sf "http://127.0.0.1:$sim_port/sim/requests" | python3 -c '

@@ -4,6 +4,10 @@
 //! dialect's own hint (e.g. Claude Code's request class), the rules (user rules, then built-in
 //! ones, first match wins), then the alias's kind (`sonnet` → daily), then `routing.default_kind`.
 //!
+//! Thinking asked for by a client that asks for it on every request
+//! (`routing.always_thinking_clients`, e.g. Qwen Code) is no evidence: rules with `think = true`
+//! do not fire for it, so its helper calls and small questions are not all "complex".
+//!
 //! Invariant: no I/O, no clock, no globals.
 
 use http::HeaderMap;
@@ -98,25 +102,37 @@ pub fn classify(
     if let Some(hint) = &view.hint {
         return done(hint.kind, format!("hint:{}", hint.reason));
     }
-    if let Some(rule) = settings
+    let think_on = view.think.as_ref().is_some_and(|t| t.is_on());
+    let client_default = think_on
+        && settings
+            .always_thinking_clients
+            .iter()
+            .any(|re| re.is_match(&view.client));
+    let mut class = match settings
         .rules
         .iter()
-        .find(|r| rule_matches(r, view, headers, prompt_tokens))
+        .find(|r| rule_matches(r, view, headers, prompt_tokens, think_on && !client_default))
     {
-        return done(rule.route, format!("rule:{}", rule.name));
+        Some(rule) => done(rule.route, format!("rule:{}", rule.name)),
+        None => match fallback {
+            Some(kind) => done(kind, "alias".into()),
+            None => done(settings.config.routing.default_kind, "default".into()),
+        },
+    };
+    if client_default {
+        class.reasons.push("think:client default".into());
     }
-    match fallback {
-        Some(kind) => done(kind, "alias".into()),
-        None => done(settings.config.routing.default_kind, "default".into()),
-    }
+    class
 }
 
-/// Whether every condition of a rule holds.
+/// Whether every condition of a rule holds. `explicit_think`: the request asks for thinking and
+/// that is not merely its client's habit (see the module doc).
 pub fn rule_matches(
     rule: &CompiledRule,
     view: &RequestView<'_>,
     headers: &HeaderMap,
     prompt_tokens: u32,
+    explicit_think: bool,
 ) -> bool {
     let w = &rule.when;
     let flag = |want: Option<bool>, have: bool| want.is_none_or(|w| w == have);
@@ -124,7 +140,7 @@ pub fn rule_matches(
         && flag(w.has_images, view.image_count > 0)
         && flag(w.has_suffix, view.has_suffix)
         && flag(w.raw, view.raw)
-        && flag(w.think, view.think.as_ref().is_some_and(|t| t.is_on()))
+        && flag(w.think, explicit_think)
         && w.path
             .as_deref()
             .is_none_or(|p| glob_match(p, view.endpoint.path()))
@@ -292,23 +308,135 @@ mod tests {
             Kind::Daily,
             "default",
         );
-        for text in [
+    }
+
+    /// The wording rule on real phrasings: instructions to restructure code and system design
+    /// are complex; everyday questions that merely contain "design", "migration", "port" or
+    /// "architecture" stay daily.
+    #[test]
+    fn wording_rule_table() {
+        let complex = [
             "Refactor the parser into modules",
+            "Please refactor this function to use iterators",
+            "Can you refactor this to async?",
             "how should I architect this?",
             "migrate from tokio 0.2",
+            "Migrate this crate from tokio 0.2 to 1.x",
             "walk me through it step by step",
+            "step-by-step: how does this borrow error arise?",
             "make a multi-file change",
-        ] {
-            check(
-                RequestView {
-                    last_user: Cow::Borrowed(text),
-                    ..base()
-                },
-                50,
-                Kind::Complex,
-                "rule:architecture work",
-            );
+            "Rename the function across all files",
+            "Design a REST API for a todo app",
+            "Help me design the database schema for orders",
+            "Redesign the plugin system so plugins load lazily",
+            "We need to decouple the auth module from the db layer",
+            "Port this module from Python to Rust",
+            "What would be a good architecture for a job queue service?",
+            "Propose a software architecture for the billing service",
+            "Plan the architecture for a plugin loader",
+            "Split this file into three modules",
+            "Explain the architecture of the app",
+            "Describe the architecture of this codebase",
+            "fn main() {}\n\nRefactor this into a library and a binary.",
+            "Now refactor the tests the same way.",
+            "Looks good. Then restructure the error types, please.",
+        ];
+        let daily = [
+            "How do I center a div? The design has a sidebar on the left.",
+            "Fix the padding so it matches the design",
+            "What's a good font for this design? .card { padding: 4px }",
+            "Our design system uses 8px spacing; fix this margin",
+            "Change the button color to match our design system",
+            "Add a hover state to the button in design.css",
+            "Is this a good design?",
+            "What design pattern is this?",
+            "Explain the architecture of x86 calling conventions",
+            "what is the CPU architecture of the M1?",
+            "What does this Django migration do?",
+            "Why does my migration fail with a foreign key error?",
+            "Migrations are failing in CI, see log",
+            "The redesign broke the header layout, why?",
+            "I refactored this yesterday and now the tests fail, why?",
+            "Port 8080 is already in use, how do I free it?",
+            "The function is in src/design/mod.rs, add a doc comment",
+            "Write a unit test for parse_header",
+            "explain this function",
+            "Now explain why the design doc says otherwise",
+        ];
+        let with = |text: &'static str| RequestView {
+            last_user: Cow::Borrowed(text),
+            ..base()
+        };
+        for text in complex {
+            check(with(text), 50, Kind::Complex, "rule:architecture work");
         }
+        for text in daily {
+            check(with(text), 50, Kind::Daily, "default");
+        }
+    }
+
+    #[test]
+    fn thinking_by_habit_is_no_evidence() {
+        let s = Settings::defaults();
+        let h = HeaderMap::new();
+        let view = |client: &str, last_user: &'static str| RequestView {
+            think: Some(Think::On),
+            client: client.into(),
+            last_user: Cow::Borrowed(last_user),
+            ..base()
+        };
+        // Qwen Code asks for thinking on every request: its question stays daily, its refactor
+        // is still complex by wording.
+        let c = classify(
+            &view("QwenCode/0.24.4 (linux; x64)", "what does this do?"),
+            &h,
+            50,
+            &s,
+            None,
+            None,
+        );
+        assert_eq!(
+            (c.kind, c.reasons.clone()),
+            (
+                Kind::Daily,
+                vec!["default".to_owned(), "think:client default".to_owned()]
+            )
+        );
+        let c = classify(
+            &view("QwenCode/0.24.4 (linux; x64)", "Refactor the parser"),
+            &h,
+            50,
+            &s,
+            None,
+            None,
+        );
+        assert_eq!(c.kind, Kind::Complex);
+        // Any other client asking for thinking still means it.
+        let c = classify(
+            &view("OpenAI/Python 2.8.1", "what does this do?"),
+            &h,
+            50,
+            &s,
+            None,
+            None,
+        );
+        assert_eq!(
+            (c.kind, c.reasons[0].as_str()),
+            (Kind::Complex, "rule:explicit thinking")
+        );
+        // The list is configuration: emptied, Qwen Code's thinking counts again.
+        let mut config = crate::config::Config::default();
+        config.routing.always_thinking_clients.clear();
+        let strict = Settings::compile(config, None).unwrap();
+        let c = classify(
+            &view("QwenCode/0.24.4 (linux; x64)", "what does this do?"),
+            &h,
+            50,
+            &strict,
+            None,
+            None,
+        );
+        assert_eq!(c.kind, Kind::Complex);
     }
 
     /// Every rule condition, alone in a rule: a request that meets it matches, one that does
@@ -479,8 +607,9 @@ mod tests {
             for (want, edit) in [(true, meet), (false, miss)] {
                 let (mut view, mut headers, mut tokens) = (base(), HeaderMap::new(), 50);
                 edit(&mut view, &mut headers, &mut tokens);
+                let explicit_think = view.think.as_ref().is_some_and(|t| t.is_on());
                 assert_eq!(
-                    rule_matches(rule, &view, &headers, tokens),
+                    rule_matches(rule, &view, &headers, tokens, explicit_think),
                     want,
                     "{name}: {view:?}"
                 );

@@ -107,6 +107,10 @@ pub struct RoutingConfig {
     pub default_kind: Kind,
     /// Apply the built-in rules after the user's `[[rules]]`.
     pub builtin_rules: bool,
+    /// User-Agent regexes of clients that ask for thinking on every request (Qwen Code with
+    /// thinking switched on sends `enable_thinking: true` even on its helper calls). Their
+    /// thinking still reaches the model; it is just no sign of complex work for the rules.
+    pub always_thinking_clients: Vec<String>,
     /// Client options that force a runner reload; dropped unless listed in `keep_options`.
     pub drop_options: Vec<String>,
     pub keep_options: Vec<String>,
@@ -283,6 +287,7 @@ impl Default for RoutingConfig {
             output_reserve: 2048,
             default_kind: Kind::Daily,
             builtin_rules: true,
+            always_thinking_clients: vec!["^QwenCode/".into()],
             drop_options: ["num_batch", "num_gpu", "main_gpu", "use_mmap", "num_thread"]
                 .map(String::from)
                 .to_vec(),
@@ -302,6 +307,52 @@ impl Default for SessionConfig {
         }
     }
 }
+
+/// The wording of complex work, read at the ends of the last user message
+/// ([`crate::classify::matches_ends`]). A bare keyword is not enough: "design" in a CSS question,
+/// "the migration fails", "Port 8080 is in use" or "the redesign broke the header" are everyday
+/// questions. What counts, in order:
+/// - an instruction to restructure code (refactor, restructure, re-architect, redesign,
+///   reorganise, modularise, decouple, split … into, migrate/port/convert/move … from/to,
+///   architect/structure …, design a/the …) at the start of a sentence or line, or after a
+///   request ("please", "can you", "help me", "we need to", "how should I", …), possibly after
+///   a sequencing word ("Now refactor the tests the same way.");
+/// - designing or planning a system, architecture, API, schema, service, database, protocol, …
+///   ("design a REST API", "plan the architecture for …"), or a software / system / app
+///   architecture or design, or "the architecture of this codebase";
+/// - a migration from or to something; multi-file work ("across all files", "multi-file");
+/// - "step by step".
+///
+/// The table test in `classify.rs` holds the cases, false positives included.
+pub const ARCHITECTURE_WORK: &str = concat!(
+    r"(?i)",
+    // An instruction: sentence or line start, or after a request phrase.
+    r"(?:(?:^|[.!?;:\n]\s*|\b(?:please|pls|can you|could you|would you|will you|help me|",
+    r"i want to|i'd like to|i need to|we need to|we should|let's|lets|let us|",
+    r"how (?:do|should|would|can|could) (?:i|we)|time to|go ahead and)\s+)",
+    // …optionally after a sequencing word ("Now refactor the tests the same way.").
+    r"(?:(?:now|then|also|next|first|just|and|so|ok|okay|finally),? )?",
+    r"(?:refactor|restructure|re-?architect|re-?design|reorgani[sz]e|modulari[sz]e|decouple|untangle",
+    r"|split (?:up )?(?:this|the|it|our|my)\b[^.?!\n]{0,40}\b(?:into|across)",
+    r"|(?:migrate|port|convert|move) (?:this|the|that|these|those|it|our|my|all|every|everything)\b",
+    r"[^.?!\n]{0,60}\b(?:from|to)\b",
+    r"|(?:architect|structure|organi[sz]e) (?:this|the|it|our|my|a|an)\b",
+    r"|design (?:a|an|the|our|my|this)\b))",
+    // Designing a system-sized thing.
+    r"|\b(?:design|architect|plan)\w* (?:(?:a|an|the|our|my|this|new) ){1,2}(?:\w+ )?",
+    r"(?:system|architecture|api|schema|service|microservices?|module structure|database|",
+    r"data model|backend|plugin system|class hierarchy|protocol|pipeline)\b",
+    r"|\b(?:software|system|code|codebase|overall|high-level|app|application|project) ",
+    r"(?:architecture|design)\b",
+    r"|\barchitecture (?:for|of) (?:a|an|the|our|my|this) (?:[\w-]+ ){0,3}?",
+    r"(?:service|system|app|application|backend|project|codebase|library|tool|platform)\b",
+    // Migrations, multi-file work, step by step.
+    r"|\bmigrat\w* (?:\w+ ){0,4}?(?:from|to) [\w.]+",
+    r"|\bmulti-?file\b",
+    r"|\b(?:across|in) (?:the |all (?:the )?|several |multiple |many |every ){1,2}",
+    r"(?:files|modules|crates|packages|services)\b",
+    r"|\bstep[- ]by[- ]step\b",
+);
 
 /// The built-in classification rules, tried after the user's.
 pub fn builtin_rules() -> Vec<Rule> {
@@ -347,10 +398,7 @@ pub fn builtin_rules() -> Vec<Rule> {
         rule(
             "architecture work",
             When {
-                last_user_matches: Some(
-                    r"(?i)\b(refactor\w*|architect\w*|re-?design\w*|design\w*|migrat\w*|multi-file|across (the|all|several|multiple) files|step[- ]by[- ]step)\b"
-                        .into(),
-                ),
+                last_user_matches: Some(ARCHITECTURE_WORK.into()),
                 ..When::default()
             },
             Kind::Complex,
@@ -375,6 +423,8 @@ pub struct CompiledRule {
 pub struct Settings {
     pub config: Config,
     pub rules: Vec<CompiledRule>,
+    /// `routing.always_thinking_clients`, compiled.
+    pub always_thinking_clients: Vec<Regex>,
     /// Aliases sorted most specific first.
     pub aliases: Vec<(String, String)>,
     pub catalog: Catalog,
@@ -412,6 +462,20 @@ impl Settings {
                 })?,
             );
         }
+        let always_thinking_clients = config
+            .routing
+            .always_thinking_clients
+            .iter()
+            .enumerate()
+            .map(|(i, pattern)| {
+                Regex::new(pattern).map_err(|e| ConfigError::Invalid {
+                    file: source.clone(),
+                    key: format!("routing.always_thinking_clients.{i}"),
+                    line: None,
+                    message: format!("bad regex: {e}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut aliases: Vec<(String, String)> = config
             .aliases
             .iter()
@@ -445,6 +509,7 @@ impl Settings {
         Ok(Settings {
             config,
             rules,
+            always_thinking_clients,
             aliases,
             catalog,
             source,
@@ -457,6 +522,7 @@ impl Settings {
         Settings::compile(Config::default(), None).unwrap_or_else(|_| Settings {
             config: Config::default(),
             rules: Vec::new(),
+            always_thinking_clients: Vec::new(),
             aliases: Vec::new(),
             catalog: Catalog::builtin(),
             source: None,

@@ -1,4 +1,5 @@
-//! Pure converters between the OpenAI / Anthropic dialects and Ollama's native `/api/chat`.
+//! Pure converters between the OpenAI (chat, completions, Responses) / Anthropic dialects and
+//! Ollama's native `/api/chat`.
 //!
 //! Invariant: nothing in here does I/O, reads a clock or touches globals; callers pass ids and
 //! timestamps in.
@@ -6,3 +7,4 @@
 pub mod anthropic;
 pub mod native;
 pub mod openai;
+pub mod responses;

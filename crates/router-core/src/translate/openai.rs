@@ -1,6 +1,6 @@
 //! OpenAI dialect ⇄ Ollama's native API: `/v1/chat/completions` ⇄ `/api/chat`,
 //! `/v1/completions` ⇄ `/api/generate`, plus the small pure pieces the OpenAI handlers need
-//! (error bodies, model cards, the routing probe for `/v1/responses`).
+//! (error bodies, model cards). The Responses API (`/v1/responses`) is in [`super::responses`].
 //!
 //! Why translate at all: Ollama's own OpenAI layer drops every way of setting `num_ctx`
 //! (`reference/ollama-protocol.md` §3.1), so the router speaks native upstream and re-emits
@@ -201,6 +201,8 @@ pub struct ChatCompletionRequest {
     pub tool_choice: Option<Value>,
     pub reasoning_effort: Option<String>,
     pub reasoning: Option<ReasoningOptions>,
+    /// Qwen Code (and vLLM / DashScope clients) switch thinking with this extra body field.
+    pub enable_thinking: Option<bool>,
     pub n: Option<u64>,
     pub logprobs: Option<bool>,
     /// OpenAI's per-conversation prompt-cache key: the best session id a body can carry.
@@ -323,12 +325,12 @@ pub fn parse_completion_request(body: &[u8]) -> Result<CompletionRequest, OpenAi
 }
 
 /// Finds the element and key of an array field that fails to deserialize as `T`.
-type Locator = fn(&str, &Value) -> Option<(String, serde_json::Error)>;
+pub(crate) type Locator = fn(&str, &Value) -> Option<(String, serde_json::Error)>;
 
 /// Deserializes `body` as `T`. On a type error, re-checks each top-level field alone (every field
 /// of `T` has a default) to name the culprit, descending into the array fields listed in
 /// `nested`; serde's own message says what was expected but not where.
-fn parse_json<T: DeserializeOwned>(
+pub(crate) fn parse_json<T: DeserializeOwned>(
     body: &[u8],
     nested: &[(&str, Locator)],
 ) -> Result<T, OpenAiError> {
@@ -465,7 +467,7 @@ pub fn chat_request_to_native(
     })
 }
 
-fn required_model(model: Option<&str>) -> Result<&str, OpenAiError> {
+pub(crate) fn required_model(model: Option<&str>) -> Result<&str, OpenAiError> {
     match model {
         Some(model) if !model.trim().is_empty() => Ok(model),
         _ => Err(OpenAiError::invalid_request(
@@ -625,7 +627,7 @@ fn content_to_native(
 
 /// Extracts the base64 payload of a `data:` URL. Ollama cannot fetch remote images, and fetching
 /// them here would add unbounded latency, so those are a clear 400.
-fn image_data_from_url(url: &str, path: &str) -> Result<String, OpenAiError> {
+pub(crate) fn image_data_from_url(url: &str, path: &str) -> Result<String, OpenAiError> {
     let param = format!("{path}.image_url");
     let Some(rest) = url.strip_prefix("data:") else {
         return Err(OpenAiError::invalid_request(
@@ -780,7 +782,8 @@ fn response_format_to_native(
 }
 
 /// `reasoning_effort` (or `reasoning.effort`) → native `think`, as Ollama maps it. Absent means
-/// the model's default: thinking-capable models think.
+/// the model's default: thinking-capable models think. Qwen Code's `enable_thinking` (sent as an
+/// extra body field) is honoured when no effort is given.
 fn think_from_effort(request: &ChatCompletionRequest) -> Result<Option<Value>, OpenAiError> {
     let (effort, param) = match (&request.reasoning_effort, &request.reasoning) {
         (Some(effort), _) => (effort.as_str(), "reasoning_effort"),
@@ -790,9 +793,14 @@ fn think_from_effort(request: &ChatCompletionRequest) -> Result<Option<Value>, O
                 effort: Some(effort),
             }),
         ) => (effort.as_str(), "reasoning.effort"),
-        _ => return Ok(None),
+        _ => return Ok(request.enable_thinking.map(Value::Bool)),
     };
-    let think = match effort {
+    think_for_effort(effort, param).map(Some)
+}
+
+/// One reasoning effort → native `think` (`param` names the field in the error).
+pub(crate) fn think_for_effort(effort: &str, param: &str) -> Result<Value, OpenAiError> {
+    Ok(match effort {
         "none" => Value::Bool(false),
         "minimal" | "low" => Value::from("low"),
         "medium" => Value::from("medium"),
@@ -807,8 +815,7 @@ fn think_from_effort(request: &ChatCompletionRequest) -> Result<Option<Value>, O
                 Some(param),
             ));
         }
-    };
-    Ok(Some(think))
+    })
 }
 
 /// `stop`: a string or an array of strings → native `options.stop` (always an array).
@@ -1618,106 +1625,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let day_of_year = (153 * month_index + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
-}
-
-// ---------------------------------------------------------------------------------------------
-// /v1/responses routing probe
-// ---------------------------------------------------------------------------------------------
-
-/// Builds the native chat body the router classifies to pick a model for a `/v1/responses`
-/// request: `instructions` as the system message, the text of every `input` item as messages
-/// and the function tools (Responses tools are flat; native ones nest under `function`). The body
-/// only feeds routing; the Responses request itself is forwarded unchanged apart from `model`.
-pub fn responses_routing_probe(request: &Value) -> native::ChatRequest {
-    let model = request
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let mut messages = Vec::new();
-    if let Some(instructions) = request.get("instructions").and_then(Value::as_str) {
-        messages.push(native::Message {
-            role: "system".to_owned(),
-            content: instructions.to_owned(),
-            ..native::Message::default()
-        });
-    }
-    match request.get("input") {
-        Some(Value::String(text)) => messages.push(native::Message {
-            role: "user".to_owned(),
-            content: text.clone(),
-            ..native::Message::default()
-        }),
-        Some(Value::Array(items)) => {
-            for item in items {
-                let role = match item.get("type").and_then(Value::as_str) {
-                    Some("function_call_output") => "tool",
-                    Some("function_call" | "reasoning") => "assistant",
-                    _ => match item.get("role").and_then(Value::as_str) {
-                        Some("developer" | "system") => "system",
-                        Some(role) => role,
-                        None => "user",
-                    },
-                };
-                let mut text = String::new();
-                collect_text(item, &mut text);
-                messages.push(native::Message {
-                    role: role.to_owned(),
-                    content: text,
-                    ..native::Message::default()
-                });
-            }
-        }
-        _ => {}
-    }
-    let tools = request
-        .get("tools")
-        .and_then(Value::as_array)
-        .map(|tools| {
-            tools
-                .iter()
-                .filter(|tool| tool.get("type").and_then(Value::as_str) == Some("function"))
-                .map(|tool| {
-                    let mut function = Map::new();
-                    for key in ["name", "description", "parameters"] {
-                        if let Some(value) = tool.get(key) {
-                            function.insert(key.to_owned(), value.clone());
-                        }
-                    }
-                    serde_json::json!({"type": "function", "function": function})
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    native::ChatRequest {
-        model,
-        messages,
-        tools,
-        stream: true,
-        ..native::ChatRequest::default()
-    }
-}
-
-/// Appends the human-readable text of a Responses input item (message text, tool arguments and
-/// outputs), so the router's token estimate sees what the model will read.
-fn collect_text(value: &Value, out: &mut String) {
-    match value {
-        Value::String(text) => {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(text);
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_text(item, out)),
-        Value::Object(fields) => {
-            for key in ["text", "content", "arguments", "output", "summary"] {
-                if let Some(inner) = fields.get(key) {
-                    collect_text(inner, out);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -2585,47 +2492,5 @@ mod tests {
         );
         let card = ModelCard::new("auto:quick", "", true);
         assert_eq!((card.owned_by.as_str(), card.created), ("ollama-router", 0));
-    }
-
-    #[test]
-    fn responses_probe_carries_text_and_tools() {
-        let probe = responses_routing_probe(&json!({
-        "model": "auto", "instructions": "You are Codex.",
-        "input": [
-            {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "env info"}]},
-            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "refactor the parser"}]},
-            {"type": "function_call", "call_id": "c1", "name": "shell", "arguments": "{\"cmd\":\"ls\"}"},
-            {"type": "function_call_output", "call_id": "c1", "output": "src\n"},
-        ],
-        "tools": [
-            {"type": "function", "name": "shell", "description": "run", "parameters": {"type": "object"}},
-            {"type": "web_search"},
-        ]}));
-        assert_eq!(probe.model, "auto");
-        let summary: Vec<(&str, &str)> = probe
-            .messages
-            .iter()
-            .map(|m| (m.role.as_str(), m.content.as_str()))
-            .collect();
-        assert_eq!(
-            summary,
-            [
-                ("system", "You are Codex."),
-                ("system", "env info"),
-                ("user", "refactor the parser"),
-                ("assistant", "{\"cmd\":\"ls\"}"),
-                ("tool", "src\n"),
-            ]
-        );
-        assert_eq!(
-            probe.tools,
-            [
-                json!({"type": "function", "function": {"name": "shell", "description": "run",
-                "parameters": {"type": "object"}}})
-            ]
-        );
-        let probe = responses_routing_probe(&json!({"model": "auto:quick", "input": "hi"}));
-        assert_eq!(probe.messages[0].role, "user");
-        assert_eq!(probe.messages[0].content, "hi");
     }
 }
