@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use clap::Parser;
 use ollama_router::cli::{
     CheckArgs, Cli, Command, ExplainArgs, LogFormat, ReplayArgs, ServeArgs, SimArgs, config_path,
@@ -161,13 +160,16 @@ async fn serve(args: ServeArgs) -> ExitCode {
     if demo.is_some() {
         print_demo_banner(&addr);
     }
-    let listener = listener.tap_io(|tcp| {
-        // Streamed tokens are tiny writes; Nagle would hold them back.
-        let _ = tcp.set_nodelay(true);
-    });
-    let result = axum::serve(listener, ollama_router::app(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let result = ollama_router::server::serve(
+        listener,
+        ollama_router::app(state.clone()),
+        ollama_router::server::limits_from(shared.clone()),
+        ollama_router::server::Drain {
+            shutdown: shutdown_signal(),
+            grace: Duration::from_secs(10),
+        },
+    )
+    .await;
     for t in tasks {
         t.abort();
     }

@@ -28,11 +28,21 @@ fn json(v: serde_json::Value) -> Response {
     crate::api::json_response(StatusCode::OK, &v)
 }
 
+/// How long health waits for Ollama's answer once connected: long enough for a busy Ollama,
+/// short enough that a health check never hangs with it.
+const PROBE_ANSWER: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn health(State(state): State<AppState>) -> Response {
     let inv = state.inventory().load();
+    let (upstream_state, upstream_detail) = state.upstream().probe(PROBE_ANSWER).await;
+    let budgets = state.budgets();
     json(json!({
         "status": "ok",
         "upstream": state.upstream().base_url(),
+        "upstream_state": upstream_state,
+        "upstream_detail": upstream_detail,
+        "requests_in_flight": budgets.requests_in_flight(),
+        "body_bytes_in_flight": budgets.body_bytes_in_flight(),
         "upstream_error": inv.last_error,
         "installed_models": inv.installed.as_ref().map(|s| s.len()),
         "loaded_models": inv.loaded,

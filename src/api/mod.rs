@@ -25,6 +25,10 @@ pub fn app(state: AppState) -> Router {
         .merge(anthropic::routes())
         .merge(admin::routes())
         .fallback(passthrough)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::guard,
+        ))
         .with_state(state)
 }
 

@@ -63,8 +63,13 @@ impl TestEnv {
             .expect("bind router");
         let router_addr = listener.local_addr().expect("router address");
         let router = app(state.clone());
+        let limits = ollama_router::server::limits_from(state.shared_settings().clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let drain = ollama_router::server::Drain {
+                shutdown: std::future::pending::<()>(),
+                grace: std::time::Duration::from_secs(1),
+            };
+            let _ = ollama_router::server::serve(listener, router, limits, drain).await;
         });
         let env = TestEnv {
             sim,
@@ -88,8 +93,12 @@ impl TestEnv {
 
     /// Makes the router re-read Ollama's lists and the GPU now (`POST /router/refresh`).
     pub async fn refresh(&self) {
-        let r = reqwest::Client::new()
-            .post(self.url("/router/refresh"))
+        let mut req = reqwest::Client::new().post(self.url("/router/refresh"));
+        // A router with tokens wants one for admin endpoints.
+        if let Some(token) = self.state.settings().config.auth.tokens.first() {
+            req = req.bearer_auth(token.expose());
+        }
+        let r = req
             .send()
             .await
             .expect("refresh");
