@@ -493,27 +493,13 @@ async fn hung_upstream() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) 
 }
 
 /// A router (our serve loop) in front of `upstream`, configured by `toml`.
-async fn router_for(
-    upstream: &str,
-    toml: &str,
-) -> (std::net::SocketAddr, ollama_router::AppState, tokio::task::JoinHandle<()>) {
-    let mut config = ollama_router::config::from_toml_str(toml).unwrap();
+async fn router_for(upstream: &str, toml: &str) -> (std::net::SocketAddr, ollama_router::AppState, common::RouterOnly) {
+    let toml = format!("{toml}\n[gpu]\nsource = \"static\"\n");
+    let mut config = ollama_router::config::from_toml_str(&toml).unwrap();
     config.upstream.url = upstream.to_string();
-    config.gpu.source = ollama_router::config::GpuSource::Static;
-    let settings = ollama_router::config::Settings::compile(config, None).unwrap();
-    let state = ollama_router::AppState::for_settings(settings).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = ollama_router::app(state.clone());
-    let limits = ollama_router::server::limits_from(state.shared_settings().clone());
-    let task = tokio::spawn(async move {
-        let drain = ollama_router::server::Drain {
-            shutdown: std::future::pending::<()>(),
-            grace: Duration::from_secs(1),
-        };
-        let _ = ollama_router::server::serve(listener, app, limits, drain).await;
-    });
-    (addr, state, task)
+    let text = toml::to_string(&config).unwrap();
+    let env = common::RouterOnly::start(&text).await;
+    (env.addr, env.state.clone(), env)
 }
 
 #[tokio::test]
