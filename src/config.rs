@@ -45,9 +45,31 @@ pub fn load_with(path: Option<&Path>, overrides: &Overrides) -> Result<Settings,
     let config: Config = figment
         .extract()
         .map_err(|e| figment_error(e, path, text.as_deref()))?;
-    let mut settings = Settings::compile(config, path.map(Path::to_path_buf))?;
+    let mut settings =
+        Settings::compile(config, path.map(Path::to_path_buf)).map_err(name_env_variable)?;
     settings.source = path.map(Path::to_path_buf);
     Ok(settings)
+}
+
+/// A value that fails validation may have come from the environment rather than the file: say so,
+/// or the user hunts for a key their file does not contain.
+fn name_env_variable(e: ConfigError) -> ConfigError {
+    match e {
+        ConfigError::Invalid { key, message, .. }
+            if std::env::var_os(env_var_name(&key)).is_some() =>
+        {
+            ConfigError::Invalid {
+                file: None,
+                key: format!(
+                    "{key} (from the environment variable {})",
+                    env_var_name(&key)
+                ),
+                line: None,
+                message,
+            }
+        }
+        e => e,
+    }
 }
 
 /// Parses a TOML text over the defaults (tests, `explain`), without the environment.
@@ -85,16 +107,36 @@ pub fn load_located(path: Option<&Path>, overrides: &Overrides) -> Result<Settin
 }
 
 fn env_provider() -> Env {
-    const TOP: [&str; 9] = [
-        "listen", "upstream", "gpu", "routing", "profiles", "rules", "models", "aliases",
+    const TOP: [&str; 10] = [
+        "listen",
+        "shutdown_grace",
+        "upstream",
+        "gpu",
+        "routing",
+        "profiles",
+        "rules",
+        "models",
+        "aliases",
         "sessions",
     ];
     // Only keys that start with a known section: other OLLAMA_ROUTER_* variables (the CLI's
     // OLLAMA_ROUTER_CONFIG, test switches) are not config keys.
+    // figment hands the filter the variable's own case (`LISTEN`, `GPU.SOURCE`) and lowercases
+    // keys only afterwards, so compare case-insensitively: a case-sensitive match dropped every
+    // variable a user could set.
     Env::prefixed("OLLAMA_ROUTER_").split("__").filter(|k| {
+        let k = k.as_str().to_ascii_lowercase();
         TOP.iter()
-            .any(|t| k.as_str() == *t || k.as_str().starts_with(&format!("{t}.")))
+            .any(|t| k == *t || k.starts_with(&format!("{t}.")))
     })
+}
+
+/// The variable that sets a dotted key: `gpu.source` → `OLLAMA_ROUTER_GPU__SOURCE`.
+pub fn env_var_name(dotted: &str) -> String {
+    format!(
+        "OLLAMA_ROUTER_{}",
+        dotted.to_ascii_uppercase().replace('.', "__")
+    )
 }
 
 fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> ConfigError {
@@ -107,7 +149,10 @@ fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> 
     if from_env {
         return ConfigError::Invalid {
             file: None,
-            key: format!("{key} (from OLLAMA_ROUTER_* environment)"),
+            key: format!(
+                "{key} (from the environment variable {})",
+                env_var_name(&key)
+            ),
             line: None,
             message,
         };

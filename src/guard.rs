@@ -27,6 +27,7 @@ use http_body::{Frame, SizeHint};
 use subtle::ConstantTimeEq;
 
 use crate::config::{AuthConfig, Config, LimitsConfig};
+use crate::failure::Failure;
 use router_core::request::Dialect;
 use crate::state::AppState;
 
@@ -65,17 +66,6 @@ const EXPOSE_HEADERS: &str =
     "X-Router-Model,X-Router-Num-Ctx,X-Router-Kind,X-Router-Reason,X-Router-Degraded";
 /// Twelve hours, as Ollama (gin-contrib/cors' default).
 const PREFLIGHT_MAX_AGE: &str = "43200";
-
-/// The dialect a path speaks, for shaping a refusal before any handler has parsed anything.
-pub fn dialect_of(path: &str) -> Dialect {
-    if path == "/v1/messages" || path.starts_with("/v1/messages/") {
-        Dialect::Anthropic
-    } else if path.starts_with("/v1/") {
-        Dialect::OpenAi
-    } else {
-        Dialect::Ollama
-    }
-}
 
 /// Whether `listen` (`host:port` from the config) is a loopback address. A name other than
 /// `localhost` is not assumed to be loopback.
@@ -481,16 +471,6 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Refusal::BadPath => StatusCode::BAD_REQUEST,
-            Refusal::ForeignHost(_) | Refusal::ForeignOrigin(_) => StatusCode::FORBIDDEN,
-            Refusal::Unauthorized => StatusCode::UNAUTHORIZED,
-            Refusal::BrowserBody => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Refusal::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
     /// The metrics label.
     pub fn label(&self) -> &'static str {
         match self {
@@ -518,58 +498,24 @@ impl Refusal {
         }
     }
 
+    /// The refusal as the router's one failure type, which every dialect renders.
+    pub fn failure(&self) -> Failure {
+        let message = self.message();
+        match self {
+            Refusal::BadPath => Failure::BadRequest(message),
+            Refusal::ForeignHost(_) | Refusal::ForeignOrigin(_) => Failure::Forbidden(message),
+            Refusal::Unauthorized => Failure::Unauthorized(message),
+            Refusal::BrowserBody => Failure::UnsupportedMediaType(message),
+            Refusal::Busy { retry_after, .. } => Failure::Overloaded {
+                message,
+                retry_after: Some(*retry_after),
+            },
+        }
+    }
+
     /// The refusal in the caller's dialect.
     pub fn render(&self, dialect: Dialect) -> Response {
-        let status = self.status();
-        let message = self.message();
-        let mut response = render_error(dialect, status, &message);
-        match self {
-            Refusal::Busy { retry_after, .. } => {
-                let secs = retry_after.as_secs().max(1);
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            Refusal::Unauthorized => {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
-        }
-        response
-    }
-}
-
-/// An error in one dialect's shape, through that dialect's own error type.
-pub fn render_error(dialect: Dialect, status: StatusCode, message: &str) -> Response {
-    match dialect {
-        Dialect::Ollama => crate::api::ollama::OllamaError::new(status, message).into_response(),
-        Dialect::OpenAi => {
-            let error =
-                router_core::translate::openai::OpenAiError::with_status(status.as_u16(), message);
-            let mut response = Response::new(Body::from(error.to_json()));
-            *response.status_mut() = status;
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
-        }
-        Dialect::Anthropic => {
-            use router_core::translate::anthropic::{ErrorType, error_body};
-            let kind = match status.as_u16() {
-                400 | 415 => ErrorType::InvalidRequestError,
-                401 => ErrorType::AuthenticationError,
-                403 => ErrorType::PermissionError,
-                404 => ErrorType::NotFoundError,
-                413 => ErrorType::RequestTooLarge,
-                429 => ErrorType::RateLimitError,
-                503 => ErrorType::OverloadedError,
-                _ => ErrorType::ApiError,
-            };
-            (status, axum::Json(error_body(kind, message.to_string()))).into_response()
-        }
+        self.failure().render(dialect)
     }
 }
 
@@ -582,10 +528,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let settings = state.settings();
     let config: &Config = &settings.config;
     let path = req.uri().path().to_string();
-    let dialect = dialect_of(&path);
+    let dialect = crate::api::dialect_of_path(&path);
     let refuse = |r: Refusal| {
         // The message names the rule, never a presented token.
-        tracing::warn!(%path, reason = %r.message(), status = r.status().as_u16(), "request refused");
+        tracing::warn!(%path, reason = %r.message(), status = r.failure().status(dialect).as_u16(), "request refused");
         state
             .metrics()
             .refused

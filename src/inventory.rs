@@ -110,9 +110,9 @@ impl SharedInventory {
                     if next.shown.get(name) != Some(&digest) {
                         let body =
                             bytes::Bytes::from(serde_json::json!({ "model": name }).to_string());
-                        if let Ok(resp) = upstream.post_json("/api/show", body).await
-                            && resp.status().is_success()
-                            && let Ok(show) = resp.json::<serde_json::Value>().await
+                        if let Ok(Some(show)) = upstream
+                            .probe_post_json::<serde_json::Value>("/api/show", body)
+                            .await
                         {
                             measured.entry(name.to_string()).or_default().arch =
                                 arch_from_show(&show);

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match cli.command {
             None => serve(cli.serve).await,
             Some(Command::Serve(args)) => serve(args).await,
@@ -40,7 +40,11 @@ fn main() -> ExitCode {
             Some(Command::Explain(args)) => explain(args),
             Some(Command::Replay(args)) => replay(args).await,
         }
-    })
+    });
+    // Whatever is still running (a GPU read on the blocking pool, a stream past its grace) must
+    // not hold the process: dropping the runtime would wait for blocking tasks indefinitely.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
 }
 
 fn init_tracing(format: LogFormat, default_filter: &str) {
@@ -112,13 +116,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let shared = SettingsShared::with_overrides(settings, overrides);
-    let state_file = shared
-        .load()
-        .config
-        .sessions
-        .state_file
-        .clone()
-        .or_else(observe::default_state_file);
+    // The demo learns speeds of a simulated GPU: they must neither read nor overwrite what the
+    // real router learned about the real one, so the demo keeps its learning in memory.
+    let state_file = if demo.is_some() {
+        None
+    } else {
+        shared
+            .load()
+            .config
+            .sessions
+            .state_file
+            .clone()
+            .or_else(observe::default_state_file)
+    };
     let state = match AppState::new(shared.clone(), state_file) {
         Ok(s) => s,
         Err(e) => {
@@ -127,22 +137,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let upstream_url = state.upstream().base_url().to_string();
-    match state
-        .upstream()
-        .get_json::<serde_json::Value>("/api/version")
-        .await
-    {
-        Ok(v) => {
-            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
-        }
-        Err(_) => tracing::warn!(
-            upstream = %upstream_url,
-            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
-             elsewhere with --upstream URL or upstream.url in router.toml"
-        ),
-    }
-    state.inventory().refresh(state.upstream()).await;
     let mut tasks = vec![
+        // In the background: the router serves (health, pass-through errors, config) at once,
+        // whatever Ollama does; a hung one costs at most `upstream.probe_timeout` per query.
+        tokio::spawn(startup_probe(state.clone())),
         state.inventory().spawn_poller(
             state.upstream().clone(),
             state.settings().config.upstream.poll_interval.0,
@@ -160,13 +158,16 @@ async fn serve(args: ServeArgs) -> ExitCode {
     if demo.is_some() {
         print_demo_banner(&addr);
     }
+    // Our own accept loop (connection cap, header and idle deadlines). On a signal it stops
+    // accepting, closes idle connections, lets open answers finish for up to the grace, then
+    // closes what is still streaming.
     let result = ollama_router::server::serve(
         listener,
         ollama_router::app(state.clone()),
         ollama_router::server::limits_from(shared.clone()),
         ollama_router::server::Drain {
             shutdown: shutdown_signal(),
-            grace: Duration::from_secs(10),
+            grace: state.settings().config.shutdown_grace.0,
         },
     )
     .await;
@@ -196,6 +197,24 @@ fn print_demo_banner(addr: &str) {
     );
 }
 
+/// Says once whether Ollama answers, and fills the inventory before the first poll interval.
+async fn startup_probe(state: AppState) {
+    let upstream = state.upstream().clone();
+    let upstream_url = upstream.base_url().to_string();
+    match upstream.get_json::<serde_json::Value>("/api/version").await {
+        Ok(v) => {
+            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
+        }
+        Err(e) => tracing::warn!(
+            upstream = %upstream_url,
+            error = %e,
+            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
+             elsewhere with --upstream URL or upstream.url in router.toml"
+        ),
+    }
+    state.inventory().refresh(&upstream).await;
+}
+
 /// Persists learned speeds every 30 s.
 fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -207,9 +226,30 @@ fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (`kill`, systemd, docker stop).
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the router");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    let which = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = term => "SIGTERM",
+    };
+    tracing::info!(
+        signal = which,
+        "shutting down: no new connections, open answers may finish"
+    );
 }
 
 async fn run_sim(args: SimArgs) -> ExitCode {
@@ -239,20 +279,15 @@ async fn run_sim(args: SimArgs) -> ExitCode {
     }
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "printing the effective config is the command's output"
-)]
 fn check(args: CheckArgs) -> ExitCode {
     let path = config_path(args.config);
     match config::load_located(path.as_deref(), &Overrides::default()) {
         Ok(s) => {
             let text = toml_text(&s.config);
-            println!(
+            emit(&format!(
                 "# effective configuration ({})\n{text}",
                 path.map_or("built-in defaults".into(), |p| p.display().to_string())
-            );
-            ExitCode::SUCCESS
+            ))
         }
         Err(e) => {
             eprintln!("ollama-router: {e}");
@@ -265,7 +300,26 @@ fn toml_text(config: &config::Config) -> String {
     toml::to_string_pretty(config).unwrap_or_else(|e| format!("# cannot render: {e}"))
 }
 
-#[expect(clippy::print_stdout, reason = "the decision is the command's output")]
+/// Writes a command's output and a newline to stdout. A reader that went away (`explain | head
+/// -1`) is not an error: the output was not wanted any more, so the command ends quietly with
+/// success instead of panicking as `println!` does on a broken pipe.
+fn emit(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ollama-router: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn explain(args: ExplainArgs) -> ExitCode {
     use router_core::route::{GpuView, LoadedModel};
     let path = config_path(args.config.clone());
@@ -338,7 +392,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
         router_core::request::Endpoint::Chat
     };
     let headers = http::HeaderMap::new();
-    match state.route(ollama_router::pipeline::RouteInput {
+    match state.explain(ollama_router::pipeline::RouteInput {
         dialect: router_core::request::Dialect::Ollama,
         endpoint,
         body: &body,
@@ -346,26 +400,21 @@ fn explain(args: ExplainArgs) -> ExitCode {
         hint: None,
         session: None,
     }) {
-        Ok(routed) => {
-            match routed.decision.as_deref() {
-                Some(d) => {
-                    println!("{}", d.reason());
-                    println!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
-                }
-                None => println!(
-                    "not routed: the model is not one the router manages; it would pass through untouched"
-                ),
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(routed) => emit(&match routed.decision.as_deref() {
+            Some(d) => format!(
+                "{}\n{}",
+                d.reason(),
+                serde_json::to_string_pretty(d).unwrap_or_default()
+            ),
+            None => "not routed: the model is not one the router manages; it would pass through untouched".into(),
+        }),
         Err(e) => {
-            println!("{e}");
+            emit(&e.to_string());
             ExitCode::FAILURE
         }
     }
 }
 
-#[expect(clippy::print_stdout, reason = "the report is the command's output")]
 async fn replay(args: ReplayArgs) -> ExitCode {
     let opts = ollama_sim::replay::ReplayOptions {
         seed: args.seed,
@@ -374,10 +423,7 @@ async fn replay(args: ReplayArgs) -> ExitCode {
         out_dir: args.out,
     };
     match ollama_sim::replay::run(&opts, &ollama_router::launch::replay_router).await {
-        Ok(report) => {
-            println!("{}", report.markdown());
-            ExitCode::SUCCESS
-        }
+        Ok(report) => emit(&report.markdown()),
         Err(e) => {
             eprintln!("ollama-router replay: {e}");
             ExitCode::FAILURE

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let _ = guard::host_allowed(&text, &[], Some("box"));
     let _ = guard::origin_allowed(&text, &["https://*.example.org".to_string()]);
-    let _ = guard::dialect_of(&text);
+    let _ = ollama_router::api::dialect_of_path(&text);
     let Ok(pq) = http::uri::PathAndQuery::from_str(&text) else {
         return;
     };

@@ -28,13 +28,9 @@ fn json(v: serde_json::Value) -> Response {
     crate::api::json_response(StatusCode::OK, &v)
 }
 
-/// How long health waits for Ollama's answer once connected: long enough for a busy Ollama,
-/// short enough that a health check never hangs with it.
-const PROBE_ANSWER: std::time::Duration = std::time::Duration::from_secs(2);
-
 async fn health(State(state): State<AppState>) -> Response {
     let inv = state.inventory().load();
-    let (upstream_state, upstream_detail) = state.upstream().probe(PROBE_ANSWER).await;
+    let (upstream_state, upstream_detail) = state.upstream().health_probe().await;
     let budgets = state.budgets();
     json(json!({
         "status": "ok",
@@ -97,7 +93,7 @@ async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     } else {
         Endpoint::Chat
     };
-    match state.route(RouteInput {
+    match state.explain(RouteInput {
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,

@@ -19,6 +19,7 @@ use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 use crate::api::BodyError;
+use crate::failure::Failure;
 use crate::observe::ReasonLabels;
 use crate::pipeline::{RouteFailure, RouteInput, Routed};
 use crate::state::{AppState, StreamGuard};
@@ -70,30 +71,29 @@ impl AnthropicError {
         AnthropicError::new(ErrorType::InvalidRequestError, message)
     }
 
-    fn from_route(failure: RouteFailure) -> AnthropicError {
-        match failure {
-            RouteFailure::BadRequest(message) => AnthropicError::invalid(message),
-            RouteFailure::ModelNotFound(_) => {
-                AnthropicError::new(ErrorType::NotFoundError, failure.to_string())
-            }
+    /// The router's own failures: type, status and text from the one `Failure` type.
+    fn from_failure(failure: &Failure) -> AnthropicError {
+        let message = match failure {
             // Claude Code compacts the conversation when it reads exactly this text.
-            RouteFailure::PromptTooLong { tokens, max } => {
-                AnthropicError::invalid(translate::prompt_too_long_message(tokens, max))
+            Failure::PromptTooLong { tokens, max } => {
+                translate::prompt_too_long_message(*tokens, *max)
             }
-            // Nothing installed can serve this request (capabilities, VRAM): retrying will not
-            // help, so a 400 that shows the reason beats a 5xx that clients retry for minutes.
-            RouteFailure::NoRoute(message) => AnthropicError::invalid(message),
+            other => other.to_string(),
+        };
+        AnthropicError {
+            kind: failure.anthropic_type(),
+            status: failure.status(Dialect::Anthropic),
+            message,
         }
+    }
+
+    fn from_route(failure: RouteFailure) -> AnthropicError {
+        AnthropicError::from_failure(&Failure::from(failure))
     }
 
     fn from_upstream(err: &UpstreamError) -> AnthropicError {
         tracing::warn!(%err, "anthropic: upstream request failed");
-        let mut error = AnthropicError::new(ErrorType::ApiError, err.to_string());
-        error.status = match err {
-            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        error
+        AnthropicError::from_failure(&Failure::from(err))
     }
 
     /// A native error response (`{"error": "..."}` with a 4xx/5xx status), same status except
@@ -115,11 +115,7 @@ impl AnthropicError {
 
 impl From<BodyError> for AnthropicError {
     fn from(error: BodyError) -> AnthropicError {
-        let kind = match error {
-            BodyError::TooLarge { .. } => ErrorType::RequestTooLarge,
-            BodyError::Read(_) => ErrorType::InvalidRequestError,
-        };
-        AnthropicError::new(kind, error.to_string())
+        AnthropicError::from_failure(&Failure::from(error))
     }
 }
 

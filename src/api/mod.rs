@@ -14,8 +14,10 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::HeaderMap;
 
+use crate::failure::Failure;
 use crate::state::AppState;
 use crate::upstream::is_hop_by_hop;
+use router_core::request::Dialect;
 
 /// Builds the router; `main`, tests and benches share it.
 pub fn app(state: AppState) -> Router {
@@ -24,12 +26,36 @@ pub fn app(state: AppState) -> Router {
         .merge(openai::routes())
         .merge(anthropic::routes())
         .merge(admin::routes())
+        // After the merges: it applies to the routes already registered. axum adds `Allow`.
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(passthrough)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::guard::guard,
         ))
         .with_state(state)
+}
+
+/// The dialect a path belongs to, for errors raised before any handler runs.
+pub fn dialect_of_path(path: &str) -> Dialect {
+    if path.starts_with("/v1/messages") {
+        Dialect::Anthropic
+    } else if path.starts_with("/v1/") {
+        Dialect::OpenAi
+    } else {
+        Dialect::Ollama
+    }
+}
+
+/// A known path with the wrong method: a 405 with a body in the caller's dialect (axum's own is
+/// empty, which clients report as a bare "405").
+async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
+    let path = uri.path().to_string();
+    Failure::MethodNotAllowed {
+        method: method.to_string(),
+        path: path.clone(),
+    }
+    .render(dialect_of_path(&path))
 }
 
 /// A request body over `upstream.body_limit`, or one that broke off.
@@ -39,6 +65,9 @@ pub enum BodyError {
     TooLarge { limit: router_core::units::ByteSize },
     #[error("could not read the request body: {0}")]
     Read(String),
+    /// The guard's body-byte budget ran out while this body arrived (no `Content-Length`).
+    #[error("{}", crate::guard::BODY_BUDGET_MESSAGE)]
+    Busy { retry_after: std::time::Duration },
 }
 
 impl BodyError {
@@ -46,6 +75,7 @@ impl BodyError {
         match self {
             BodyError::TooLarge { .. } => http::StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Read(_) => http::StatusCode::BAD_REQUEST,
+            BodyError::Busy { .. } => http::StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -59,6 +89,10 @@ pub async fn read_body(state: &AppState, body: Body) -> Result<Bytes, BodyError>
             let text = e.to_string();
             if text.contains("length limit") {
                 BodyError::TooLarge { limit }
+            } else if text.contains(crate::guard::BODY_BUDGET_MESSAGE) {
+                BodyError::Busy {
+                    retry_after: state.settings().config.limits.retry_after.0,
+                }
             } else {
                 BodyError::Read(text)
             }

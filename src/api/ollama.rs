@@ -12,6 +12,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::config::Settings;
+use crate::failure::Failure;
 use crate::pipeline::{RouteFailure, RouteInput, Routed};
 use crate::state::AppState;
 use crate::stream::LastLine;
@@ -51,29 +52,28 @@ impl IntoResponse for OllamaError {
     }
 }
 
+// The router's own failures take their status and text from the one `Failure` type.
+impl From<Failure> for OllamaError {
+    fn from(f: Failure) -> OllamaError {
+        OllamaError::new(f.status(Dialect::Ollama), f.to_string())
+    }
+}
+
 impl From<RouteFailure> for OllamaError {
     fn from(f: RouteFailure) -> OllamaError {
-        let status = match &f {
-            RouteFailure::ModelNotFound(_) => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        OllamaError::new(status, f.to_string())
+        Failure::from(f).into()
     }
 }
 
 impl From<UpstreamError> for OllamaError {
     fn from(e: UpstreamError) -> OllamaError {
-        let status = match e {
-            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        OllamaError::new(status, e.to_string())
+        Failure::from(e).into()
     }
 }
 
 impl From<crate::api::BodyError> for OllamaError {
     fn from(e: crate::api::BodyError) -> OllamaError {
-        OllamaError::new(e.status(), e.to_string())
+        Failure::from(e).into()
     }
 }
 

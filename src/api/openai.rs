@@ -30,6 +30,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::failure::Failure;
 use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed};
 use crate::state::{AppState, StreamGuard};
 use crate::upstream::UpstreamError;
@@ -621,33 +622,23 @@ fn model_cards(list: &ModelList) -> Vec<ModelCard> {
     virtual_cards.chain(installed_cards).collect()
 }
 
+// The router's own failures: status, type and text from the one `Failure` type.
 fn route_failure(failure: RouteFailure) -> OpenAiError {
-    match failure {
-        RouteFailure::BadRequest(message) => OpenAiError::invalid_request(message, None),
-        RouteFailure::ModelNotFound(name) => {
-            OpenAiError::model_not_found(format!("model '{name}' not found"))
-        }
-        RouteFailure::PromptTooLong { tokens, max } => {
-            OpenAiError::context_length_exceeded(tokens, max)
-        }
-        // Nothing installed can serve it: like an unknown model, and not worth an SDK retry
-        // (the SDKs retry 5xx), so a 404 with the router's explanation.
-        RouteFailure::NoRoute(message) => OpenAiError::model_not_found(message),
-    }
+    Failure::from(failure).openai()
 }
 
 fn upstream_failure(error: &UpstreamError) -> OpenAiError {
-    OpenAiError::with_status(502, error.to_string())
+    Failure::from(error).openai()
 }
 
 fn internal_error(error: &dyn std::error::Error) -> OpenAiError {
-    OpenAiError::with_status(500, format!("internal error: {error}"))
+    Failure::Internal(error.to_string()).openai()
 }
 
 async fn read_body(state: &AppState, body: Body) -> Result<Bytes, OpenAiError> {
     crate::api::read_body(state, body)
         .await
-        .map_err(|error| OpenAiError::with_status(error.status().as_u16(), error.to_string()))
+        .map_err(|error| Failure::from(error).openai())
 }
 
 fn error_response(error: &OpenAiError, router_headers: &[(HeaderName, HeaderValue)]) -> Response {
