@@ -28,8 +28,8 @@ use subtle::ConstantTimeEq;
 
 use crate::config::{AuthConfig, Config, LimitsConfig};
 use crate::failure::Failure;
-use router_core::request::Dialect;
 use crate::state::AppState;
+use router_core::request::Dialect;
 
 /// Origins Ollama allows by default (`envconfig.AllowedOrigins`); `*` matches any rest.
 pub const DEFAULT_ORIGINS: &[&str] = &[
@@ -122,7 +122,9 @@ pub fn host_allowed(host_header: &str, extra: &[String], machine_name: Option<&s
     {
         return true;
     }
-    extra.iter().any(|name| split_host(name).eq_ignore_ascii_case(&host))
+    extra
+        .iter()
+        .any(|name| split_host(name).eq_ignore_ascii_case(&host))
 }
 
 /// One allow-list entry against a browser `Origin`: exact (case-insensitive), or with one `*`
@@ -169,7 +171,10 @@ pub fn path_forwardable(path_and_query: &str) -> bool {
     if !path.starts_with('/') || path.contains('\\') {
         return false;
     }
-    if path_and_query.bytes().any(|b| b.is_ascii_control() || b == b'#') {
+    if path_and_query
+        .bytes()
+        .any(|b| b.is_ascii_control() || b == b'#')
+    {
         return false;
     }
     !path.split('/').any(|segment| {
@@ -365,14 +370,14 @@ impl ByteReservation {
 
 impl Drop for ByteReservation {
     fn drop(&mut self) {
-        self.budgets.release_bytes(self.held.load(Ordering::Acquire));
+        self.budgets
+            .release_bytes(self.held.load(Ordering::Acquire));
     }
 }
 
 /// The error a body read returns when the byte budget is spent mid-body. Handlers see it as a
 /// failed read; its text says what happened and what to change.
-pub const BODY_BUDGET_MESSAGE: &str =
-    "the router is holding too many request bodies right now (limits.max_body_bytes_in_flight); retry shortly";
+pub const BODY_BUDGET_MESSAGE: &str = "the router is holding too many request bodies right now (limits.max_body_bytes_in_flight); retry shortly";
 /// The error a body read returns when the client stops sending.
 pub const BODY_STALLED_MESSAGE: &str =
     "the request body stalled (nothing received within limits.idle_connection_timeout)";
@@ -467,7 +472,10 @@ pub enum Refusal {
     ForeignOrigin(String),
     Unauthorized,
     BrowserBody,
-    Busy { retry_after: Duration, what: &'static str },
+    Busy {
+        retry_after: Duration,
+        what: &'static str,
+    },
 }
 
 impl Refusal {
@@ -587,9 +595,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             .map(|c| c.0)
             .or_else(|| req.extensions().get::<Peer>().map(|p| p.0))
             .is_some_and(|a| a.ip().to_canonical().is_loopback());
-        let exempt = auth.loopback_without_token
-            && loopback_peer
-            && is_model_endpoint(req.method(), &path);
+        let exempt =
+            auth.loopback_without_token && loopback_peer && is_model_endpoint(req.method(), &path);
         let ok = presented_token(req.headers()).is_some_and(|t| token_matches(t, &auth.tokens));
         if !ok && !exempt {
             return refuse(Refusal::Unauthorized);
@@ -636,18 +643,15 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         let limit = config.upstream.body_limit.bytes();
-        match declared {
-            // Over the per-request limit: let the handler answer its 413, reserving nothing.
-            Some(n) if n > limit => {}
-            Some(n) => {
-                if !reservation.try_grow(n) {
-                    return refuse(Refusal::Busy {
-                        retry_after,
-                        what: "request-body bytes held in memory (limits.max_body_bytes_in_flight)",
-                    });
-                }
-            }
-            None => {}
+        // A declared body is reserved whole before it is read. One over `upstream.body_limit`
+        // reserves nothing: the handler answers its 413 without reading it.
+        if let Some(n) = declared.filter(|n| *n <= limit)
+            && !reservation.try_grow(n)
+        {
+            return refuse(Refusal::Busy {
+                retry_after,
+                what: "request-body bytes held in memory (limits.max_body_bytes_in_flight)",
+            });
         }
         let stall = limits.idle_connection_timeout.0;
         let metered = declared.is_none().then(|| reservation.clone());
@@ -834,7 +838,10 @@ mod tests {
         assert!(!token_matches(b"s3cret-token2", &tokens));
         assert!(!token_matches(b"", &tokens));
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer  abc "));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer  abc "),
+        );
         assert_eq!(presented_token(&h), Some(&b"abc"[..]));
         let mut h = HeaderMap::new();
         h.insert("x-api-key", HeaderValue::from_static("k"));
@@ -857,7 +864,10 @@ mod tests {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         // curl -d without a browser's marks passes.
         assert!(!browser_simple_body(&Method::POST, "/api/chat", &h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://localhost:3000"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://localhost:3000"),
+        );
         assert!(browser_simple_body(&Method::POST, "/api/chat", &h));
         h.insert(
             header::CONTENT_TYPE,

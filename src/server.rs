@@ -143,12 +143,9 @@ async fn serve_connection(
         let app = app.clone();
         async move {
             let response = app.oneshot(req).await.unwrap_or_else(|e| match e {});
-            Ok::<_, std::convert::Infallible>(response.map(|inner| {
-                Body::new(BusyBody {
-                    inner,
-                    _busy: busy,
-                })
-            }))
+            Ok::<_, std::convert::Infallible>(
+                response.map(|inner| Body::new(BusyBody { inner, _busy: busy })),
+            )
         }
     });
     let conn = hyper::server::conn::http1::Builder::new()
@@ -354,10 +351,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Deadlines<T> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 

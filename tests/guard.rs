@@ -40,10 +40,16 @@ fn dialect_requests() -> Vec<(&'static str, Value)> {
 fn dialect_error(path: &str, body: &Value) -> String {
     if path == "/v1/messages" {
         assert_eq!(body["type"], "error", "anthropic shape: {body}");
-        body["error"]["message"].as_str().expect("message").to_string()
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_string()
     } else if path.starts_with("/v1/") {
         assert!(body["error"]["type"].is_string(), "openai shape: {body}");
-        body["error"]["message"].as_str().expect("message").to_string()
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_string()
     } else {
         body["error"].as_str().expect("native shape").to_string()
     }
@@ -127,7 +133,11 @@ async fn foreign_host_is_refused_in_each_dialect_and_reaches_nothing() {
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
-        assert_eq!(installed(&env).await, before, "Ollama must not have been touched");
+        assert_eq!(
+            installed(&env).await,
+            before,
+            "Ollama must not have been touched"
+        );
         assert!(env.sim_requests().await.is_empty());
         // Loopback names and addresses still work.
         for host in ["localhost:11435", "127.0.0.1", "[::1]:1"] {
@@ -181,19 +191,31 @@ async fn origins_follow_ollamas_list_with_preflight() {
         }
         assert!(env.sim_requests().await.is_empty());
         // Preflight from an allowed origin: 204 with the CORS answer, nothing forwarded.
-        for origin in ["http://localhost:5173", "https://chat.example.org", "vscode-webview://x"] {
+        for origin in [
+            "http://localhost:5173",
+            "https://chat.example.org",
+            "vscode-webview://x",
+        ] {
             let r = client()
                 .request(reqwest::Method::OPTIONS, env.url("/v1/chat/completions"))
                 .header("origin", origin)
                 .header("access-control-request-method", "POST")
-                .header("access-control-request-headers", "authorization,content-type")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                )
                 .send()
                 .await
                 .unwrap();
             assert_eq!(r.status(), 204, "{origin}");
             let h = r.headers();
             assert_eq!(h["access-control-allow-origin"], origin);
-            assert!(h["access-control-allow-methods"].to_str().unwrap().contains("POST"));
+            assert!(
+                h["access-control-allow-methods"]
+                    .to_str()
+                    .unwrap()
+                    .contains("POST")
+            );
             assert!(
                 h["access-control-allow-headers"]
                     .to_str()
@@ -220,7 +242,10 @@ async fn origins_follow_ollamas_list_with_preflight() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["access-control-allow-origin"], "http://localhost:5173");
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "http://localhost:5173"
+        );
         assert!(
             r.headers()["access-control-expose-headers"]
                 .to_str()
@@ -274,7 +299,11 @@ async fn tokens_are_required_checked_and_never_forwarded_or_shown() {
         let toml = format!("[auth]\ntokens = [\"{TOKEN}\"]\n");
         let env = TestEnv::with(fast_sim(), &toml).await;
         for (path, body) in dialect_requests() {
-            for bad in [None, Some("wrong-token-xxxxxxxx"), Some(&TOKEN[..TOKEN.len() - 1])] {
+            for bad in [
+                None,
+                Some("wrong-token-xxxxxxxx"),
+                Some(&TOKEN[..TOKEN.len() - 1]),
+            ] {
                 let mut req = client().post(env.url(path)).json(&body);
                 if let Some(t) = bad {
                     req = req.bearer_auth(t);
@@ -302,7 +331,11 @@ async fn tokens_are_required_checked_and_never_forwarded_or_shown() {
             assert_eq!(r.status(), 200, "{path} with x-api-key");
         }
         // Admin endpoints too.
-        let r = client().post(env.url("/router/refresh")).send().await.unwrap();
+        let r = client()
+            .post(env.url("/router/refresh"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
         // The effective config never shows the token.
         let config = client()
@@ -371,7 +404,12 @@ async fn loopback_clients_may_skip_the_token_for_models_only() {
         let toml = format!("[auth]\ntokens = [\"{TOKEN}\"]\nloopback_without_token = true\n");
         let env = TestEnv::with(fast_sim(), &toml).await;
         for (path, body) in dialect_requests() {
-            let r = client().post(env.url(path)).json(&body).send().await.unwrap();
+            let r = client()
+                .post(env.url(path))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200, "{path}");
         }
         // State-changing endpoints still need it.
@@ -433,7 +471,10 @@ fn an_open_port_without_tokens_refuses_to_start() {
     );
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!stdout.contains(TOKEN), "check must not print the token: {stdout}");
+    assert!(
+        !stdout.contains(TOKEN),
+        "check must not print the token: {stdout}"
+    );
     // Limits that would make a legal request impossible are refused too.
     let out = run(
         "[upstream]\nbody_limit = \"64MiB\"\n[limits]\nmax_body_bytes_in_flight = \"1MiB\"\n",
@@ -493,7 +534,14 @@ async fn hung_upstream() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) 
 }
 
 /// A router (our serve loop) in front of `upstream`, configured by `toml`.
-async fn router_for(upstream: &str, toml: &str) -> (std::net::SocketAddr, ollama_router::AppState, common::RouterOnly) {
+async fn router_for(
+    upstream: &str,
+    toml: &str,
+) -> (
+    std::net::SocketAddr,
+    ollama_router::AppState,
+    common::RouterOnly,
+) {
     let toml = format!("{toml}\n[gpu]\nsource = \"static\"\n");
     let mut config = ollama_router::config::from_toml_str(&toml).unwrap();
     config.upstream.url = upstream.to_string();

@@ -58,11 +58,12 @@ impl SimProcess {
         if fast {
             cmd.arg("--fast");
         }
-        let child = cmd.spawn().expect("start the sim process");
+        // Owned at once, so a panic below still kills and reaps it.
+        let process = SimProcess(cmd.spawn().expect("start the sim process"));
         let url = format!("http://{addr}/api/version");
         for _ in 0..500 {
             if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
-                return SimProcess(child);
+                return process;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -102,7 +103,9 @@ fn mask_clock(body: &[u8]) -> String {
     let created = regex::Regex::new(r#""created_at":"[^"]*""#).unwrap();
     let durations = regex::Regex::new(r#""(total|load|prompt_eval|eval)_duration":\d+"#).unwrap();
     let text = created.replace_all(&text, r#""created_at":"T""#);
-    durations.replace_all(&text, r#""${1}_duration":0"#).into_owned()
+    durations
+        .replace_all(&text, r#""${1}_duration":0"#)
+        .into_owned()
 }
 
 fn native_request(i: usize) -> Value {
@@ -115,7 +118,12 @@ fn native_request(i: usize) -> Value {
 
 /// Sends to the router, reads the stream (slowly when asked), then sends the routed request
 /// straight to the sim and returns both bodies, masked.
-async fn compare_one(router: SocketAddr, sim: SocketAddr, i: usize, slow: bool) -> (String, String) {
+async fn compare_one(
+    router: SocketAddr,
+    sim: SocketAddr,
+    i: usize,
+    slow: bool,
+) -> (String, String) {
     let client = reqwest::Client::new();
     let body = native_request(i);
     let r = client
@@ -160,7 +168,10 @@ async fn fidelity_round(router: SocketAddr, sim: SocketAddr, n: usize, offset: u
         .collect();
     for (i, t) in tasks.into_iter().enumerate() {
         let (via, direct) = t.await.expect("client task");
-        assert!(via.contains("\"done\":true"), "request {i} incomplete: {via}");
+        assert!(
+            via.contains("\"done\":true"),
+            "request {i} incomplete: {via}"
+        );
         assert_eq!(via, direct, "request {i}: router and sim answers differ");
     }
 }
@@ -175,7 +186,12 @@ enum Ending {
     DialectError,
 }
 
-async fn faulted(router: SocketAddr, dialect: usize, i: usize, first_byte: tokio::sync::mpsc::Sender<()>) -> Ending {
+async fn faulted(
+    router: SocketAddr,
+    dialect: usize,
+    i: usize,
+    first_byte: tokio::sync::mpsc::Sender<()>,
+) -> Ending {
     let client = reqwest::Client::new();
     let text = format!("fault {i}: write a long story about compilers");
     let (path, body) = match dialect {
@@ -207,7 +223,8 @@ async fn faulted(router: SocketAddr, dialect: usize, i: usize, first_byte: tokio
     }
     let text = String::from_utf8_lossy(&out).into_owned();
     if !status.is_success() {
-        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} {status}: {e}: {text}"));
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} {status}: {e}: {text}"));
         let ok = match dialect {
             0 => v["error"].is_string(),
             1 => v["error"]["message"].is_string(),
@@ -216,14 +233,18 @@ async fn faulted(router: SocketAddr, dialect: usize, i: usize, first_byte: tokio
         assert!(ok, "{path} {status} is not the dialect's error: {text}");
         return Ending::DialectError;
     }
-    let ending = match dialect {
+    match dialect {
         0 => {
             let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
-            let v: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{path}: {e}: {last}"));
+            let v: Value =
+                serde_json::from_str(last).unwrap_or_else(|e| panic!("{path}: {e}: {last}"));
             if v["error"].is_string() {
                 Ending::DialectError
             } else {
-                assert_eq!(v["done"], true, "{path} ended without done or error: {text}");
+                assert_eq!(
+                    v["done"], true,
+                    "{path} ended without done or error: {text}"
+                );
                 Ending::Complete
             }
         }
@@ -231,7 +252,10 @@ async fn faulted(router: SocketAddr, dialect: usize, i: usize, first_byte: tokio
             if text.contains("data: [DONE]") && !text.contains("\"error\"") {
                 Ending::Complete
             } else {
-                assert!(text.contains("data: {\"error\""), "{path} ended without an error frame: {text}");
+                assert!(
+                    text.contains("data: {\"error\""),
+                    "{path} ended without an error frame: {text}"
+                );
                 Ending::DialectError
             }
         }
@@ -239,12 +263,14 @@ async fn faulted(router: SocketAddr, dialect: usize, i: usize, first_byte: tokio
             if text.contains("event: message_stop") {
                 Ending::Complete
             } else {
-                assert!(text.contains("event: error"), "{path} ended without an error event: {text}");
+                assert!(
+                    text.contains("event: error"),
+                    "{path} ended without an error event: {text}"
+                );
                 Ending::DialectError
             }
         }
-    };
-    ending
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -298,7 +324,10 @@ async fn streams_survive_load_and_an_ollama_crash() {
             errors += 1;
         }
     }
-    assert!(errors > 0, "the kill happened mid-run, so some requests must have failed");
+    assert!(
+        errors > 0,
+        "the kill happened mid-run, so some requests must have failed"
+    );
 
     // 3. Ollama is back: normal, byte-exact service.
     let sim = SimProcess::start(sim_addr, true).await;

@@ -98,10 +98,7 @@ impl TestEnv {
         if let Some(token) = self.state.settings().config.auth.tokens.first() {
             req = req.bearer_auth(token.expose());
         }
-        let r = req
-            .send()
-            .await
-            .expect("refresh");
+        let r = req.send().await.expect("refresh");
         assert!(r.status().is_success());
     }
 

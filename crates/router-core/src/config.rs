@@ -680,7 +680,10 @@ fn validate_access(c: &Config) -> Result<(), (String, String)> {
         return err("limits.max_connections", "must be at least 1".into());
     }
     if l.max_concurrent_requests == 0 {
-        return err("limits.max_concurrent_requests", "must be at least 1".into());
+        return err(
+            "limits.max_concurrent_requests",
+            "must be at least 1".into(),
+        );
     }
     if l.max_body_bytes_in_flight.bytes() < c.upstream.body_limit.bytes() {
         return err(

@@ -48,7 +48,10 @@ fn done_chunk() -> ChatChunk {
 
 /// The JSON payloads of `data:` frames, in order; asserts every frame is well formed.
 fn sse_data(text: &str) -> Vec<String> {
-    assert!(text.is_empty() || text.ends_with("\n\n"), "unterminated: {text:?}");
+    assert!(
+        text.is_empty() || text.ends_with("\n\n"),
+        "unterminated: {text:?}"
+    );
     text.split_terminator("\n\n")
         .map(|frame| {
             let data = frame.lines().find_map(|l| l.strip_prefix("data: "));
