@@ -751,3 +751,52 @@ async fn keep_alive_connections_serve_many_requests() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_model_missing_upstream_falls_to_the_next_candidate() {
+    within(async {
+        let env = TestEnv::start().await;
+        let chat = |model: &str| {
+            json!({"model": model, "stream": false, "messages": [{"role": "user", "content": "hi"}]})
+        };
+        // Which model does the router pick for this request while Ollama has everything?
+        let r = client().post(env.url("/api/chat")).json(&chat("auto")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let first = r.headers()["x-router-model"].to_str().unwrap().to_string();
+        // Ollama loses it (deleted behind the router's back, before the next poll).
+        let r = client()
+            .delete(env.sim_url("/api/delete"))
+            .json(&json!({"model": first}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        // A client that named the model itself gets Ollama's own 404: it is not swapped.
+        let r = client().post(env.url("/api/chat")).json(&chat(&first)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "an explicitly named model is not replaced");
+        // A routed request is served by the next candidate, and the decision says why.
+        let r = client().post(env.url("/api/chat")).json(&chat("auto")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let next = r.headers()["x-router-model"].to_str().unwrap().to_string();
+        assert_ne!(next, first);
+        let reason = r.headers()["x-router-reason"].to_str().unwrap().to_string();
+        assert!(reason.contains(&first) && reason.contains("not found in Ollama"), "{reason}");
+        let decisions: Value = client()
+            .get(env.url("/router/decisions"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let last = decisions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["decision"]["model"] == next.as_str())
+            .expect("the served decision is logged")
+            .clone();
+        assert_eq!(last["decision"]["rejected"][0]["model"], first.as_str(), "{last}");
+    })
+    .await;
+}

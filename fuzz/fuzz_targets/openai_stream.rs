@@ -23,14 +23,14 @@ fn check_frames(text: &str) {
 fuzz_target!(|data: &[u8]| {
     let usage = data.first().is_some_and(|b| b & 1 == 1);
     let mut chat = ChatStream::new("chatcmpl-x".into(), 0, usage);
-    let mut gen = CompletionStream::new("cmpl-x".into(), 0, usage);
+    let mut generate = CompletionStream::new("cmpl-x".into(), 0, usage);
     for line in data.split(|b| *b == b'\n') {
         if let Ok(chunk) = serde_json::from_slice::<ChatChunk>(line) {
             let out = chat.push(&chunk);
             check_frames(&out);
         }
         if let Ok(chunk) = serde_json::from_slice::<GenerateChunk>(line) {
-            let out = gen.push(&chunk);
+            let out = generate.push(&chunk);
             check_frames(&out);
         }
     }
@@ -38,5 +38,5 @@ fuzz_target!(|data: &[u8]| {
     check_frames(&end);
     assert!(chat.is_finished());
     assert!(chat.end_of_upstream().is_empty(), "frames after the end");
-    check_frames(&gen.end_of_upstream());
+    check_frames(&generate.end_of_upstream());
 });

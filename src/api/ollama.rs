@@ -96,19 +96,18 @@ async fn routed(
     body: Body,
 ) -> Result<Response, OllamaError> {
     let bytes = crate::api::read_body(&state, body).await?;
-    let routed = state.route(RouteInput {
+    let input = RouteInput {
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,
         headers: &headers,
         hint: None,
         session: None,
-    })?;
-    let resp = state
-        .upstream()
-        .post_json(endpoint.path(), routed.body.clone())
-        .await
-        .inspect_err(|_| {
+    };
+    let routed = state.route(input.again())?;
+    // A model Ollama turns out not to have is skipped for the next candidate.
+    let (routed, resp) = state.send_routed(input, routed).await;
+    let resp = resp.inspect_err(|_| {
             state
                 .metrics()
                 .upstream_errors
