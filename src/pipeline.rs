@@ -414,7 +414,12 @@ impl AppState {
             missing.push(decision.model.clone());
             self.forget_installed(&decision.model);
             match self.route_skipping(input.again(), &missing) {
-                Ok(next) if next.decision.as_ref().is_some_and(|d| !missing.contains(&d.model)) => {
+                Ok(next)
+                    if next
+                        .decision
+                        .as_ref()
+                        .is_some_and(|d| !missing.contains(&d.model)) =>
+                {
                     routed = next;
                 }
                 _ => return (routed, Ok(resp)),

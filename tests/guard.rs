@@ -800,3 +800,29 @@ async fn a_model_missing_upstream_falls_to_the_next_candidate() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_model_missing_upstream_falls_to_the_next_candidate_for_openai_clients() {
+    within(async {
+        let env = TestEnv::start().await;
+        let body = json!({"model": "auto", "messages": [{"role": "user", "content": "hi"}]});
+        let url = env.url("/v1/chat/completions");
+        let r = client().post(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let first = r.headers()["x-router-model"].to_str().unwrap().to_string();
+        client()
+            .delete(env.sim_url("/api/delete"))
+            .json(&json!({"model": first}))
+            .send()
+            .await
+            .unwrap();
+        let r = client().post(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_ne!(r.headers()["x-router-model"].to_str().unwrap(), first);
+        let reason = r.headers()["x-router-reason"].to_str().unwrap();
+        assert!(reason.contains("not found in Ollama"), "{reason}");
+        let v: Value = r.json().await.unwrap();
+        assert!(v["choices"][0]["message"]["content"].is_string(), "{v}");
+    })
+    .await;
+}

@@ -108,14 +108,14 @@ async fn routed(
     // A model Ollama turns out not to have is skipped for the next candidate.
     let (routed, resp) = state.send_routed(input, routed).await;
     let resp = resp.inspect_err(|_| {
-            state
-                .metrics()
-                .upstream_errors
-                .get_or_create(&crate::observe::ReasonLabels {
-                    reason: "connect".into(),
-                })
-                .inc();
-        })?;
+        state
+            .metrics()
+            .upstream_errors
+            .get_or_create(&crate::observe::ReasonLabels {
+                reason: "connect".into(),
+            })
+            .inc();
+    })?;
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         crate::api::copy_response_headers(resp.headers(), h);
