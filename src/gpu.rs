@@ -183,7 +183,7 @@ pub fn select(config: &GpuConfig) -> Reader {
 /// Reads once and publishes.
 pub async fn refresh_once(state: &AppState, reader: &mut Reader) {
     let (probe, reading) = match reader {
-        Reader::Sim => ("sim", read_sim(state.upstream()).await),
+        Reader::Sim => ("sim", read_sim(&state.upstream()).await),
         Reader::Blocking(p) => (p.name(), p.read()),
     };
     publish(state, probe, reading);

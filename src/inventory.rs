@@ -145,9 +145,11 @@ impl SharedInventory {
     }
 
     /// Refreshes every `interval` until the task is aborted.
+    /// Refreshes every `interval` through the client `upstream()` returns at that moment, so a
+    /// reloaded `upstream.url` is followed.
     pub fn spawn_poller(
         &self,
-        upstream: Upstream,
+        upstream: impl Fn() -> Arc<Upstream> + Send + 'static,
         interval: Duration,
     ) -> tokio::task::JoinHandle<()> {
         let shared = self.clone();
@@ -156,7 +158,7 @@ impl SharedInventory {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                shared.refresh(&upstream).await;
+                shared.refresh(&upstream()).await;
             }
         })
     }

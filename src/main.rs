@@ -142,14 +142,18 @@ async fn serve(args: ServeArgs) -> ExitCode {
         // whatever Ollama does; a hung one costs at most `upstream.probe_timeout` per query.
         tokio::spawn(startup_probe(state.clone())),
         state.inventory().spawn_poller(
-            state.upstream().clone(),
+            {
+                let state = state.clone();
+                move || state.upstream()
+            },
             state.settings().config.upstream.poll_interval.0,
         ),
         gpu::spawn_poller(state.clone()),
         spawn_saver(state.clone()),
     ];
     if let Some(p) = path.clone() {
-        tasks.push(shared.watch(p));
+        let live = state.clone();
+        tasks.push(shared.watch(p, move |old, new| live.settings_changed(old, new)));
     }
     let addr = listener
         .local_addr()
@@ -199,7 +203,7 @@ fn print_demo_banner(addr: &str) {
 
 /// Says once whether Ollama answers, and fills the inventory before the first poll interval.
 async fn startup_probe(state: AppState) {
-    let upstream = state.upstream().clone();
+    let upstream = state.upstream();
     let upstream_url = upstream.base_url().to_string();
     match upstream.get_json::<serde_json::Value>("/api/version").await {
         Ok(v) => {
@@ -393,6 +397,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
     };
     let headers = http::HeaderMap::new();
     match state.explain(ollama_router::pipeline::RouteInput {
+        settings: state.settings(),
         dialect: router_core::request::Dialect::Ollama,
         endpoint,
         body: &body,

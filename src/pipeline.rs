@@ -20,6 +20,10 @@ use router_core::translate::native::Metrics;
 
 /// One request to route, in native form.
 pub struct RouteInput<'a> {
+    /// The request's configuration snapshot, loaded once by the handler and used by every step
+    /// of the request (body limit, routing, relay timeouts), so a reload mid-request cannot mix
+    /// two configurations.
+    pub settings: Arc<Settings>,
     pub dialect: Dialect,
     pub endpoint: Endpoint,
     /// A native `/api/chat` or `/api/generate` JSON body.
@@ -34,6 +38,7 @@ impl<'a> RouteInput<'a> {
     /// The same input again (to route it a second time after Ollama refused a model).
     pub fn again(&self) -> RouteInput<'a> {
         RouteInput {
+            settings: self.settings.clone(),
             dialect: self.dialect,
             endpoint: self.endpoint,
             body: self.body,
@@ -54,6 +59,8 @@ pub struct Routed {
     pub raw_estimate: u32,
     /// [`Decision::reason`], built once: the log line and the header both carry it.
     pub reason: String,
+    /// The snapshot the request was routed with; the relay reads its timeouts from it.
+    pub settings: Arc<Settings>,
 }
 
 impl Routed {
@@ -448,7 +455,8 @@ impl AppState {
     }
 
     fn plan(&self, input: RouteInput<'_>) -> Result<Plan, PlanFailure> {
-        let mut settings = self.settings();
+        let snapshot = input.settings.clone();
+        let mut settings = input.settings;
         let native = parse_native(input.body)?;
         let model = router_core::request::raw_text(native.peek.model).into_owned();
         let bad = |failure: RouteFailure| PlanFailure {
@@ -487,6 +495,7 @@ impl AppState {
                             decision: None,
                             raw_estimate: 0,
                             reason: String::new(),
+                            settings: snapshot,
                         },
                         session: None,
                     });
@@ -568,6 +577,7 @@ impl AppState {
                 decision: Some(Arc::new(decision)),
                 raw_estimate,
                 reason,
+                settings: snapshot,
             },
             session,
         })
@@ -700,15 +710,15 @@ impl AppState {
     /// The router's token estimate for a native body.
     pub fn estimate_tokens(
         &self,
+        settings: &Settings,
         endpoint: Endpoint,
         native_body: &[u8],
     ) -> Result<u32, RouteFailure> {
-        let settings = self.settings();
         let native = parse_native(native_body)?;
         // Count only for a model the request could actually use: a name that would fail on
         // `/v1/messages` fails here too, instead of getting a number for a model that is not there.
         let model = router_core::request::raw_text(native.peek.model).into_owned();
-        match resolve_model(&settings, &model) {
+        match resolve_model(settings, &model) {
             _ if model.is_empty() => {
                 return Err(RouteFailure::BadRequest("model is required".into()));
             }

@@ -118,3 +118,56 @@ async fn wrong_method_is_a_405_with_a_dialect_body() {
     })
     .await;
 }
+
+/// The value of the first metrics line starting with `prefix` (0 when absent).
+fn metric(text: &str, prefix: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// `/router/metrics` is OpenMetrics text, and each kind of traffic moves its own counter.
+#[tokio::test]
+async fn metrics_count_each_kind_of_traffic() {
+    within(async {
+        let env = TestEnv::start().await;
+        let http = reqwest::Client::new();
+        let read = || async {
+            let r = http.get(env.url("/router/metrics")).send().await.unwrap();
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/openmetrics-text")
+            );
+            r.text().await.unwrap()
+        };
+        let before = read().await;
+        assert!(before.trim_end().ends_with("# EOF"), "{before}");
+        let chat = |content: String| json!({"model": "auto", "stream": false, "messages": [{"role": "user", "content": content}]});
+        let r = http.post(env.url("/api/chat")).json(&chat("hi".into())).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let _ = r.bytes().await;
+        let r = http.get(env.url("/api/version")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let huge = "lorem ipsum dolor sit amet ".repeat(60_000);
+        let r = http.post(env.url("/api/chat")).json(&chat(huge)).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        let after = read().await;
+        for (family, delta) in [
+            ("ollama_router_decisions_total", 1.0),
+            ("ollama_router_passthrough_requests_total", 1.0),
+            ("ollama_router_route_failures_total{reason=\"prompt_too_long\"}", 1.0),
+        ] {
+            assert_eq!(
+                metric(&after, family) - metric(&before, family),
+                delta,
+                "{family}:\n{after}"
+            );
+        }
+        assert_eq!(metric(&after, "ollama_router_streams_in_flight"), 0.0, "{after}");
+    })
+    .await;
+}

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::HeaderMap;
 
+use crate::config::Settings;
 use crate::failure::Failure;
 use crate::state::AppState;
 use crate::upstream::is_hop_by_hop;
@@ -81,8 +82,8 @@ impl BodyError {
 }
 
 /// Reads a whole request body, up to the configured limit (routed requests must be parsed whole).
-pub async fn read_body(state: &AppState, body: Body) -> Result<Bytes, BodyError> {
-    let limit = state.settings().config.upstream.body_limit;
+pub async fn read_body(settings: &Settings, body: Body) -> Result<Bytes, BodyError> {
+    let limit = settings.config.upstream.body_limit;
     axum::body::to_bytes(body, usize::try_from(limit.bytes()).unwrap_or(usize::MAX))
         .await
         .map_err(|e| {
@@ -91,7 +92,7 @@ pub async fn read_body(state: &AppState, body: Body) -> Result<Bytes, BodyError>
                 BodyError::TooLarge { limit }
             } else if text.contains(crate::guard::BODY_BUDGET_MESSAGE) {
                 BodyError::Busy {
-                    retry_after: state.settings().config.limits.retry_after.0,
+                    retry_after: settings.config.limits.retry_after.0,
                 }
             } else {
                 BodyError::Read(text)
@@ -133,7 +134,7 @@ pub async fn passthrough(State(state): State<AppState>, req: Request) -> Respons
         .forward(parts.method, &path_and_query, &parts.headers, body)
         .await
     {
-        Ok(resp) => relay_untouched(&state, resp),
+        Ok(resp) => relay_untouched(&state.settings(), resp),
         Err(e) => {
             state
                 .metrics()
@@ -148,8 +149,8 @@ pub async fn passthrough(State(state): State<AppState>, req: Request) -> Respons
 }
 
 /// Streams an upstream response back as is (status, headers, bytes), with the idle timeout.
-pub fn relay_untouched(state: &AppState, resp: reqwest::Response) -> Response {
-    let idle = state.settings().config.upstream.idle_timeout.0;
+pub fn relay_untouched(settings: &Settings, resp: reqwest::Response) -> Response {
+    let idle = settings.config.upstream.idle_timeout.0;
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         copy_response_headers(resp.headers(), h);
