@@ -19,6 +19,9 @@ for t in $targets; do
       -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
     runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
     echo "$t: ok, ${runs:-?} runs in ${secs}s"
+  elif grep -q 'failed to build fuzz script' "$log"; then
+    echo "$t: BUILD FAILED (see fuzz/$log)"
+    exit 1
   else
     failed=$((failed + 1))
     echo "$t: FAILED (see fuzz/$log and fuzz/artifacts/$t/)"

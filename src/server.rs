@@ -117,7 +117,7 @@ where
     if drained.is_err() {
         tracing::warn!(
             connections = tasks.len(),
-            "grace period over: closing connections with requests still in progress"
+            "shutdown grace elapsed; closing the answers still streaming"
         );
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
