@@ -826,3 +826,34 @@ async fn a_model_missing_upstream_falls_to_the_next_candidate_for_openai_clients
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_keep_alive_connection_is_closed_once_idle() {
+    within(async {
+        let sim = ollama_sim::sim::spawn(fast_sim()).await.unwrap();
+        let (addr, _state, _t) = router_for(
+            &sim.url(),
+            "[limits]\nidle_connection_timeout = \"1s\"\nheader_read_timeout = \"1s\"\n",
+        )
+        .await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        // Two requests on one connection, then silence.
+        for _ in 0..2 {
+            s.write_all(b"GET /api/version HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+                .await
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !complete(&got) {
+                let n = s.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the connection stays open while in use");
+                got.extend_from_slice(&buf[..n]);
+            }
+            assert!(got.starts_with(b"HTTP/1.1 200"));
+        }
+        // The router, not the client, ends the idle connection.
+        let mut buf = [0u8; 64];
+        assert_eq!(s.read(&mut buf).await.unwrap_or(0), 0);
+    })
+    .await;
+}
