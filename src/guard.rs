@@ -177,11 +177,19 @@ pub fn path_forwardable(path_and_query: &str) -> bool {
     {
         return false;
     }
-    !path.split('/').any(|segment| {
+    let dot_segment = path.split('/').any(|segment| {
         let lower = segment.to_ascii_lowercase();
         let dots = lower.replace("%2e", ".");
         dots == "." || dots == ".."
-    })
+    });
+    if dot_segment {
+        return false;
+    }
+    // Whatever else the upstream client's URL parser would change (it percent-encodes non-ASCII
+    // bytes, spaces, quotes...; found by the `guard_rules` fuzz target) is refused too: the
+    // target must come out of it exactly as it went in.
+    let probe = format!("http://ollama{path_and_query}");
+    reqwest::Url::parse(&probe).is_ok_and(|url| url.as_str() == probe)
 }
 
 /// The token a request presents: `Authorization: Bearer <t>` or `x-api-key: <t>`.
@@ -821,6 +829,9 @@ mod tests {
             "/api\\..\\x",
             "api/tags",
             "/api/tags/..",
+            // Found by fuzzing: the URL parser would re-encode it as /aki%EF%BF%BDtags.
+            "/aki\u{fffd}tags",
+            "/api/tags?q=\"x\"",
         ] {
             assert!(!path_forwardable(bad), "{bad}");
         }
