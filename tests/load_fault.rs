@@ -181,9 +181,10 @@ async fn fidelity_round(router: SocketAddr, sim: SocketAddr, n: usize, offset: u
 enum Ending {
     /// Finished normally before the kill.
     Complete,
-    /// The dialect's error: an error status with the dialect's error body, or the stream's own
-    /// error line / frame / event.
-    DialectError,
+    /// Not answered yet when Ollama died: an error status with the dialect's error body.
+    ErrorBeforeAnswer,
+    /// Cut mid-stream: the stream's own error line (native), frame (OpenAI) or event (Anthropic).
+    ErrorMidStream,
 }
 
 async fn faulted(
@@ -231,7 +232,7 @@ async fn faulted(
             _ => v["type"] == "error" && v["error"]["message"].is_string(),
         };
         assert!(ok, "{path} {status} is not the dialect's error: {text}");
-        return Ending::DialectError;
+        return Ending::ErrorBeforeAnswer;
     }
     match dialect {
         0 => {
@@ -239,7 +240,7 @@ async fn faulted(
             let v: Value =
                 serde_json::from_str(last).unwrap_or_else(|e| panic!("{path}: {e}: {last}"));
             if v["error"].is_string() {
-                Ending::DialectError
+                Ending::ErrorMidStream
             } else {
                 assert_eq!(
                     v["done"], true,
@@ -256,7 +257,7 @@ async fn faulted(
                     text.contains("data: {\"error\""),
                     "{path} ended without an error frame: {text}"
                 );
-                Ending::DialectError
+                Ending::ErrorMidStream
             }
         }
         _ => {
@@ -267,7 +268,7 @@ async fn faulted(
                     text.contains("event: error"),
                     "{path} ended without an error event: {text}"
                 );
-                Ending::DialectError
+                Ending::ErrorMidStream
             }
         }
     }
@@ -314,20 +315,23 @@ async fn streams_survive_load_and_an_ollama_crash() {
         .await
         .expect("a stream started");
     slow.kill();
-    let mut errors = 0;
+    let (mut before, mut mid) = (0, 0);
     for c in clients {
         let ending = tokio::time::timeout(Duration::from_secs(60), c)
             .await
             .expect("no client hangs after Ollama dies")
             .expect("client task");
-        if ending == Ending::DialectError {
-            errors += 1;
+        match ending {
+            Ending::ErrorBeforeAnswer => before += 1,
+            Ending::ErrorMidStream => mid += 1,
+            Ending::Complete => {}
         }
     }
     assert!(
-        errors > 0,
-        "the kill happened mid-run, so some requests must have failed"
+        mid > 0,
+        "a stream was running when Ollama died: it must end with an error"
     );
+    let errors = before + mid;
 
     // 3. Ollama is back: normal, byte-exact service.
     let sim = SimProcess::start(sim_addr, true).await;
@@ -346,10 +350,12 @@ async fn streams_survive_load_and_an_ollama_crash() {
     assert_eq!(env.state.metrics().streams_in_flight.get(), 0);
     let end_rss = rss_bytes();
     eprintln!(
-        "load_fault: {} streams byte-exact, {} of {} faulted requests got their dialect's error; RSS idle {} MiB, after load {} MiB, at end {} MiB",
+        "load_fault: {} streams byte-exact; Ollama killed: {} of {} requests got their dialect's error ({} mid-stream, {} before an answer); RSS idle {} MiB, after load {} MiB, at end {} MiB",
         scale.streams,
         errors,
         scale.fault_streams,
+        mid,
+        before,
         idle_rss >> 20,
         loaded_rss >> 20,
         end_rss >> 20
