@@ -857,3 +857,44 @@ async fn a_keep_alive_connection_is_closed_once_idle() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_model_missing_upstream_falls_to_the_next_candidate_for_anthropic_clients() {
+    within(async {
+        for stream in [false, true] {
+            let env = TestEnv::start().await;
+            let body = json!({"model": "claude-sonnet-4-5", "max_tokens": 64, "stream": stream,
+                "messages": [{"role": "user", "content": "hi"}]});
+            let url = env.url("/v1/messages");
+            let r = client().post(&url).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let first = r.headers()["x-router-model"].to_str().unwrap().to_string();
+            r.bytes().await.unwrap();
+            client()
+                .delete(env.sim_url("/api/delete"))
+                .json(&json!({"model": first}))
+                .send()
+                .await
+                .unwrap();
+            let r = client().post(&url).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 200, "stream: {stream}");
+            let served = r.headers()["x-router-model"].to_str().unwrap().to_string();
+            assert_ne!(served, first, "stream: {stream}");
+            assert_eq!(r.headers().get_all("x-router-model").iter().count(), 1);
+            let reason = r.headers()["x-router-reason"].to_str().unwrap().to_string();
+            assert!(reason.contains("not found in Ollama"), "{reason}");
+            let text = r.text().await.unwrap();
+            if stream {
+                assert!(text.contains("event: message_stop"), "{text}");
+                assert!(
+                    text.contains(&served),
+                    "message_start names the model that served"
+                );
+            } else {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["type"], "message", "{v}");
+            }
+        }
+    })
+    .await;
+}
