@@ -55,6 +55,13 @@ pub enum Failure {
     /// The request is refused by policy (for security middleware).
     #[error("{0}")]
     Forbidden(String),
+    /// No token, or a wrong one, where `auth.tokens` asks for one. Answered with
+    /// `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A body type the endpoint does not take (a browser's form or text post to a JSON endpoint).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The router (or Ollama behind it) is busy; `retry_after` becomes a `Retry-After` header.
     #[error("{message}")]
     Overloaded {
@@ -84,6 +91,8 @@ impl Failure {
             Failure::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Failure::Forbidden(_) => StatusCode::FORBIDDEN,
+            Failure::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Failure::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Failure::Overloaded { .. } if dialect == Dialect::Anthropic => {
                 ErrorType::OverloadedError.status()
             }
@@ -126,6 +135,12 @@ impl Failure {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
+        if let Failure::Unauthorized(_) = self {
+            headers.insert(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            );
+        }
         if let Failure::Overloaded {
             retry_after: Some(after),
             ..
@@ -154,8 +169,15 @@ impl Failure {
                     other.status(Dialect::OpenAi).as_u16(),
                     other.to_string(),
                 );
+                if let Failure::Unauthorized(_) = other {
+                    // What OpenAI answers a wrong key with; SDKs raise AuthenticationError.
+                    e.code = Some("invalid_api_key".into());
+                }
                 e.error_type = match other {
                     Failure::Forbidden(_) => "permission_error",
+                    Failure::Unauthorized(_) | Failure::UnsupportedMediaType(_) => {
+                        "invalid_request_error"
+                    }
                     Failure::Overloaded { .. } => "rate_limit_error",
                     Failure::BodyTooLarge { .. } | Failure::MethodNotAllowed { .. } => {
                         "invalid_request_error"
@@ -174,7 +196,9 @@ impl Failure {
             | Failure::PromptTooLong { .. }
             | Failure::NoRoute(_)
             | Failure::BodyRead(_)
-            | Failure::MethodNotAllowed { .. } => ErrorType::InvalidRequestError,
+            | Failure::MethodNotAllowed { .. }
+            | Failure::UnsupportedMediaType(_) => ErrorType::InvalidRequestError,
+            Failure::Unauthorized(_) => ErrorType::AuthenticationError,
             Failure::ModelNotFound(_) => ErrorType::NotFoundError,
             Failure::BodyTooLarge { .. } => ErrorType::RequestTooLarge,
             Failure::Forbidden(_) => ErrorType::PermissionError,
@@ -219,6 +243,10 @@ impl From<BodyError> for Failure {
         match e {
             BodyError::TooLarge { limit } => Failure::BodyTooLarge { limit },
             BodyError::Read(m) => Failure::BodyRead(m),
+            BodyError::Busy { retry_after } => Failure::Overloaded {
+                message: crate::guard::BODY_BUDGET_MESSAGE.into(),
+                retry_after: Some(retry_after),
+            },
         }
     }
 }
@@ -249,6 +277,8 @@ mod tests {
                 405,
             ),
             (Failure::Forbidden("no".into()), 403),
+            (Failure::Unauthorized("no token".into()), 401),
+            (Failure::UnsupportedMediaType("text/plain".into()), 415),
             (
                 Failure::Overloaded {
                     message: "busy".into(),
@@ -286,6 +316,9 @@ mod tests {
                 );
                 if matches!(failure, Failure::Overloaded { .. }) {
                     assert_eq!(r.headers()[http::header::RETRY_AFTER], "3");
+                }
+                if matches!(failure, Failure::Unauthorized(_)) {
+                    assert_eq!(r.headers()[http::header::WWW_AUTHENTICATE], "Bearer");
                 }
                 let v = body(r).await;
                 let message = match dialect {

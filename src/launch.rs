@@ -36,9 +36,14 @@ pub fn replay_router(sim_url: &str, vram: u64) -> LaunchFuture {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("router address: {e}"))?;
-        let app = crate::api::app(state);
+        let app = crate::api::app(state.clone());
+        let limits = crate::server::limits_from(state.shared_settings().clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let drain = crate::server::Drain {
+                shutdown: std::future::pending::<()>(),
+                grace: std::time::Duration::from_secs(1),
+            };
+            let _ = crate::server::serve(listener, app, limits, drain).await;
         });
         Ok(LaunchedRouter {
             url: format!("http://{addr}"),

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use clap::Parser;
 use ollama_router::cli::{
     CheckArgs, Cli, Command, ExplainArgs, LogFormat, ReplayArgs, ServeArgs, SimArgs, config_path,
@@ -163,27 +162,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
     if demo.is_some() {
         print_demo_banner(&addr);
     }
-    let listener = listener.tap_io(|tcp| {
-        // Streamed tokens are tiny writes; Nagle would hold them back.
-        let _ = tcp.set_nodelay(true);
-    });
-    let grace = state.settings().config.shutdown_grace.0;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, ollama_router::app(state.clone())).with_graceful_shutdown(
-        async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
+    // Our own accept loop (connection cap, header and idle deadlines). On a signal it stops
+    // accepting, closes idle connections, lets open answers finish for up to the grace, then
+    // closes what is still streaming.
+    let result = ollama_router::server::serve(
+        listener,
+        ollama_router::app(state.clone()),
+        ollama_router::server::limits_from(shared.clone()),
+        ollama_router::server::Drain {
+            shutdown: shutdown_signal(),
+            grace: state.settings().config.shutdown_grace.0,
         },
-    );
-    // On a signal axum stops accepting and waits for open connections; a stream may run for
-    // minutes, so the wait is capped at the grace.
-    let result = tokio::select! {
-        r = server => r,
-        () = grace_elapsed(stop_rx, grace) => {
-            tracing::warn!(grace = ?grace, "shutdown grace elapsed; closing the answers still streaming");
-            Ok(())
-        }
-    };
+    )
+    .await;
     for t in tasks {
         t.abort();
     }
@@ -263,14 +254,6 @@ async fn shutdown_signal() {
         signal = which,
         "shutting down: no new connections, open answers may finish"
     );
-}
-
-/// Resolves `grace` after the shutdown signal; never if there is none.
-async fn grace_elapsed(mut stop: tokio::sync::watch::Receiver<bool>, grace: Duration) {
-    if stop.wait_for(|s| *s).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-    tokio::time::sleep(grace).await;
 }
 
 async fn run_sim(args: SimArgs) -> ExitCode {

@@ -43,6 +43,8 @@ pub struct RouterMetrics {
     pub truncation_suspected: Counter,
     pub streams_in_flight: Gauge,
     pub cancelled_streams: Counter,
+    /// Requests the guard turned away, by reason (host, origin, token, busy, ...).
+    pub refused: Family<ReasonLabels, Counter>,
 }
 
 impl Default for RouterMetrics {
@@ -57,6 +59,7 @@ impl Default for RouterMetrics {
             truncation_suspected: Counter::default(),
             streams_in_flight: Gauge::default(),
             cancelled_streams: Counter::default(),
+            refused: Family::default(),
             registry: Registry::default(),
         };
         registry.register("decisions", "Routing decisions", m.decisions.clone());
@@ -89,6 +92,11 @@ impl Default for RouterMetrics {
             "streams_in_flight",
             "Routed responses streaming now",
             m.streams_in_flight.clone(),
+        );
+        registry.register(
+            "refused_requests",
+            "Requests refused before any work (foreign host or origin, no token, bad path, full)",
+            m.refused.clone(),
         );
         registry.register(
             "cancelled_streams",

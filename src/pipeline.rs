@@ -34,6 +34,21 @@ pub struct RouteInput<'a> {
     pub session: Option<String>,
 }
 
+impl<'a> RouteInput<'a> {
+    /// The same input again (to route it a second time after Ollama refused a model).
+    pub fn again(&self) -> RouteInput<'a> {
+        RouteInput {
+            settings: self.settings.clone(),
+            dialect: self.dialect,
+            endpoint: self.endpoint,
+            body: self.body,
+            headers: self.headers,
+            hint: self.hint.clone(),
+            session: self.session.clone(),
+        }
+    }
+}
+
 /// The body to send upstream, and the decision behind it.
 #[derive(Debug, Clone)]
 pub struct Routed {
@@ -308,9 +323,30 @@ impl AppState {
     /// Classifies, decides and rewrites one native request, then records it: the session pin,
     /// the decision log, metrics and the log line. Never awaits.
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
+        self.route_skipping(input, &[])
+    }
+
+    /// [`AppState::route`] after Ollama answered 404 for the `missing` models: they are listed
+    /// first among the decision's rejections, so the log, `/router/decisions` and
+    /// `x-router-reason` say why the next candidate serves.
+    fn route_skipping(
+        &self,
+        input: RouteInput<'_>,
+        missing: &[String],
+    ) -> Result<Routed, RouteFailure> {
         let dialect = input.dialect;
         match self.plan(input) {
-            Ok(plan) => {
+            Ok(mut plan) => {
+                if let Some(d) = plan.routed.decision.as_mut().and_then(Arc::get_mut)
+                    && !missing.is_empty()
+                {
+                    let skipped = missing.iter().map(|m| router_core::route::Rejection {
+                        model: m.clone(),
+                        reason: "not found in Ollama (404 before the first byte)".into(),
+                    });
+                    d.rejected.splice(0..0, skipped);
+                    plan.routed.reason = d.reason();
+                }
                 let routed = plan.routed;
                 match &routed.decision {
                     None => {
@@ -348,6 +384,67 @@ impl AppState {
                 }
                 Err(failure)
             }
+        }
+    }
+
+    /// Sends a routed request to Ollama. When Ollama answers 404 before the first byte for a
+    /// model the router picked (deleted since the last poll, never pulled), that model leaves
+    /// the installed list and the request is routed again to the next candidate, the skip
+    /// recorded in the decision. A model the client named itself is not swapped, and when no
+    /// other candidate can serve, Ollama's own 404 is the answer.
+    pub async fn send_routed(
+        &self,
+        input: RouteInput<'_>,
+        mut routed: Routed,
+    ) -> (Routed, Result<reqwest::Response, UpstreamError>) {
+        let mut missing: Vec<String> = Vec::new();
+        loop {
+            let sent = self
+                .upstream()
+                .post_json(input.endpoint.path(), routed.body.clone())
+                .await;
+            let resp = match sent {
+                Ok(resp) => resp,
+                Err(e) => return (routed, Err(e)),
+            };
+            let Some(decision) = routed.decision.clone() else {
+                return (routed, Ok(resp));
+            };
+            let picked_by_router = decision.model != decision.requested_model;
+            if resp.status() != http::StatusCode::NOT_FOUND
+                || !picked_by_router
+                || missing.contains(&decision.model)
+            {
+                return (routed, Ok(resp));
+            }
+            tracing::warn!(model = %decision.model, "Ollama does not have the routed model; trying the next candidate");
+            missing.push(decision.model.clone());
+            self.forget_installed(&decision.model);
+            match self.route_skipping(input.again(), &missing) {
+                Ok(next)
+                    if next
+                        .decision
+                        .as_ref()
+                        .is_some_and(|d| !missing.contains(&d.model)) =>
+                {
+                    routed = next;
+                }
+                _ => return (routed, Ok(resp)),
+            }
+        }
+    }
+
+    /// Drops a model from the installed list until the next inventory poll says otherwise.
+    fn forget_installed(&self, model: &str) {
+        let inventory = self.inventory().load();
+        if let Some(installed) = &inventory.installed {
+            let mut next = (*inventory).clone();
+            let mut names = (**installed).clone();
+            // `qwen3` and `qwen3:latest` name the same model.
+            let bare = model.strip_suffix(":latest").unwrap_or(model);
+            names.retain(|name| name.strip_suffix(":latest").unwrap_or(name) != bare);
+            next.installed = Some(Arc::new(names));
+            self.inventory().store(next);
         }
     }
 

@@ -30,6 +30,8 @@ pub(crate) struct Inner {
     pub metrics: RouterMetrics,
     /// Routed responses streaming now, per model (a busy model is not evicted lightly).
     pub in_flight: Mutex<HashMap<String, usize>>,
+    /// Request slots and body bytes held now (`guard`).
+    pub budgets: Arc<crate::guard::Budgets>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
                 decisions: DecisionLog::new(256),
                 metrics: RouterMetrics::default(),
                 in_flight: Mutex::new(HashMap::new()),
+                budgets: Arc::default(),
             }),
         })
     }
@@ -63,6 +66,11 @@ impl AppState {
 
     pub fn settings(&self) -> Arc<Settings> {
         self.inner.settings.load()
+    }
+
+    /// What requests in flight hold (slots, body bytes), for the guard and `/router/health`.
+    pub fn budgets(&self) -> &Arc<crate::guard::Budgets> {
+        &self.inner.budgets
     }
 
     pub fn shared_settings(&self) -> &SettingsShared {

@@ -50,6 +50,7 @@ pub struct Upstream {
     client: reqwest::Client,
     base: String,
     first_byte_timeout: Duration,
+    connect_timeout: Duration,
     probe_timeout: Duration,
 }
 
@@ -70,6 +71,7 @@ impl Upstream {
             client,
             base,
             first_byte_timeout: config.first_byte_timeout.0,
+            connect_timeout: config.connect_timeout.0,
             probe_timeout: config.probe_timeout.0,
         })
     }
@@ -200,6 +202,70 @@ impl Upstream {
             Ok(Ok(resp)) => Ok(resp),
         }
     }
+}
+
+/// What a short probe of Ollama found: the states need different fixes (start Ollama, restart
+/// a hung one, check the address or firewall).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamState {
+    /// Answered `/api/version`.
+    Ok,
+    /// Nothing listens there (connection refused): Ollama is not running.
+    Refused,
+    /// The connection was accepted but no answer came in time: Ollama is hung or overloaded.
+    Hung,
+    /// The connection itself got no answer (host down, firewall dropping packets).
+    Unreachable,
+    /// Anything else (bad status, reset, DNS).
+    Error,
+}
+
+impl Upstream {
+    /// Asks `/api/version` with its own short deadline (`connect_timeout` + `probe_timeout`),
+    /// whatever `first_byte_timeout` says, and classifies the outcome.
+    pub async fn health_probe(&self) -> (UpstreamState, Option<String>) {
+        let answer = self.probe_timeout;
+        let req = self.client.get(format!("{}/api/version", self.base));
+        match tokio::time::timeout(self.connect_timeout + answer, req.send()).await {
+            Err(_) => (
+                UpstreamState::Hung,
+                Some(format!(
+                    "Ollama at {} accepted the connection but did not answer within {answer:?}",
+                    self.base
+                )),
+            ),
+            Ok(Ok(resp)) if resp.status().is_success() => (UpstreamState::Ok, None),
+            Ok(Ok(resp)) => (
+                UpstreamState::Error,
+                Some(format!("GET /api/version answered {}", resp.status())),
+            ),
+            Ok(Err(e)) => {
+                let refused = io_kind(&e) == Some(std::io::ErrorKind::ConnectionRefused);
+                let state = if refused {
+                    UpstreamState::Refused
+                } else if e.is_connect() && e.is_timeout() {
+                    UpstreamState::Unreachable
+                } else if e.is_timeout() {
+                    UpstreamState::Hung
+                } else {
+                    UpstreamState::Error
+                };
+                (state, Some(root_cause(&e)))
+            }
+        }
+    }
+}
+
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = err.source();
+    }
+    None
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

@@ -30,9 +30,15 @@ fn json(v: serde_json::Value) -> Response {
 
 async fn health(State(state): State<AppState>) -> Response {
     let inv = state.inventory().load();
+    let (upstream_state, upstream_detail) = state.upstream().health_probe().await;
+    let budgets = state.budgets();
     json(json!({
         "status": "ok",
         "upstream": state.upstream().base_url(),
+        "upstream_state": upstream_state,
+        "upstream_detail": upstream_detail,
+        "requests_in_flight": budgets.requests_in_flight(),
+        "body_bytes_in_flight": budgets.body_bytes_in_flight(),
         "upstream_error": inv.last_error,
         "installed_models": inv.installed.as_ref().map(|s| s.len()),
         "loaded_models": inv.loaded,

@@ -162,6 +162,17 @@ struct Prepared {
     routed: Routed,
     /// The model the request goes to, reported back to the client.
     model: String,
+    /// What routing the request again takes, should Ollama not have the model.
+    resend: Resend,
+}
+
+/// The routing input, owned, so the send (which may re-route) can outlive the handler's frame.
+struct Resend {
+    settings: Arc<Settings>,
+    native_body: Vec<u8>,
+    headers: HeaderMap,
+    hint: Option<router_core::request::KindHint>,
+    session: Option<String>,
 }
 
 /// Parse → translate, for both endpoints. `validate` adds `/v1/messages`' own checks.
@@ -188,16 +199,15 @@ fn route(
     body: &[u8],
 ) -> Result<Prepared, AnthropicError> {
     let (request, native_body) = translate_request(body, true)?;
+    let resend = Resend {
+        settings,
+        native_body,
+        headers: headers.clone(),
+        hint: translate::kind_hint(&request, headers),
+        session: translate::session_id(&request),
+    };
     let routed = state
-        .route(RouteInput {
-            settings,
-            dialect: Dialect::Anthropic,
-            endpoint: Endpoint::Chat,
-            body: &native_body,
-            headers,
-            hint: translate::kind_hint(&request, headers),
-            session: translate::session_id(&request),
-        })
+        .route(resend.input())
         .map_err(AnthropicError::from_route)?;
     let model = routed
         .decision
@@ -207,7 +217,22 @@ fn route(
         request,
         routed,
         model,
+        resend,
     })
+}
+
+impl Resend {
+    fn input(&self) -> RouteInput<'_> {
+        RouteInput {
+            settings: self.settings.clone(),
+            dialect: Dialect::Anthropic,
+            endpoint: Endpoint::Chat,
+            body: &self.native_body,
+            headers: &self.headers,
+            hint: self.hint.clone(),
+            session: self.session.clone(),
+        }
+    }
 }
 
 /// `POST /v1/messages`.
@@ -223,16 +248,20 @@ async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Body)
     };
     // The translated copy went upstream; the client's body is not needed while streaming.
     drop(body);
+    // The paths set the x-router-* headers of the model that finally served (a model Ollama
+    // turns out not to have is skipped for the next candidate); errors keep the first decision's.
     let router_headers = prepared.routed.response_headers();
-    let mut response = if prepared.request.stream {
-        stream_messages(state, prepared).await
+    if prepared.request.stream {
+        stream_messages(state, prepared, router_headers).await
     } else {
         complete_message(state, prepared)
             .await
-            .unwrap_or_else(IntoResponse::into_response)
-    };
-    response.headers_mut().extend(router_headers);
-    response
+            .unwrap_or_else(|error| {
+                let mut response = error.into_response();
+                response.headers_mut().extend(router_headers);
+                response
+            })
+    }
 }
 
 fn new_ids() -> ResponseIds {
@@ -259,41 +288,58 @@ fn count_upstream_error(state: &AppState, reason: &str) {
         .inc();
 }
 
-/// POSTs the routed body, counting failures.
-async fn send_upstream(state: AppState, body: Bytes) -> Result<reqwest::Response, AnthropicError> {
-    let response = state
-        .upstream()
-        .post_json(Endpoint::Chat.path(), body)
-        .await
-        .map_err(|err| {
-            count_upstream_error(&state, "connect");
-            AnthropicError::from_upstream(&err)
-        })?;
+/// POSTs the routed body (routing again past a model Ollama does not have), counting failures.
+/// Returns the decision that was finally sent.
+async fn send_upstream(
+    state: AppState,
+    resend: Resend,
+    routed: Routed,
+) -> Result<(Routed, reqwest::Response), AnthropicError> {
+    let (routed, sent) = state.send_routed(resend.input(), routed).await;
+    let response = sent.map_err(|err| {
+        count_upstream_error(&state, "connect");
+        AnthropicError::from_upstream(&err)
+    })?;
     if !response.status().is_success() {
         count_upstream_error(&state, "status");
         return Err(native_error(response).await);
     }
-    Ok(response)
+    Ok((routed, response))
+}
+
+/// The model a decision sends to, for the client and the busy marker.
+fn served_model(routed: &Routed, fallback: &str) -> String {
+    routed
+        .decision
+        .as_ref()
+        .map_or_else(|| fallback.to_owned(), |d| d.model.clone())
 }
 
 /// A non-stream request: one native answer, one Messages object.
 async fn complete_message(state: AppState, prepared: Prepared) -> Result<Response, AnthropicError> {
-    let Prepared { routed, model, .. } = prepared;
+    let Prepared {
+        routed,
+        model,
+        resend,
+        ..
+    } = prepared;
     let mut guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
     let answer = async {
-        let response = send_upstream(state.clone(), routed.body.clone()).await?;
-        response.bytes().await.map_err(|e| {
+        let (routed, response) = send_upstream(state.clone(), resend, routed).await?;
+        let bytes = response.bytes().await.map_err(|e| {
             count_upstream_error(&state, "midstream");
             AnthropicError::new(
                 ErrorType::ApiError,
                 format!("reading Ollama's answer failed: {e}"),
             )
-        })
+        })?;
+        Ok::<_, AnthropicError>((routed, bytes))
     }
     .await;
     // Finished either way: only a client hang-up (this future dropped) counts as cancelled.
     guard.finish();
-    let chunk: native::ChatChunk = serde_json::from_slice(&answer?).map_err(|e| {
+    let (routed, answer) = answer?;
+    let chunk: native::ChatChunk = serde_json::from_slice(&answer).map_err(|e| {
         AnthropicError::new(
             ErrorType::ApiError,
             format!("Ollama sent an answer the router cannot read: {e}"),
@@ -306,7 +352,9 @@ async fn complete_message(state: AppState, prepared: Prepared) -> Result<Respons
         state.observe(decision, routed.raw_estimate, &chunk.metrics);
     }
     let message = translate::message_response(&chunk, &new_ids());
-    Ok(axum::Json(message).into_response())
+    let mut response = axum::Json(message).into_response();
+    response.headers_mut().extend(routed.response_headers());
+    Ok(response)
 }
 
 /// One item of the upstream side of a stream: an NDJSON line, or why there are no more.
@@ -337,25 +385,49 @@ fn lines_of(state: &AppState, idle: Duration, response: reqwest::Response) -> Up
 
 /// A streaming request. Errors Ollama reports at once keep their HTTP status; once the response
 /// is committed (headers slower than [`HEADERS_GRACE`]), failures become an `error` event.
-async fn stream_messages(state: AppState, prepared: Prepared) -> Response {
-    let Prepared { routed, model, .. } = prepared;
+async fn stream_messages(
+    state: AppState,
+    prepared: Prepared,
+    router_headers: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
+    let Prepared {
+        routed,
+        model,
+        resend,
+        ..
+    } = prepared;
     let idle = routed.settings.config.upstream.idle_timeout.0;
-    let guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
-    let mut pending = Box::pin(send_upstream(state.clone(), routed.body.clone()));
+    let mut guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
+    let mut pending = Box::pin(send_upstream(state.clone(), resend, routed.clone()));
 
-    let lines: UpstreamLines = match tokio::time::timeout(HEADERS_GRACE, &mut pending).await {
-        Ok(Err(error)) => return error.into_response(),
-        Ok(Ok(response)) => lines_of(&state, idle, response),
-        Err(_still_waiting) => {
-            let state = state.clone();
-            stream::once(pending)
-                .flat_map(move |result| match result {
-                    Ok(response) => lines_of(&state, idle, response),
-                    Err(error) => stream::iter([Err(error)]).boxed(),
-                })
-                .boxed()
-        }
-    };
+    let (routed, model, lines): (Routed, String, UpstreamLines) =
+        match tokio::time::timeout(HEADERS_GRACE, &mut pending).await {
+            Ok(Err(error)) => {
+                let mut response = error.into_response();
+                response.headers_mut().extend(router_headers);
+                return response;
+            }
+            Ok(Ok((sent, response))) => {
+                let served = served_model(&sent, &model);
+                if served != model {
+                    // The next candidate serves: it is the busy one now.
+                    guard.finish();
+                    guard = sent.decision.as_ref().map(|_| state.stream_guard(&served));
+                }
+                (sent, served, lines_of(&state, idle, response))
+            }
+            // Committed before Ollama answered: the first decision is the one reported.
+            Err(_still_waiting) => {
+                let state = state.clone();
+                let lines = stream::once(pending)
+                    .flat_map(move |result| match result {
+                        Ok((_, response)) => lines_of(&state, idle, response),
+                        Err(error) => stream::iter([Err(error)]).boxed(),
+                    })
+                    .boxed();
+                (routed, model, lines)
+            }
+        };
 
     let estimated_input = routed
         .decision
@@ -369,7 +441,9 @@ async fn stream_messages(state: AppState, prepared: Prepared) -> Response {
             state.observe(decision, raw_estimate, metrics);
         }
     };
-    sse_response(relay(lines, translator, PING_INTERVAL, on_done, guard))
+    let mut response = sse_response(relay(lines, translator, PING_INTERVAL, on_done, guard));
+    response.headers_mut().extend(routed.response_headers());
+    response
 }
 
 fn sse_response(

@@ -30,6 +30,10 @@ pub fn app(state: AppState) -> Router {
         // After the merges: it applies to the routes already registered. axum adds `Allow`.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(passthrough)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::guard,
+        ))
         .with_state(state)
 }
 
@@ -62,6 +66,9 @@ pub enum BodyError {
     TooLarge { limit: router_core::units::ByteSize },
     #[error("could not read the request body: {0}")]
     Read(String),
+    /// The guard's body-byte budget ran out while this body arrived (no `Content-Length`).
+    #[error("{}", crate::guard::BODY_BUDGET_MESSAGE)]
+    Busy { retry_after: std::time::Duration },
 }
 
 impl BodyError {
@@ -69,6 +76,7 @@ impl BodyError {
         match self {
             BodyError::TooLarge { .. } => http::StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Read(_) => http::StatusCode::BAD_REQUEST,
+            BodyError::Busy { .. } => http::StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -82,6 +90,10 @@ pub async fn read_body(settings: &Settings, body: Body) -> Result<Bytes, BodyErr
             let text = e.to_string();
             if text.contains("length limit") {
                 BodyError::TooLarge { limit }
+            } else if text.contains(crate::guard::BODY_BUDGET_MESSAGE) {
+                BodyError::Busy {
+                    retry_after: settings.config.limits.retry_after.0,
+                }
             } else {
                 BodyError::Read(text)
             }

@@ -122,30 +122,29 @@ async fn routed(
 ) -> Result<Response, OllamaError> {
     let settings = state.settings();
     let bytes = crate::api::read_body(&settings, body).await?;
+    let input = RouteInput {
+        settings,
+        dialect: Dialect::Ollama,
+        endpoint,
+        body: &bytes,
+        headers: &headers,
+        hint: None,
+        session: None,
+    };
     let routed = state
-        .route(RouteInput {
-            settings,
-            dialect: Dialect::Ollama,
-            endpoint,
-            body: &bytes,
-            headers: &headers,
-            hint: None,
-            session: None,
-        })
+        .route(input.again())
         .map_err(|failure| refusal(failure, &headers))?;
-    let resp = state
-        .upstream()
-        .post_json(endpoint.path(), routed.body.clone())
-        .await
-        .inspect_err(|_| {
-            state
-                .metrics()
-                .upstream_errors
-                .get_or_create(&crate::observe::ReasonLabels {
-                    reason: "connect".into(),
-                })
-                .inc();
-        })?;
+    // A model Ollama turns out not to have is skipped for the next candidate.
+    let (routed, resp) = state.send_routed(input, routed).await;
+    let resp = resp.inspect_err(|_| {
+        state
+            .metrics()
+            .upstream_errors
+            .get_or_create(&crate::observe::ReasonLabels {
+                reason: "connect".into(),
+            })
+            .inc();
+    })?;
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         crate::api::copy_response_headers(resp.headers(), h);

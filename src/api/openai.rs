@@ -75,17 +75,22 @@ async fn chat_completions(State(state): State<AppState>, request: Request) -> Re
         Ok(native_request) => native_request,
         Err(error) => return error_response(&error, &[]),
     };
-    let routed = match route_native(
-        &state,
+    let native_body = match serde_json::to_vec(&native_request) {
+        Ok(native_body) => native_body,
+        Err(error) => return error_response(&internal_error(&error), &[]),
+    };
+    let input = RouteInput {
         settings,
-        Endpoint::Chat,
-        &native_request,
-        &parts.headers,
-        kind_hint(&request),
-        request.prompt_cache_key.clone(),
-    ) {
+        dialect: Dialect::OpenAi,
+        endpoint: Endpoint::Chat,
+        body: &native_body,
+        headers: &parts.headers,
+        hint: kind_hint(&request),
+        session: request.prompt_cache_key.clone(),
+    };
+    let routed = match state.route(input.again()) {
         Ok(routed) => routed,
-        Err(error) => return error_response(&error, &[]),
+        Err(failure) => return error_response(&route_failure(failure), &[]),
     };
     let id = response_id("chatcmpl-");
     let created = unix_now();
@@ -98,7 +103,7 @@ async fn chat_completions(State(state): State<AppState>, request: Request) -> Re
             created,
         }
     };
-    relay_translated(state, routed, Endpoint::Chat, mode).await
+    relay_translated(state, input, routed, mode).await
 }
 
 async fn completions(State(state): State<AppState>, request: Request) -> Response {
@@ -116,17 +121,22 @@ async fn completions(State(state): State<AppState>, request: Request) -> Respons
         Ok(native_request) => native_request,
         Err(error) => return error_response(&error, &[]),
     };
-    let routed = match route_native(
-        &state,
+    let native_body = match serde_json::to_vec(&native_request) {
+        Ok(native_body) => native_body,
+        Err(error) => return error_response(&internal_error(&error), &[]),
+    };
+    let input = RouteInput {
         settings,
-        Endpoint::Generate,
-        &native_request,
-        &parts.headers,
-        None,
-        None,
-    ) {
+        dialect: Dialect::OpenAi,
+        endpoint: Endpoint::Generate,
+        body: &native_body,
+        headers: &parts.headers,
+        hint: None,
+        session: None,
+    };
+    let routed = match state.route(input.again()) {
         Ok(routed) => routed,
-        Err(error) => return error_response(&error, &[]),
+        Err(failure) => return error_response(&route_failure(failure), &[]),
     };
     let id = response_id("cmpl-");
     let created = unix_now();
@@ -139,7 +149,7 @@ async fn completions(State(state): State<AppState>, request: Request) -> Respons
             created,
         }
     };
-    relay_translated(state, routed, Endpoint::Generate, mode).await
+    relay_translated(state, input, routed, mode).await
 }
 
 async fn list_models(State(state): State<AppState>) -> Response {
@@ -308,20 +318,18 @@ enum Mode<S, B> {
 
 async fn relay_translated<S, B>(
     state: AppState,
+    input: RouteInput<'_>,
     routed: Routed,
-    endpoint: Endpoint,
     mode: Mode<S, B>,
 ) -> Response
 where
     S: SseCodec,
     B: Collector<Chunk = S::Chunk>,
 {
+    // A model Ollama turns out not to have is skipped for the next candidate.
+    let (routed, sent) = state.send_routed(input, routed).await;
     let router_headers = routed.response_headers();
-    let upstream = match state
-        .upstream()
-        .post_json(endpoint.path(), routed.body.clone())
-        .await
-    {
+    let upstream = match sent {
         Ok(upstream) => upstream,
         Err(error) => return error_response(&upstream_failure(&error), &router_headers),
     };

@@ -63,8 +63,13 @@ impl TestEnv {
             .expect("bind router");
         let router_addr = listener.local_addr().expect("router address");
         let router = app(state.clone());
+        let limits = ollama_router::server::limits_from(state.shared_settings().clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let drain = ollama_router::server::Drain {
+                shutdown: std::future::pending::<()>(),
+                grace: std::time::Duration::from_secs(1),
+            };
+            let _ = ollama_router::server::serve(listener, router, limits, drain).await;
         });
         let env = TestEnv {
             sim,
@@ -88,11 +93,12 @@ impl TestEnv {
 
     /// Makes the router re-read Ollama's lists and the GPU now (`POST /router/refresh`).
     pub async fn refresh(&self) {
-        let r = reqwest::Client::new()
-            .post(self.url("/router/refresh"))
-            .send()
-            .await
-            .expect("refresh");
+        let mut req = reqwest::Client::new().post(self.url("/router/refresh"));
+        // A router with tokens wants one for admin endpoints.
+        if let Some(token) = self.state.settings().config.auth.tokens.first() {
+            req = req.bearer_auth(token.expose());
+        }
+        let r = req.send().await.expect("refresh");
         assert!(r.status().is_success());
     }
 
@@ -196,6 +202,46 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+/// A router alone, on its own accept loop, configured by `router_toml` (over the defaults), for
+/// tests that bring their own Ollama (a killed process, a hung socket).
+pub struct RouterOnly {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RouterOnly {
+    pub async fn start(router_toml: &str) -> RouterOnly {
+        let config = from_toml_str(router_toml).expect("test config parses");
+        let settings = Settings::compile(config, None).expect("test config is valid");
+        let state = AppState::for_settings(settings).expect("router state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind router");
+        let addr = listener.local_addr().expect("router address");
+        let router = app(state.clone());
+        let limits = ollama_router::server::limits_from(state.shared_settings().clone());
+        let server = tokio::spawn(async move {
+            let drain = ollama_router::server::Drain {
+                shutdown: std::future::pending::<()>(),
+                grace: std::time::Duration::from_secs(1),
+            };
+            let _ = ollama_router::server::serve(listener, router, limits, drain).await;
+        });
+        RouterOnly {
+            addr,
+            state,
+            server,
+        }
+    }
+}
+
+impl Drop for RouterOnly {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 /// What a [`ScriptedOllama`] does with a `POST /api/chat`.

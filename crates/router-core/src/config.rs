@@ -36,6 +36,8 @@ pub struct Config {
     /// The most specific (longest) pattern wins.
     pub aliases: BTreeMap<String, String>,
     pub sessions: SessionConfig,
+    pub auth: AuthConfig,
+    pub limits: LimitsConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -202,6 +204,86 @@ pub struct SessionConfig {
     pub state_file: Option<PathBuf>,
 }
 
+/// Who may call the router (`[auth]`). The Host and Origin rules follow Ollama's; tokens are
+/// for reaching the router from other machines.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Accepted as `Authorization: Bearer <token>` or `x-api-key: <token>`. Empty: none asked.
+    pub tokens: Vec<Secret>,
+    /// Serve on a non-loopback address without tokens (anyone who can reach it uses the GPU).
+    pub allow_unauthenticated_remote: bool,
+    /// Loopback clients may call model endpoints without a token (for clients that cannot send
+    /// one); admin, model-management and pass-through endpoints still need it.
+    pub loopback_without_token: bool,
+    /// `Host` names accepted on a loopback bind besides Ollama's (localhost, *.localhost,
+    /// *.local, *.internal, private and loopback IPs, this machine's name).
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins allowed besides Ollama's defaults (`*` matches any run of characters).
+    pub allowed_origins: Vec<String>,
+}
+
+/// A token from the configuration. Its `Debug` and serialized forms never show it, so it cannot
+/// reach a log line, `/router/config` or `ollama-router check`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    /// The token itself, for the constant-time comparison only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
+    }
+}
+
+/// Bounds on what clients can hold (`[limits]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Open client connections at most; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// Requests handled at once (a stream counts until its end); more get 503 + Retry-After.
+    pub max_concurrent_requests: usize,
+    /// Request-body bytes held in memory across all requests at once; more get 503.
+    pub max_body_bytes_in_flight: ByteSize,
+    /// From a request's first byte until its headers are complete.
+    pub header_read_timeout: HumanDuration,
+    /// A connection with no request in progress is closed after this; also the longest pause
+    /// inside a request body upload.
+    pub idle_connection_timeout: HumanDuration,
+    /// What `Retry-After` tells a client that got a 503.
+    pub retry_after: HumanDuration,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        LimitsConfig {
+            max_connections: 512,
+            max_concurrent_requests: 256,
+            max_body_bytes_in_flight: ByteSize::mib(256),
+            header_read_timeout: HumanDuration::secs(10),
+            idle_connection_timeout: HumanDuration::secs(75),
+            retry_after: HumanDuration::secs(1),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Config {
         let profile = |candidates: &[&str], preferred_ctx: u32| Profile {
@@ -230,6 +312,8 @@ impl Default for Config {
             models: BTreeMap::new(),
             aliases: default_aliases(),
             sessions: SessionConfig::default(),
+            auth: AuthConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -602,12 +686,87 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
             }
         }
     }
+    validate_access(c)?;
     for (pattern, target) in &c.aliases {
         if !is_virtual_target(target) {
             return err(
                 &format!("aliases.{pattern}"),
                 format!("`{target}` must be auto, auto:quick, auto:daily or auto:complex"),
             );
+        }
+    }
+    Ok(())
+}
+
+/// `[auth]` and `[limits]`: an open port without tokens is refused, and no limit may make a
+/// legal request impossible.
+fn validate_access(c: &Config) -> Result<(), (String, String)> {
+    let err = |k: &str, m: String| Err((k.to_string(), m));
+    for (i, t) in c.auth.tokens.iter().enumerate() {
+        let t = t.expose();
+        if t.len() < 8 || t.bytes().any(|b| !b.is_ascii_graphic()) {
+            return err(
+                &format!("auth.tokens[{i}]"),
+                "a token needs at least 8 printable characters and no spaces".into(),
+            );
+        }
+    }
+    let loopback = c
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().to_canonical().is_loopback());
+    if !loopback && c.auth.tokens.is_empty() && !c.auth.allow_unauthenticated_remote {
+        return err(
+            "auth.tokens",
+            format!(
+                "listening on {} lets other machines use the router: set auth.tokens, or \
+                 auth.allow_unauthenticated_remote = true if the network is yours alone",
+                c.listen
+            ),
+        );
+    }
+    for (i, h) in c.auth.allowed_hosts.iter().enumerate() {
+        if h.trim().is_empty() || h.contains('/') || h.contains(char::is_whitespace) {
+            return err(
+                &format!("auth.allowed_hosts[{i}]"),
+                format!("`{h}` is not a host name like router.lan"),
+            );
+        }
+    }
+    for (i, o) in c.auth.allowed_origins.iter().enumerate() {
+        if o != "*" && (!o.contains("://") || o.matches('*').count() > 1) {
+            return err(
+                &format!("auth.allowed_origins[{i}]"),
+                format!("`{o}` is not an origin like https://app.example or http://localhost:*"),
+            );
+        }
+    }
+    let l = &c.limits;
+    if l.max_connections == 0 {
+        return err("limits.max_connections", "must be at least 1".into());
+    }
+    if l.max_concurrent_requests == 0 {
+        return err(
+            "limits.max_concurrent_requests",
+            "must be at least 1".into(),
+        );
+    }
+    if l.max_body_bytes_in_flight.bytes() < c.upstream.body_limit.bytes() {
+        return err(
+            "limits.max_body_bytes_in_flight",
+            format!(
+                "must be at least upstream.body_limit ({}), or a largest allowed body could never be accepted",
+                c.upstream.body_limit
+            ),
+        );
+    }
+    for (key, d) in [
+        ("limits.header_read_timeout", l.header_read_timeout),
+        ("limits.idle_connection_timeout", l.idle_connection_timeout),
+        ("limits.retry_after", l.retry_after),
+    ] {
+        if d.0.is_zero() {
+            return err(key, "must be longer than 0s".into());
         }
     }
     Ok(())
