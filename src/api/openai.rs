@@ -232,17 +232,22 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     });
-    let routed = match route_native(
-        &state,
+    let native_body = match serde_json::to_vec(&translated.chat) {
+        Ok(native_body) => native_body,
+        Err(error) => return error_response(&internal_error(&error), &[]),
+    };
+    let input = RouteInput {
         settings,
-        Endpoint::Chat,
-        &translated.chat,
-        &parts.headers,
-        None,
+        dialect: Dialect::OpenAi,
+        endpoint: Endpoint::Chat,
+        body: &native_body,
+        headers: &parts.headers,
+        hint: None,
         session,
-    ) {
+    };
+    let routed = match state.route(input.again()) {
         Ok(routed) => routed,
-        Err(error) => return error_response(&error, &[]),
+        Err(failure) => return error_response(&route_failure(failure), &[]),
     };
     let id = response_id("resp_");
     let events = rs::ResponsesStream::new(
@@ -260,7 +265,7 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
             created: 0,
         }
     };
-    relay_translated(state, routed, Endpoint::Chat, mode).await
+    relay_translated(state, input, routed, mode).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,29 +286,6 @@ fn kind_hint(request: &oa::ChatCompletionRequest) -> Option<KindHint> {
         kind: Kind::Quick,
         reason: "opencode title".to_owned(),
     })
-}
-
-fn route_native<T: serde::Serialize>(
-    state: &AppState,
-    settings: Arc<Settings>,
-    endpoint: Endpoint,
-    native_request: &T,
-    headers: &HeaderMap,
-    hint: Option<KindHint>,
-    session: Option<String>,
-) -> Result<Routed, OpenAiError> {
-    let native_body = serde_json::to_vec(native_request).map_err(|error| internal_error(&error))?;
-    state
-        .route(RouteInput {
-            settings,
-            dialect: Dialect::OpenAi,
-            endpoint,
-            body: &native_body,
-            headers,
-            hint,
-            session,
-        })
-        .map_err(route_failure)
 }
 
 /// How the answer is returned: re-framed as SSE, or collected into one JSON body.
