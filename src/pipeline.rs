@@ -352,10 +352,13 @@ impl AppState {
             Ok(d) => d,
             Err(e) => {
                 let (label, failure) = match e {
-                    RouteError::PromptTooLong { tokens, max, .. } => (
-                        "prompt_too_long",
-                        RouteFailure::PromptTooLong { tokens, max },
-                    ),
+                    RouteError::PromptTooLong { tokens, max, .. } => {
+                        self.count_refused_prompt();
+                        (
+                            "prompt_too_long",
+                            RouteFailure::PromptTooLong { tokens, max },
+                        )
+                    }
                     RouteError::NoCandidate { .. } => {
                         ("no_candidate", RouteFailure::NoRoute(e.to_string()))
                     }
@@ -371,6 +374,16 @@ impl AppState {
             }
         };
         let body = rewrite_native(&native, &decision, &settings);
+        let reason = decision.reason();
+        if crate::telemetry::is_dry_run() {
+            return Ok(Routed {
+                body,
+                decision: Some(Arc::new(decision)),
+                raw_estimate,
+                reason,
+            });
+        }
+        self.count_effects(view.num_ctx, &decision, &settings);
         if let Some(s) = &session {
             self.sessions().record(
                 s,
@@ -381,11 +394,12 @@ impl AppState {
                 },
             );
         }
-        let reason = decision.reason();
         self.record_decision(input.dialect, &decision, &reason);
+        let decision = Arc::new(decision);
+        crate::telemetry::note_routed(&decision);
         Ok(Routed {
             body,
-            decision: Some(Arc::new(decision)),
+            decision: Some(decision),
             raw_estimate,
             reason,
         })
@@ -462,7 +476,8 @@ impl AppState {
         if d.degraded {
             self.metrics().degraded.inc();
         }
-        tracing::info!(
+        // The request's one `info` line comes when it finishes (telemetry); this is the detail.
+        tracing::debug!(
             dialect = dialect.as_str(),
             requested = %d.requested_model,
             model = %d.model,
@@ -476,11 +491,17 @@ impl AppState {
             reason = %reason,
             "routed"
         );
-        self.decisions().push(DecisionRecord {
+        let record = DecisionRecord {
             at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             dialect: dialect.as_str().into(),
+            request_id: crate::telemetry::current_id(),
+            reason: reason.to_string(),
             decision: d.clone(),
-        });
+        };
+        self.feed().publish(crate::telemetry::FeedEvent::Decision(
+            crate::status::RecentDecision::from(&record),
+        ));
+        self.decisions().push(record);
     }
 
     /// The world routing sees right now, from the latest snapshots.
@@ -504,6 +525,7 @@ impl AppState {
 
     /// Feeds an answer's final metrics back into learning and metrics.
     pub fn observe(&self, decision: &Decision, raw_estimate: u32, metrics: &Metrics) {
+        crate::telemetry::note_answer(metrics);
         self.learned().observe(decision, raw_estimate, metrics);
         if metrics
             .prompt_eval_count

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod anthropic;
+pub mod dashboard;
 pub mod ollama;
 pub mod openai;
 
@@ -24,7 +25,13 @@ pub fn app(state: AppState) -> Router {
         .merge(openai::routes())
         .merge(anthropic::routes())
         .merge(admin::routes())
+        .merge(dashboard::routes())
         .fallback(passthrough)
+        // Outermost: the request id and timings cover everything the router does.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::telemetry::layer,
+        ))
         .with_state(state)
 }
 
