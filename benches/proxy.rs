@@ -40,8 +40,8 @@ use http::HeaderMap;
 use ollama_router::AppState;
 use ollama_router::config::{Config, GpuSource, Settings};
 use ollama_router::pipeline::RouteInput;
-use ollama_router::request::{Dialect, Endpoint};
-use ollama_router::sim::{self, SimConfig, SimHandle};
+use ollama_sim::sim::{self, SimConfig, SimHandle};
+use router_core::request::{Dialect, Endpoint};
 use serde_json::json;
 
 /// What the command line asked for: criterion's conventions (`--bench` from `cargo bench`; its

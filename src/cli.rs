@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::units::ByteSize;
+use router_core::units::ByteSize;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,11 +1,11 @@
-//! Configuration: built-in defaults → `router.toml` → `OLLAMA_ROUTER_*` environment (`__` nests),
-//! validated and compiled (regexes, catalog overrides) into one immutable [`Settings`] snapshot.
+//! Configuration loading: built-in defaults → `router.toml` → `OLLAMA_ROUTER_*` environment (`__`
+//! nests), handed to the pure [`router_core::config`] for validation and compilation into one
+//! immutable [`Settings`] snapshot; hot reload by polling the file.
 //!
 //! Invariant: this is the only module that reads configuration files or the environment. A bad
 //! edit to `router.toml` while running never replaces the last good snapshot; the error names the
 //! key and its line.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -14,627 +14,8 @@ use arc_swap::ArcSwap;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, KvCacheType};
-use crate::request::{Kind, TokenEstimator};
-use crate::units::{ByteSize, HumanDuration};
-
-/// Everything `router.toml` can say. Key names are a contract with users' files.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Config {
-    /// Where the router listens.
-    pub listen: String,
-    pub upstream: UpstreamConfig,
-    pub gpu: GpuConfig,
-    pub routing: RoutingConfig,
-    pub profiles: BTreeMap<Kind, Profile>,
-    /// User rules, tried in order before the built-in ones.
-    pub rules: Vec<Rule>,
-    /// Per-model overrides of the catalog.
-    pub models: BTreeMap<String, ModelOverride>,
-    /// Model-name globs that stand for a virtual model, e.g. `"claude-*haiku*" = "auto:quick"`.
-    /// The most specific (longest) pattern wins.
-    pub aliases: BTreeMap<String, String>,
-    pub sessions: SessionConfig,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct UpstreamConfig {
-    /// Ollama's base URL.
-    pub url: String,
-    pub connect_timeout: HumanDuration,
-    /// Until response headers arrive; generous because a cold model load takes tens of seconds.
-    pub first_byte_timeout: HumanDuration,
-    /// Longest silence between two streamed chunks.
-    pub idle_timeout: HumanDuration,
-    /// Largest request body accepted (coding prompts are big; axum's 2 MB default is not enough).
-    pub body_limit: ByteSize,
-    /// How often `/api/tags` and `/api/ps` are refreshed in the background.
-    pub poll_interval: HumanDuration,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GpuSource {
-    /// NVML if it loads, else Ollama's `/api/ps` with `vram_total`.
-    Auto,
-    Nvml,
-    Ollama,
-    /// The simulated Ollama's `/sim/gpu` readings.
-    Sim,
-    /// `vram_total` only, nothing measured.
-    Static,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct GpuConfig {
-    pub source: GpuSource,
-    /// Total VRAM when NVML cannot tell.
-    pub vram_total: ByteSize,
-    /// Head-room never planned for (desktop, driver spikes).
-    pub reserve: ByteSize,
-    /// Mirrors Ollama's `OLLAMA_KV_CACHE_TYPE`.
-    pub kv_cache_type: KvCacheType,
-    /// Mirrors Ollama's `OLLAMA_NUM_PARALLEL`: every slot gets a full context of KV cache.
-    pub num_parallel: u32,
-    /// Compute buffers and CUDA context per loaded model.
-    pub compute_overhead: ByteSize,
-    /// Memory bandwidth in GB/s when NVML cannot tell; speeds scale from the seed card's 504.
-    pub bandwidth_gbps: Option<f64>,
-    /// How much slower a token is per spilled share of the model; 13 fits the seed's qwen3:14b
-    /// (44 tok/s in VRAM, 23 at 16K, 10.5 at 32K on 12 GB).
-    pub cpu_slowdown: f64,
-    pub poll_interval: HumanDuration,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RoutingConfig {
-    /// When true, a request naming a catalog model gets exactly that model (num_ctx still routed).
-    pub respect_explicit_models: bool,
-    /// The context sizes the router chooses from (few rungs → few reloads).
-    pub context_ladder: Vec<u32>,
-    /// Tokens kept free for the answer. A client's huge `max_tokens` (Claude Code sends 32000+)
-    /// must not inflate the context; a smaller `num_predict` lowers it.
-    pub output_reserve: u32,
-    /// The kind when no rule fires.
-    pub default_kind: Kind,
-    /// Apply the built-in rules after the user's `[[rules]]`.
-    pub builtin_rules: bool,
-    /// Client options that force a runner reload; dropped unless listed in `keep_options`.
-    pub drop_options: Vec<String>,
-    pub keep_options: Vec<String>,
-    /// When no profile candidate can hold the prompt, try every other profile's candidates.
-    pub overflow_to_other_profiles: bool,
-    /// Replaces the client's `keep_alive` on routed requests (Zed sends `-1`, which pins a model
-    /// in VRAM forever). Ollama's syntax: `"30m"`, `"-1"`, `"0"`. Unset: the client's value stands.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keep_alive: Option<String>,
-    pub tokens: TokenEstimator,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Profile {
-    /// Models in order of preference.
-    pub candidates: Vec<String>,
-    /// The context given when the prompt is small, so a growing conversation does not reload.
-    pub preferred_ctx: u32,
-    /// Candidates predicted slower than this are skipped (the seed: below 20 tok/s coding is frustrating).
-    pub min_tokens_per_second: f64,
-}
-
-impl Default for Profile {
-    fn default() -> Profile {
-        Profile {
-            candidates: Vec::new(),
-            preferred_ctx: 16384,
-            min_tokens_per_second: 20.0,
-        }
-    }
-}
-
-/// One classification rule: when every condition in `when` holds, the request is `route`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rule {
-    pub name: String,
-    #[serde(default)]
-    pub when: When,
-    pub route: Kind,
-}
-
-/// Conditions of a rule; all present ones must hold. Regexes use Rust `regex` syntax.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct When {
-    /// Native path glob, e.g. `/api/generate`.
-    pub path: Option<String>,
-    /// The dialect the client spoke: `ollama`, `openai`, `anthropic`.
-    pub dialect: Option<String>,
-    /// Regex on the User-Agent.
-    pub client: Option<String>,
-    /// Glob on the requested model name.
-    pub model: Option<String>,
-    pub min_prompt_tokens: Option<u32>,
-    pub max_prompt_tokens: Option<u32>,
-    /// Holds when the client asked for at most this many output tokens.
-    pub max_output_tokens: Option<u32>,
-    pub last_user_matches: Option<String>,
-    pub system_matches: Option<String>,
-    pub has_tools: Option<bool>,
-    pub has_images: Option<bool>,
-    pub has_suffix: Option<bool>,
-    pub raw: Option<bool>,
-    /// Thinking explicitly requested (`think` true or a level).
-    pub think: Option<bool>,
-    /// Header name → regex its value must match (`".*"` = present).
-    pub header: BTreeMap<String, String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ModelOverride {
-    pub min_ctx: Option<u32>,
-    pub max_ctx: Option<u32>,
-    /// Full-GPU tok/s on the seed card (scaled by bandwidth on other cards).
-    pub tokens_per_second: Option<f32>,
-    /// Force tool use on or off regardless of the seed's grade.
-    pub tools: Option<bool>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SessionConfig {
-    /// Sessions remembered for stickiness (least recently used are forgotten first).
-    pub max_sessions: usize,
-    /// Where learned speeds and token calibration persist; empty = the platform state dir.
-    pub state_file: Option<PathBuf>,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        let profile = |candidates: &[&str], preferred_ctx: u32| Profile {
-            candidates: candidates.iter().map(|s| s.to_string()).collect(),
-            preferred_ctx,
-            min_tokens_per_second: 20.0,
-        };
-        Config {
-            listen: "127.0.0.1:11435".into(),
-            upstream: UpstreamConfig::default(),
-            gpu: GpuConfig::default(),
-            routing: RoutingConfig::default(),
-            profiles: BTreeMap::from([
-                (
-                    Kind::Quick,
-                    profile(&["qwen2.5-coder:7b-instruct-q5_K_M", "qwen2.5:7b"], 16384),
-                ),
-                (Kind::Daily, profile(&["qwen3:8b", "qwen2.5:7b"], 16384)),
-                (
-                    Kind::Complex,
-                    profile(&["qwen3:14b", "phi4:14b-q4_K_M", "qwen3:8b"], 8192),
-                ),
-            ]),
-            rules: Vec::new(),
-            models: BTreeMap::new(),
-            aliases: default_aliases(),
-            sessions: SessionConfig::default(),
-        }
-    }
-}
-
-fn default_aliases() -> BTreeMap<String, String> {
-    [
-        ("claude-*", "auto"),
-        ("claude-*haiku*", "auto:quick"),
-        ("claude-*sonnet*", "auto:daily"),
-        ("claude-*opus*", "auto:complex"),
-        ("haiku", "auto:quick"),
-        ("sonnet", "auto:daily"),
-        ("opus", "auto:complex"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
-impl Default for UpstreamConfig {
-    fn default() -> UpstreamConfig {
-        UpstreamConfig {
-            url: "http://127.0.0.1:11434".into(),
-            connect_timeout: HumanDuration::secs(2),
-            first_byte_timeout: HumanDuration::secs(600),
-            idle_timeout: HumanDuration::secs(300),
-            body_limit: ByteSize::mib(64),
-            poll_interval: HumanDuration::secs(2),
-        }
-    }
-}
-
-impl Default for GpuConfig {
-    fn default() -> GpuConfig {
-        GpuConfig {
-            source: GpuSource::Auto,
-            vram_total: ByteSize::gib(12),
-            reserve: ByteSize::mib(512),
-            kv_cache_type: KvCacheType::F16,
-            num_parallel: 1,
-            compute_overhead: ByteSize::mib(768),
-            bandwidth_gbps: None,
-            cpu_slowdown: 13.0,
-            poll_interval: HumanDuration(std::time::Duration::from_millis(1000)),
-        }
-    }
-}
-
-impl Default for RoutingConfig {
-    fn default() -> RoutingConfig {
-        RoutingConfig {
-            respect_explicit_models: false,
-            context_ladder: vec![8192, 10240, 16384, 32768],
-            output_reserve: 2048,
-            default_kind: Kind::Daily,
-            builtin_rules: true,
-            drop_options: ["num_batch", "num_gpu", "main_gpu", "use_mmap", "num_thread"]
-                .map(String::from)
-                .to_vec(),
-            keep_options: Vec::new(),
-            overflow_to_other_profiles: true,
-            keep_alive: None,
-            tokens: TokenEstimator::default(),
-        }
-    }
-}
-
-impl Default for SessionConfig {
-    fn default() -> SessionConfig {
-        SessionConfig {
-            max_sessions: 1024,
-            state_file: None,
-        }
-    }
-}
-
-/// The built-in classification rules, tried after the user's.
-pub fn builtin_rules() -> Vec<Rule> {
-    let rule = |name: &str, when: When, route: Kind| Rule {
-        name: name.into(),
-        when,
-        route,
-    };
-    vec![
-        rule(
-            "fill-in-the-middle",
-            When {
-                has_suffix: Some(true),
-                ..When::default()
-            },
-            Kind::Quick,
-        ),
-        rule(
-            "raw completion",
-            When {
-                raw: Some(true),
-                ..When::default()
-            },
-            Kind::Quick,
-        ),
-        rule(
-            "short helper call",
-            When {
-                max_prompt_tokens: Some(1500),
-                max_output_tokens: Some(256),
-                ..When::default()
-            },
-            Kind::Quick,
-        ),
-        rule(
-            "explicit thinking",
-            When {
-                think: Some(true),
-                ..When::default()
-            },
-            Kind::Complex,
-        ),
-        rule(
-            "architecture work",
-            When {
-                last_user_matches: Some(
-                    r"(?i)\b(refactor\w*|architect\w*|re-?design\w*|design\w*|migrat\w*|multi-file|across (the|all|several|multiple) files|step[- ]by[- ]step)\b"
-                        .into(),
-                ),
-                ..When::default()
-            },
-            Kind::Complex,
-        ),
-    ]
-}
-
-/// A rule ready to evaluate.
-#[derive(Debug, Clone)]
-pub struct CompiledRule {
-    pub name: String,
-    pub route: Kind,
-    pub when: When,
-    pub client: Option<Regex>,
-    pub last_user: Option<Regex>,
-    pub system: Option<Regex>,
-    pub headers: Vec<(http::HeaderName, Regex)>,
-}
-
-/// One validated, compiled configuration snapshot. Requests hold an `Arc` of it for their lifetime.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub config: Config,
-    pub rules: Vec<CompiledRule>,
-    /// Aliases sorted most specific first.
-    pub aliases: Vec<(String, String)>,
-    pub catalog: Catalog,
-    /// Where it came from, for messages.
-    pub source: Option<PathBuf>,
-}
-
-impl Settings {
-    /// Compiles a config (used for defaults, files and tests alike).
-    pub fn compile(config: Config, source: Option<PathBuf>) -> Result<Settings, ConfigError> {
-        validate(&config).map_err(|(key, message)| ConfigError::Invalid {
-            file: source.clone(),
-            key,
-            line: None,
-            message,
-        })?;
-        let mut rules = Vec::new();
-        let user = config
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (format!("rules.{i}"), r));
-        let builtin = if config.routing.builtin_rules {
-            builtin_rules()
-        } else {
-            Vec::new()
-        };
-        for (key, rule) in user.chain(builtin.iter().map(|r| ("builtin".to_string(), r))) {
-            rules.push(
-                compile_rule(rule, &key).map_err(|(k, message)| ConfigError::Invalid {
-                    file: source.clone(),
-                    key: k,
-                    line: None,
-                    message,
-                })?,
-            );
-        }
-        let mut aliases: Vec<(String, String)> = config
-            .aliases
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        let mut catalog = Catalog::builtin();
-        for (name, o) in &config.models {
-            if let Some(spec) = catalog.get_mut(name) {
-                if let Some(v) = o.min_ctx {
-                    spec.min_ctx = v;
-                }
-                if let Some(v) = o.max_ctx {
-                    spec.max_ctx = v;
-                }
-                if let Some(v) = o.tokens_per_second {
-                    spec.gpu_tps = v;
-                }
-                if let Some(v) = o.tools {
-                    spec.tool_calling = Some(if v {
-                        crate::catalog::Grade::A
-                    } else {
-                        crate::catalog::Grade::F
-                    });
-                    if v && !spec.has(crate::catalog::Capability::Tools) {
-                        spec.capabilities.push(crate::catalog::Capability::Tools);
-                    }
-                }
-            }
-        }
-        Ok(Settings {
-            config,
-            rules,
-            aliases,
-            catalog,
-            source,
-        })
-    }
-
-    pub fn defaults() -> Settings {
-        // The defaults are validated by a unit test, so this cannot fail in practice; fall back to
-        // an empty rule set rather than panic if it ever did.
-        Settings::compile(Config::default(), None).unwrap_or_else(|_| Settings {
-            config: Config::default(),
-            rules: Vec::new(),
-            aliases: Vec::new(),
-            catalog: Catalog::builtin(),
-            source: None,
-        })
-    }
-
-    pub fn profile(&self, kind: Kind) -> Profile {
-        self.config.profiles.get(&kind).cloned().unwrap_or_default()
-    }
-}
-
-fn validate(c: &Config) -> Result<(), (String, String)> {
-    let err = |k: &str, m: String| Err((k.to_string(), m));
-    if c.listen.parse::<std::net::SocketAddr>().is_err() {
-        return err(
-            "listen",
-            format!("`{}` is not an address like 127.0.0.1:11435", c.listen),
-        );
-    }
-    match reqwest::Url::parse(&c.upstream.url) {
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
-        _ => {
-            return err(
-                "upstream.url",
-                format!(
-                    "`{}` is not an http:// URL like http://127.0.0.1:11434",
-                    c.upstream.url
-                ),
-            );
-        }
-    }
-    let ladder = &c.routing.context_ladder;
-    if ladder.is_empty() || ladder.windows(2).any(|w| w[0] >= w[1]) || ladder[0] < 512 {
-        return err(
-            "routing.context_ladder",
-            "must be a non-empty, strictly increasing list of context sizes ≥ 512".into(),
-        );
-    }
-    if c.routing.tokens.bytes_per_token < 1.0 {
-        return err(
-            "routing.tokens.bytes_per_token",
-            "must be at least 1.0".into(),
-        );
-    }
-    if c.gpu.num_parallel == 0 {
-        return err("gpu.num_parallel", "must be at least 1".into());
-    }
-    for kind in Kind::ALL {
-        match c.profiles.get(&kind) {
-            Some(p) if !p.candidates.is_empty() => {
-                if p.min_tokens_per_second < 0.0 {
-                    return err(
-                        &format!("profiles.{}.min_tokens_per_second", kind.as_str()),
-                        "must not be negative".into(),
-                    );
-                }
-            }
-            _ => {
-                return err(
-                    &format!("profiles.{}.candidates", kind.as_str()),
-                    "every kind needs at least one candidate model".into(),
-                );
-            }
-        }
-    }
-    for (pattern, target) in &c.aliases {
-        if !is_virtual_target(target) {
-            return err(
-                &format!("aliases.{pattern}"),
-                format!("`{target}` must be auto, auto:quick, auto:daily or auto:complex"),
-            );
-        }
-    }
-    Ok(())
-}
-
-fn is_virtual_target(t: &str) -> bool {
-    t == "auto" || t.strip_prefix("auto:").and_then(Kind::parse).is_some()
-}
-
-fn compile_rule(rule: &Rule, key: &str) -> Result<CompiledRule, (String, String)> {
-    let re = |field: &str, s: &Option<String>| -> Result<Option<Regex>, (String, String)> {
-        s.as_deref()
-            .map(|p| {
-                Regex::new(p).map_err(|e| {
-                    (
-                        format!("{key}.when.{field}"),
-                        format!("rule `{}`: bad regex: {e}", rule.name),
-                    )
-                })
-            })
-            .transpose()
-    };
-    let mut headers = Vec::new();
-    for (name, pattern) in &rule.when.header {
-        let header = http::HeaderName::try_from(name.as_str()).map_err(|_| {
-            (
-                format!("{key}.when.header"),
-                format!("rule `{}`: `{name}` is not a header name", rule.name),
-            )
-        })?;
-        let regex = Regex::new(pattern).map_err(|e| {
-            (
-                format!("{key}.when.header.{name}"),
-                format!("rule `{}`: bad regex: {e}", rule.name),
-            )
-        })?;
-        headers.push((header, regex));
-    }
-    if let Some(d) = &rule.when.dialect
-        && !["ollama", "openai", "anthropic"].contains(&d.as_str())
-    {
-        return Err((
-            format!("{key}.when.dialect"),
-            format!(
-                "rule `{}`: dialect must be ollama, openai or anthropic",
-                rule.name
-            ),
-        ));
-    }
-    Ok(CompiledRule {
-        name: rule.name.clone(),
-        route: rule.route,
-        client: re("client", &rule.when.client)?,
-        last_user: re("last_user_matches", &rule.when.last_user_matches)?,
-        system: re("system_matches", &rule.when.system_matches)?,
-        headers,
-        when: rule.when.clone(),
-    })
-}
-
-/// A configuration problem, with the key and (when it can be found) the line it is on.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigError {
-    #[error("config file {} does not exist", .0.display())]
-    Missing(PathBuf),
-    #[error("{}", render_invalid(file, key, line, message))]
-    Invalid {
-        file: Option<PathBuf>,
-        key: String,
-        line: Option<usize>,
-        message: String,
-    },
-    #[error("{0}")]
-    Syntax(String),
-}
-
-fn render_invalid(
-    file: &Option<PathBuf>,
-    key: &str,
-    line: &Option<usize>,
-    message: &str,
-) -> String {
-    let place = match (file, line) {
-        (Some(f), Some(l)) => format!("{}:{l}: ", f.display()),
-        (Some(f), None) => format!("{}: ", f.display()),
-        (None, _) => String::new(),
-    };
-    format!("{place}key `{key}`: {message}")
-}
-
-/// Command-line values that beat the file and the environment (kept across reloads).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Overrides {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listen: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub upstream: Option<OverrideUpstream>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpu: Option<OverrideGpu>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct OverrideUpstream {
-    pub url: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct OverrideGpu {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<GpuSource>,
-}
+pub use router_core::config::*;
 
 /// Loads and compiles: defaults → the TOML file (if given) → `OLLAMA_ROUTER_*` env.
 pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
@@ -664,9 +45,31 @@ pub fn load_with(path: Option<&Path>, overrides: &Overrides) -> Result<Settings,
     let config: Config = figment
         .extract()
         .map_err(|e| figment_error(e, path, text.as_deref()))?;
-    let mut settings = Settings::compile(config, path.map(Path::to_path_buf))?;
+    let mut settings =
+        Settings::compile(config, path.map(Path::to_path_buf)).map_err(name_env_variable)?;
     settings.source = path.map(Path::to_path_buf);
     Ok(settings)
+}
+
+/// A value that fails validation may have come from the environment rather than the file: say so,
+/// or the user hunts for a key their file does not contain.
+fn name_env_variable(e: ConfigError) -> ConfigError {
+    match e {
+        ConfigError::Invalid { key, message, .. }
+            if std::env::var_os(env_var_name(&key)).is_some() =>
+        {
+            ConfigError::Invalid {
+                file: None,
+                key: format!(
+                    "{key} (from the environment variable {})",
+                    env_var_name(&key)
+                ),
+                line: None,
+                message,
+            }
+        }
+        e => e,
+    }
 }
 
 /// Parses a TOML text over the defaults (tests, `explain`), without the environment.
@@ -710,10 +113,22 @@ fn env_provider() -> Env {
     ];
     // Only keys that start with a known section: other OLLAMA_ROUTER_* variables (the CLI's
     // OLLAMA_ROUTER_CONFIG, test switches) are not config keys.
+    // figment hands the filter the variable's own case (`LISTEN`, `GPU.SOURCE`) and lowercases
+    // keys only afterwards, so compare case-insensitively: a case-sensitive match dropped every
+    // variable a user could set.
     Env::prefixed("OLLAMA_ROUTER_").split("__").filter(|k| {
+        let k = k.as_str().to_ascii_lowercase();
         TOP.iter()
-            .any(|t| k.as_str() == *t || k.as_str().starts_with(&format!("{t}.")))
+            .any(|t| k == *t || k.starts_with(&format!("{t}.")))
     })
+}
+
+/// The variable that sets a dotted key: `gpu.source` → `OLLAMA_ROUTER_GPU__SOURCE`.
+pub fn env_var_name(dotted: &str) -> String {
+    format!(
+        "OLLAMA_ROUTER_{}",
+        dotted.to_ascii_uppercase().replace('.', "__")
+    )
 }
 
 fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> ConfigError {
@@ -726,7 +141,10 @@ fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> 
     if from_env {
         return ConfigError::Invalid {
             file: None,
-            key: format!("{key} (from OLLAMA_ROUTER_* environment)"),
+            key: format!(
+                "{key} (from the environment variable {})",
+                env_var_name(&key)
+            ),
             line: None,
             message,
         };
@@ -870,18 +288,12 @@ impl SettingsShared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use router_core::request::Kind;
 
     fn write(text: &str) -> tempfile::NamedTempFile {
         let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
         std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
         f
-    }
-
-    #[test]
-    fn defaults_compile() {
-        let s = Settings::compile(Config::default(), None).unwrap();
-        assert!(s.rules.len() >= 5);
-        assert_eq!(s.aliases[0].0.len(), "claude-*sonnet*".len());
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{GpuConfig, GpuSource};
-use crate::route::GpuView;
 use crate::state::AppState;
 use crate::upstream::Upstream;
+use router_core::route::GpuView;
 
 /// Something that can read GPU memory. Blocking probes (NVML) run on their own thread.
 pub trait GpuProbe: Send {

@@ -8,9 +8,9 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Architecture, SlidingWindow};
-use crate::route::{LoadedModel, MeasuredModel};
 use crate::upstream::Upstream;
+use router_core::catalog::{Architecture, SlidingWindow};
+use router_core::route::{LoadedModel, MeasuredModel};
 
 /// One `/api/tags` entry, kept raw so model lists can be re-served faithfully.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,8 @@ use ollama_router::cli::{
 use ollama_router::config::{
     self, GpuSource, OverrideGpu, OverrideUpstream, Overrides, SettingsShared,
 };
-use ollama_router::{AppState, gpu, observe, sim};
+use ollama_router::{AppState, gpu, observe};
+use ollama_sim::sim;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -268,7 +269,7 @@ fn toml_text(config: &config::Config) -> String {
 
 #[expect(clippy::print_stdout, reason = "the decision is the command's output")]
 fn explain(args: ExplainArgs) -> ExitCode {
-    use ollama_router::route::{GpuView, LoadedModel};
+    use router_core::route::{GpuView, LoadedModel};
     let path = config_path(args.config.clone());
     let settings = match config::load_located(path.as_deref(), &Overrides::default()) {
         Ok(s) => s,
@@ -319,7 +320,7 @@ fn explain(args: ExplainArgs) -> ExitCode {
         let size = s
             .catalog
             .get(name)
-            .map_or(0, |m| ollama_router::route::vram_need(m, ctx, &s, None));
+            .map_or(0, |m| router_core::route::vram_need(m, ctx, &s, None));
         loaded.push(LoadedModel {
             name: name.to_string(),
             context_length: ctx,
@@ -334,13 +335,13 @@ fn explain(args: ExplainArgs) -> ExitCode {
         .ok()
         .is_some_and(|v| v.get("prompt").is_some())
     {
-        ollama_router::request::Endpoint::Generate
+        router_core::request::Endpoint::Generate
     } else {
-        ollama_router::request::Endpoint::Chat
+        router_core::request::Endpoint::Chat
     };
     let headers = http::HeaderMap::new();
     match state.route(ollama_router::pipeline::RouteInput {
-        dialect: ollama_router::request::Dialect::Ollama,
+        dialect: router_core::request::Dialect::Ollama,
         endpoint,
         body: &body,
         headers: &headers,
@@ -368,13 +369,13 @@ fn explain(args: ExplainArgs) -> ExitCode {
 
 #[expect(clippy::print_stdout, reason = "the report is the command's output")]
 async fn replay(args: ReplayArgs) -> ExitCode {
-    let opts = ollama_router::replay::ReplayOptions {
+    let opts = ollama_sim::replay::ReplayOptions {
         seed: args.seed,
         requests: args.requests,
         vram: args.vram.bytes(),
         out_dir: args.out,
     };
-    match ollama_router::replay::run(&opts).await {
+    match ollama_sim::replay::run(&opts, &ollama_router::launch::replay_router).await {
         Ok(report) => {
             println!("{}", report.markdown());
             ExitCode::SUCCESS

@@ -17,8 +17,8 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
-use crate::route::Decision;
-use crate::translate::native::Metrics as AnswerMetrics;
+use router_core::route::Decision;
+use router_core::translate::native::Metrics as AnswerMetrics;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct DecisionLabels {

@@ -9,14 +9,14 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use indexmap::IndexMap;
 use serde_json::value::RawValue;
 
-use crate::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
 use crate::config::Settings;
 use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels};
-use crate::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
-use crate::route::{Candidates, Decision, RouteError, World, decide};
 use crate::state::AppState;
-use crate::translate::native::Metrics;
 use crate::upstream::UpstreamError;
+use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
+use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
+use router_core::route::{Candidates, Decision, RouteError, World, decide};
+use router_core::translate::native::Metrics;
 
 /// One request to route, in native form.
 pub struct RouteInput<'a> {
@@ -266,7 +266,7 @@ impl AppState {
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
         let mut settings = self.settings();
         let native = parse_native(input.body)?;
-        let model = crate::request::raw_text(native.peek.model).into_owned();
+        let model = router_core::request::raw_text(native.peek.model).into_owned();
         if model.is_empty() {
             return Err(RouteFailure::BadRequest("model is required".into()));
         }
@@ -387,7 +387,7 @@ impl AppState {
         if let Some(s) = &session {
             self.sessions().record(
                 s,
-                crate::route::SessionPin {
+                router_core::route::SessionPin {
                     model: decision.model.clone(),
                     num_ctx: decision.num_ctx,
                     kind: decision.kind,
@@ -412,8 +412,8 @@ impl AppState {
         &self,
         name: &str,
         settings: &Settings,
-    ) -> Option<crate::catalog::ModelSpec> {
-        use crate::catalog::Capability;
+    ) -> Option<router_core::catalog::ModelSpec> {
+        use router_core::catalog::Capability;
         let inv = self.inventory().load();
         let m = inv.measured.get(name)?;
         let (weights, arch) = (m.weights_bytes?, m.arch.clone()?);
@@ -434,8 +434,9 @@ impl AppState {
         {
             return None;
         }
-        let gpu_tps = (0.78 * crate::catalog::SEED_BANDWIDTH_GBPS / (weights as f64 / 1e9)) as f32;
-        Some(crate::catalog::ModelSpec {
+        let gpu_tps =
+            (0.78 * router_core::catalog::SEED_BANDWIDTH_GBPS / (weights as f64 / 1e9)) as f32;
+        Some(router_core::catalog::ModelSpec {
             name: name.to_string(),
             parameter_size: String::new(),
             quantization: String::new(),
@@ -590,7 +591,7 @@ impl AppState {
         let virtual_models = VIRTUAL_MODELS
             .iter()
             .map(|(name, kind)| {
-                let v = crate::api::ollama::virtual_model_facts(&settings, *kind);
+                let v = router_core::route::virtual_model_facts(&settings, *kind);
                 ModelEntry {
                     name: (*name).to_string(),
                     modified_at: installed
@@ -613,9 +614,9 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Classification;
-    use crate::request::Kind;
-    use crate::route::{Candidates, World};
+    use router_core::classify::Classification;
+    use router_core::request::Kind;
+    use router_core::route::{Candidates, World};
 
     fn rewrite(body: &str, toml: &str) -> String {
         let settings =

@@ -13,10 +13,10 @@ use std::process::ExitCode;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::catalog::Catalog;
+use router_core::catalog::Catalog;
 use crate::cli::SetupArgs;
 use crate::config::{self, OverrideUpstream, Overrides, Settings};
-use crate::request::Kind;
+use router_core::request::Kind;
 use crate::upstream::Upstream;
 
 const GIB: u64 = 1 << 30;

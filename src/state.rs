@@ -8,9 +8,9 @@ use arc_swap::ArcSwap;
 use crate::config::{Settings, SettingsShared};
 use crate::inventory::SharedInventory;
 use crate::observe::{DecisionLog, LearnStore, RouterMetrics};
-use crate::route::GpuView;
-use crate::session::Sessions;
 use crate::upstream::{Upstream, UpstreamError};
+use router_core::route::GpuView;
+use router_core::session::Sessions;
 
 /// Everything a request may read. Cheap to clone.
 #[derive(Clone)]

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::request::{Dialect, Endpoint, Kind};
-use crate::route::{Candidates, decide};
+use router_core::request::{Dialect, Endpoint, Kind};
+use router_core::route::{Candidates, decide};
 use crate::state::AppState;
 
 /// `GET /router/status`.
@@ -243,13 +243,13 @@ impl AppState {
 
     /// What a short chat request forced to `kind` would get now. Runs the pure core only:
     /// nothing is recorded, no session is pinned.
-    fn preview(&self, kind: Kind, world: &crate::route::World) -> Result<Pick, String> {
+    fn preview(&self, kind: Kind, world: &router_core::route::World) -> Result<Pick, String> {
         let settings = self.settings();
         let body = format!(
             r#"{{"model":"auto:{}","messages":[{{"role":"user","content":"status preview"}}]}}"#,
             kind.as_str()
         );
-        let native = crate::request::parse_native(body.as_bytes()).map_err(|e| e.to_string())?;
+        let native = router_core::request::parse_native(body.as_bytes()).map_err(|e| e.to_string())?;
         let view = native
             .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
             .map_err(|e| e.to_string())?;
@@ -258,7 +258,7 @@ impl AppState {
             .routing
             .tokens
             .estimate(&view, self.learned().global_correction());
-        let class = crate::classify::classify(
+        let class = router_core::classify::classify(
             &view,
             &http::HeaderMap::new(),
             tokens,

@@ -24,9 +24,9 @@ use http::{HeaderValue, StatusCode};
 use http_body::{Body as _, Frame};
 use serde::Serialize;
 
-use crate::route::Decision;
+use router_core::route::Decision;
 use crate::state::AppState;
-use crate::translate::native::Metrics;
+use router_core::translate::native::Metrics;
 
 tokio::task_local! {
     static CURRENT: Arc<RequestTrace>;
@@ -361,7 +361,7 @@ impl AppState {
         d: &Decision,
         settings: &crate::config::Settings,
     ) {
-        use crate::classify::{ModelTarget, resolve_model};
+        use router_core::classify::{ModelTarget, resolve_model};
         let m = self.metrics();
         let asked_ctx = client_num_ctx.unwrap_or(OLLAMA_DEFAULT_NUM_CTX);
         if d.fit.loaded {

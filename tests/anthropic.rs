@@ -433,7 +433,7 @@ async fn an_unreachable_upstream_is_an_api_error_naming_it() {
             .expect("config parses");
         config.upstream.url = format!("http://{closed}");
         let settings = ollama_router::config::Settings::compile(config, None).expect("valid config");
-        let unused_sim = ollama_router::sim::spawn(common::fast_sim()).await.expect("sim");
+        let unused_sim = ollama_sim::sim::spawn(common::fast_sim()).await.expect("sim");
         let env = TestEnv::with_settings(unused_sim, settings).await;
         for stream in [false, true] {
             let response = post(

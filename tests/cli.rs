@@ -133,3 +133,62 @@ mod reqwest {
         Ok(out)
     }
 }
+
+/// `OLLAMA_ROUTER_*` variables reach every section of the configuration, and a bad one is named.
+/// The environment is cleared so nothing from the test runner's own environment leaks in.
+#[test]
+fn environment_variables_configure_every_section() {
+    let rows: [(&str, &str, &str); 4] = [
+        (
+            "OLLAMA_ROUTER_LISTEN",
+            "127.0.0.1:9999",
+            "listen = \"127.0.0.1:9999\"",
+        ),
+        (
+            "OLLAMA_ROUTER_UPSTREAM__URL",
+            "http://127.0.0.1:4242",
+            "url = \"http://127.0.0.1:4242\"",
+        ),
+        ("OLLAMA_ROUTER_GPU__SOURCE", "sim", "source = \"sim\""),
+        (
+            "OLLAMA_ROUTER_ROUTING__OUTPUT_RESERVE",
+            "3333",
+            "output_reserve = 3333",
+        ),
+    ];
+    for (var, value, expected) in rows {
+        let out = Command::new(BIN)
+            .env_clear()
+            .env(var, value)
+            .args(["check", "--config", "/dev/null"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{var}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains(expected),
+            "{var}={value} not applied:\n{text}"
+        );
+    }
+    for (var, value) in [
+        ("OLLAMA_ROUTER_GPU__SOURCE", "cuda"),
+        ("OLLAMA_ROUTER_LISTEN", "not-an-address"),
+    ] {
+        let out = Command::new(BIN)
+            .env_clear()
+            .env(var, value)
+            .args(["check", "--config", "/dev/null"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{var}={value}: {err}");
+        assert!(
+            err.contains(var),
+            "{var}={value}: the error must name the variable: {err}"
+        );
+    }
+}

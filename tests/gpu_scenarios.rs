@@ -4,7 +4,7 @@
 mod common;
 
 use common::{TestEnv, within};
-use ollama_router::sim::SimConfig;
+use ollama_sim::sim::SimConfig;
 use serde_json::{Value, json};
 
 const GIB: u64 = 1024 * 1024 * 1024;
@@ -240,7 +240,7 @@ async fn learned_speed_is_recorded_from_answers() {
 #[tokio::test]
 async fn keeps_routing_when_ps_and_tags_fail() {
     within(async {
-        let sim = ollama_router::sim::spawn(common::fast_sim()).await.unwrap();
+        let sim = ollama_sim::sim::spawn(common::fast_sim()).await.unwrap();
         let sim_url = sim.url();
         let broken = axum::Router::new()
             .route(
@@ -285,7 +285,7 @@ async fn keeps_routing_when_ps_and_tags_fail() {
         config.upstream.url = broken_url;
         let settings = ollama_router::config::Settings::compile(config, None).unwrap();
         let env = TestEnv::with_settings(
-            ollama_router::sim::spawn(common::fast_sim()).await.unwrap(),
+            ollama_sim::sim::spawn(common::fast_sim()).await.unwrap(),
             settings,
         )
         .await;

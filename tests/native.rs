@@ -391,11 +391,9 @@ async fn ollama_down_is_a_502_naming_the_upstream() {
         config.upstream.url = format!("http://127.0.0.1:{port}");
         config.gpu.source = ollama_router::config::GpuSource::Static;
         let settings = ollama_router::config::Settings::compile(config, None).unwrap();
-        let down = TestEnv::with_settings(
-            ollama_router::sim::spawn(fast_sim()).await.unwrap(),
-            settings,
-        )
-        .await;
+        let down =
+            TestEnv::with_settings(ollama_sim::sim::spawn(fast_sim()).await.unwrap(), settings)
+                .await;
         let r = post(
             &down,
             "/api/chat",

@@ -358,7 +358,7 @@ async fn client_hang_up_drops_the_upstream_stream() {
     within(async {
         // Realistic timing, so the answer is still streaming when the client leaves.
         let env = TestEnv::with(
-            ollama_router::sim::SimConfig {
+            ollama_sim::sim::SimConfig {
                 fast: false,
                 ..common::fast_sim()
             },

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use ollama_router::replay::{self, ReplayOptions};
+use ollama_router::launch::replay_router;
+use ollama_sim::replay::{self, ReplayOptions};
 
 async fn within<F: std::future::Future>(limit: Duration, f: F) -> F::Output {
     tokio::time::timeout(limit, f)
@@ -21,7 +22,7 @@ async fn short_day_router_never_truncates_and_beats_defaults() {
         requests: 40,
         ..ReplayOptions::default()
     };
-    let report = within(Duration::from_secs(120), replay::run(&opts))
+    let report = within(Duration::from_secs(120), replay::run(&opts, &replay_router))
         .await
         .expect("replay runs");
 
@@ -107,10 +108,10 @@ async fn the_same_seed_gives_the_same_report() {
         requests: 12,
         ..ReplayOptions::default()
     };
-    let a = within(Duration::from_secs(60), replay::run(&opts))
+    let a = within(Duration::from_secs(60), replay::run(&opts, &replay_router))
         .await
         .expect("first run");
-    let b = within(Duration::from_secs(60), replay::run(&opts))
+    let b = within(Duration::from_secs(60), replay::run(&opts, &replay_router))
         .await
         .expect("second run");
     assert_eq!(a.markdown(), b.markdown());
@@ -123,7 +124,7 @@ async fn the_same_seed_gives_the_same_report() {
 async fn committed_report_is_current() {
     let report = within(
         Duration::from_secs(600),
-        replay::run(&ReplayOptions::default()),
+        replay::run(&ReplayOptions::default(), &replay_router),
     )
     .await
     .expect("replay runs");

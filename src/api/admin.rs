@@ -11,8 +11,8 @@ use serde_json::json;
 
 use crate::api::ollama::OllamaError;
 use crate::pipeline::RouteInput;
-use crate::request::{Dialect, Endpoint};
 use crate::state::AppState;
+use router_core::request::{Dialect, Endpoint};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

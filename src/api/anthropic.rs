@@ -21,14 +21,14 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use crate::api::BodyError;
 use crate::observe::ReasonLabels;
 use crate::pipeline::{RouteFailure, RouteInput, Routed};
-use crate::request::{Dialect, Endpoint};
 use crate::state::{AppState, StreamGuard};
 use crate::stream::ndjson_lines;
-use crate::translate::anthropic::{
+use crate::upstream::UpstreamError;
+use router_core::request::{Dialect, Endpoint};
+use router_core::translate::anthropic::{
     self as translate, ErrorType, ResponseIds, StreamEvent, StreamTranslator,
 };
-use crate::translate::native;
-use crate::upstream::UpstreamError;
+use router_core::translate::native;
 
 /// A `ping` goes out when the upstream has been silent this long (model load, long prompt
 /// evaluation), so clients and proxies with idle timeouts keep the connection.

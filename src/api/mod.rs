@@ -39,7 +39,7 @@ pub fn app(state: AppState) -> Router {
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
     #[error("request body is larger than {limit} (upstream.body_limit in router.toml)")]
-    TooLarge { limit: crate::units::ByteSize },
+    TooLarge { limit: router_core::units::ByteSize },
     #[error("could not read the request body: {0}")]
     Read(String),
 }

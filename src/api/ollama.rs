@@ -11,15 +11,15 @@ use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use crate::catalog::Capability;
-use crate::classify::{ModelTarget, VIRTUAL_MODELS, resolve_model};
 use crate::config::Settings;
 use crate::pipeline::{RouteFailure, RouteInput, Routed};
-use crate::request::{Dialect, Endpoint, Kind};
-use crate::route::rungs_for;
 use crate::state::AppState;
 use crate::stream::LastLine;
 use crate::upstream::UpstreamError;
+use router_core::catalog::Capability;
+use router_core::classify::{ModelTarget, VIRTUAL_MODELS, resolve_model};
+use router_core::request::{Dialect, Endpoint, Kind};
+use router_core::route::{VirtualFacts, virtual_model_facts};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -191,7 +191,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 if let (Some(d), Some(last)) =
                     (&r.routed.decision, r.last.take().and_then(LastLine::finish))
                     && let Ok(final_chunk) =
-                        serde_json::from_slice::<crate::translate::native::ChatChunk>(&last)
+                        serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
                     && final_chunk.done
                 {
                     r.state
@@ -202,67 +202,6 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         }
     });
     Body::from_stream(stream)
-}
-
-/// What a virtual model looks like to model lists: the union of its candidates' abilities and the
-/// largest context the router will give.
-#[derive(Debug, Clone)]
-pub struct VirtualFacts {
-    pub base: String,
-    pub size: u64,
-    pub context_length: u32,
-    pub capabilities: Vec<String>,
-    pub family: String,
-    pub parameter_size: String,
-    pub quantization: String,
-    pub embedding_length: u32,
-    pub preferred_ctx: u32,
-}
-
-pub fn virtual_model_facts(settings: &Settings, kind: Option<Kind>) -> VirtualFacts {
-    let kinds: Vec<Kind> = match kind {
-        Some(k) => vec![k],
-        None => Kind::ALL.to_vec(),
-    };
-    let main_kind = kind.unwrap_or(settings.config.routing.default_kind);
-    let ladder = &settings.config.routing.context_ladder;
-    let top = ladder.last().copied().unwrap_or(0);
-    let mut caps: Vec<Capability> = vec![Capability::Completion];
-    let mut ctx = 0;
-    for k in &kinds {
-        for name in settings.profile(*k).candidates {
-            if let Some(spec) = settings.catalog.get(&name) {
-                for c in &spec.capabilities {
-                    let usable = *c != Capability::Tools || spec.tools_usable();
-                    if usable && !caps.contains(c) {
-                        caps.push(*c);
-                    }
-                }
-                ctx = ctx.max(
-                    rungs_for(spec, ladder)
-                        .into_iter()
-                        .filter(|r| *r <= top)
-                        .max()
-                        .unwrap_or(0),
-                );
-            }
-        }
-    }
-    caps.sort();
-    let profile = settings.profile(main_kind);
-    let base = profile.candidates.first().cloned().unwrap_or_default();
-    let spec = settings.catalog.get(&base);
-    VirtualFacts {
-        size: spec.map_or(0, |s| s.weights_bytes),
-        context_length: ctx,
-        capabilities: caps.iter().map(|c| c.as_str().to_string()).collect(),
-        family: spec.map_or_else(String::new, |s| s.arch.name.clone()),
-        parameter_size: spec.map_or_else(String::new, |s| s.parameter_size.clone()),
-        quantization: spec.map_or_else(String::new, |s| s.quantization.clone()),
-        embedding_length: spec.map_or(0, |s| s.arch.embedding_length),
-        preferred_ctx: profile.preferred_ctx,
-        base,
-    }
 }
 
 fn virtual_kind(settings: &Settings, name: &str) -> Option<Option<Kind>> {

@@ -30,16 +30,16 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::classify::{ModelTarget, resolve_model};
 use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed};
-use crate::request::{Dialect, Endpoint, Kind, KindHint};
 use crate::state::{AppState, StreamGuard};
-use crate::translate::native;
-use crate::translate::openai::{
+use crate::upstream::UpstreamError;
+use router_core::classify::{ModelTarget, resolve_model};
+use router_core::request::{Dialect, Endpoint, Kind, KindHint};
+use router_core::translate::native;
+use router_core::translate::openai::{
     self as oa, ChatCompletionBuilder, ChatStream, CompletionBuilder, CompletionStream, ModelCard,
     ModelCardList, OpenAiError,
 };
-use crate::upstream::UpstreamError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -363,7 +363,7 @@ struct Answer {
     lines: LineStream,
     state: AppState,
     upstream_url: String,
-    routed: Option<(Arc<crate::route::Decision>, u32)>,
+    routed: Option<(Arc<router_core::route::Decision>, u32)>,
     guard: Option<StreamGuard>,
 }
 

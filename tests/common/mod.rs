@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ollama_router::config::{GpuSource, Settings, from_toml_str};
-use ollama_router::sim::{self, SimConfig, SimHandle};
 use ollama_router::{AppState, app};
+use ollama_sim::sim::{self, SimConfig, SimHandle};
 
 pub struct TestEnv {
     pub sim: SimHandle,

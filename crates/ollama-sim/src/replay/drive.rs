@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Policy;
 use super::report::Outcome;
 use super::trace::{Event, NumCtx};
-use crate::catalog::Catalog;
+use crate::sim::library::seed_model;
 use crate::sim::{RequestRecord, Sim};
 
 /// Where requests go.
@@ -34,7 +34,6 @@ pub(super) async fn replay(
     policy: Policy,
     day: &[Event],
 ) -> Result<Vec<Outcome>, String> {
-    let catalog = Catalog::builtin();
     let mut outcomes = Vec::with_capacity(day.len());
     let mut last_at: Option<u64> = None;
     for event in day {
@@ -60,7 +59,7 @@ pub(super) async fn replay(
         target.sim.clear_requests();
         let spilled = target.sim.stats().spilled_requests > before.spilled_requests;
         let record = log.pop().filter(|r| r.kind == "inference");
-        outcomes.push(outcome(&catalog, event, answer, record, spilled));
+        outcomes.push(outcome(event, answer, record, spilled));
     }
     Ok(outcomes)
 }
@@ -132,13 +131,7 @@ fn seconds(v: &Value, key: &str) -> f64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0) as f64 / 1e9
 }
 
-fn outcome(
-    catalog: &Catalog,
-    event: &Event,
-    answer: Answer,
-    record: Option<RequestRecord>,
-    spilled: bool,
-) -> Outcome {
+fn outcome(event: &Event, answer: Answer, record: Option<RequestRecord>, spilled: bool) -> Outcome {
     let mut o = Outcome {
         activity: event.activity,
         model: record.as_ref().map(|r| r.loaded_model.clone()),
@@ -186,7 +179,7 @@ fn outcome(
     o.quality = match (&o.model, o.num_ctx) {
         // Ollama dropped part of the prompt: the model answered a question it never saw whole.
         _ if o.truncated => 0.0,
-        (Some(model), Some(ctx)) => grade(catalog, model, ctx, event.activity.graded_agentic()),
+        (Some(model), Some(ctx)) => grade(model, ctx, event.activity.graded_agentic()),
         _ => 0.0,
     };
     o
@@ -194,8 +187,8 @@ fn outcome(
 
 /// The seed's grade of `model` at `ctx`: agentic for planning work (engine when the seed has no
 /// agentic grade for it), engine otherwise; 0 for a model the seed did not grade.
-fn grade(catalog: &Catalog, model: &str, ctx: u32, agentic: bool) -> f64 {
-    let Some(spec) = catalog.get(model) else {
+fn grade(model: &str, ctx: u32, agentic: bool) -> f64 {
+    let Some(spec) = seed_model(model) else {
         return 0.0;
     };
     let score = if agentic {
@@ -212,11 +205,10 @@ mod tests {
 
     #[test]
     fn grades_follow_the_seed() {
-        let c = Catalog::builtin();
-        assert_eq!(grade(&c, "qwen3:8b", 16384, false), 9.9_f32 as f64);
+        assert_eq!(grade("qwen3:8b", 16384, false), 9.9_f32 as f64);
         // The seed saw qwen3:8b fail the engine task at 8192; smaller contexts inherit that grade.
-        assert_eq!(grade(&c, "qwen3:8b", 4096, false), 3.5_f32 as f64);
-        assert_eq!(grade(&c, "qwen3:14b", 8192, true), 10.0);
-        assert_eq!(grade(&c, "nomic-embed-text", 8192, true), 0.0);
+        assert_eq!(grade("qwen3:8b", 4096, false), 3.5_f32 as f64);
+        assert_eq!(grade("qwen3:14b", 8192, true), 10.0);
+        assert_eq!(grade("nomic-embed-text", 8192, true), 0.0);
     }
 }

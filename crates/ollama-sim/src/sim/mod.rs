@@ -2,15 +2,15 @@
 //! benches and `ollama-router serve --demo` run without a GPU or an Ollama install.
 //!
 //! It follows `reference/ollama-protocol.md`: the same routes, fields, framing, status codes and
-//! error texts; the catalog's models with their real sizes and architectures (plus two models the
-//! catalog does not know); loading, reloads on runner-option changes, eviction, spill and its
+//! error texts; the seed's models with their real sizes and architectures (plus two models the
+//! seed does not know); loading, reloads on runner-option changes, eviction, spill and its
 //! slowdown, `keep_alive`; silent truncation; deterministic answers. Where Ollama's behaviour was
 //! not verifiable, the code says so in a comment.
 //!
 //! Beyond Ollama's API it serves `/sim/*` for tests: the log of inference requests, counters,
 //! NVML-like GPU readings, failure injection, reset and run-time foreign VRAM.
 //!
-//! Module map: [`gowire`] (Go wire details), [`models`] (installed models and their metadata),
+//! Module map: [`gowire`] (Go wire details), [`library`] (the seed's models), [`models`] (installed models and their metadata),
 //! [`tokens`] (token accounting and truncation), [`answer`] (deterministic output), [`sched`]
 //! (scheduler), `api` / `inference` / `control` (HTTP handlers).
 
@@ -19,6 +19,7 @@ mod api;
 mod control;
 pub mod gowire;
 mod inference;
+pub mod library;
 pub mod models;
 pub mod sched;
 pub mod tokens;
@@ -70,7 +71,7 @@ impl Default for SimConfig {
             vram_total: 12 * GIB,
             foreign_vram: 0,
             fast: false,
-            bandwidth_gbps: crate::catalog::SEED_BANDWIDTH_GBPS,
+            bandwidth_gbps: library::SEED_BANDWIDTH_GBPS,
             default_num_ctx: 4096,
             default_keep_alive: Duration::from_secs(300),
             max_loaded_models: 3,

@@ -1,5 +1,5 @@
-//! The models "installed" in the simulated Ollama: every model of [`Catalog::builtin`] plus two
-//! models the catalog does not know (`nomic-embed-text:latest`, `llava:7b`), so the router's
+//! The models "installed" in the simulated Ollama: every model of the seed ([`seed_models`]) plus
+//! two models the seed does not know (`nomic-embed-text:latest`, `llava:7b`), so the router's
 //! pass-through of unknown models can be tested. Also renders their `/api/tags`, `/api/show`,
 //! `/api/ps` and `/v1/models` shapes (`reference/ollama-protocol.md` §2.4–2.6, §3.4).
 
@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::catalog::{Architecture, Capability, Catalog, ModelSpec};
+use super::library::{Architecture, Capability, SEED_BANDWIDTH_GBPS, SeedModel, seed_models};
 
 use super::gowire::rfc3339_nano;
 
@@ -42,18 +42,18 @@ pub struct InstalledModel {
 }
 
 impl InstalledModel {
-    fn from_spec(spec: &ModelSpec, modified_at: SystemTime) -> InstalledModel {
+    fn from_seed(spec: &SeedModel, modified_at: SystemTime) -> InstalledModel {
         InstalledModel {
-            name: spec.name.clone(),
+            name: spec.name.into(),
             size: spec.weights_bytes,
-            digest: fake_digest(&spec.name),
+            digest: fake_digest(spec.name),
             omit_head_dims: spec.arch.name == "qwen2",
             families: vec![spec.arch.name.clone()],
             arch: spec.arch.clone(),
-            parameter_size: spec.parameter_size.clone(),
-            quantization: spec.quantization.clone(),
-            capabilities: spec.capabilities.clone(),
-            gpu_tps: f64::from(spec.gpu_tps),
+            parameter_size: spec.parameter_size.into(),
+            quantization: spec.quantization.into(),
+            capabilities: spec.caps.to_vec(),
+            gpu_tps: spec.gpu_tps(),
             modified_at,
         }
     }
@@ -261,7 +261,7 @@ impl InstalledModel {
         } else {
             UNMEASURED_GPU_TPS
         };
-        base * bandwidth_gbps / crate::catalog::SEED_BANDWIDTH_GBPS
+        base * bandwidth_gbps / SEED_BANDWIDTH_GBPS
     }
 }
 
@@ -386,12 +386,14 @@ fn base_modified_at() -> SystemTime {
 /// Every model the sim starts with.
 pub fn installed_models() -> Vec<InstalledModel> {
     let base = base_modified_at();
-    let catalog = Catalog::builtin();
-    let mut models: Vec<InstalledModel> = catalog
+    let mut seed = seed_models();
+    // In name order, as the catalog this replaced listed them: `/api/tags` order stays stable.
+    seed.sort_by(|a, b| a.name.cmp(b.name));
+    let mut models: Vec<InstalledModel> = seed
         .iter()
         .enumerate()
         .map(|(i, spec)| {
-            InstalledModel::from_spec(spec, base - Duration::from_secs(3600 * (i as u64 + 1)))
+            InstalledModel::from_seed(spec, base - Duration::from_secs(3600 * (i as u64 + 1)))
         })
         .collect();
     models.push(nomic_embed_text(base - Duration::from_secs(3600 * 30)));
@@ -477,7 +479,7 @@ mod tests {
     #[test]
     fn installed_set_has_catalog_and_extras() {
         let models = installed_models();
-        assert_eq!(models.len(), Catalog::builtin().len() + 2);
+        assert_eq!(models.len(), seed_models().len() + 2);
         let nomic = models
             .iter()
             .find(|m| m.name == "nomic-embed-text:latest")

@@ -7,8 +7,10 @@
 //!   gets Ollama's default context of 4096.
 //! - **fixed qwen3:8b@16384**: straight to the simulated Ollama, every request rewritten to the
 //!   seed's best all-rounder at 16384 (a careful manual setup).
-//! - **router**: the same client requests through an in-process router (default configuration,
-//!   GPU readings from the simulator) in front of the same simulated Ollama.
+//! - **router**: the same client requests through a router (default configuration, GPU readings
+//!   from the simulator) in front of the same simulated Ollama. This crate does not know the
+//!   router: the caller supplies a [`RouterLauncher`] that starts one in front of a given sim URL,
+//!   and the replay talks to it over HTTP like any client.
 //!
 //! Time is simulated, not measured: the simulator runs in fast mode (no sleeping) and reports
 //! realistic `load_duration`, `prompt_eval_duration` and per-token `eval_duration` in each final
@@ -21,14 +23,14 @@ mod drive;
 pub mod report;
 pub mod trace;
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 
 pub use report::{ActivityRow, Outcome, PolicyResult, ReplayReport, Served};
 
-use crate::config::{Config, GpuSource, Settings};
+use crate::GIB;
 use crate::sim::{self, SimConfig};
-use crate::state::AppState;
-use crate::units::{ByteSize, GIB};
 
 /// What to replay.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,8 +85,38 @@ impl Policy {
     }
 }
 
+/// A router serving on a local address until dropped.
+pub struct LaunchedRouter {
+    /// Its base URL, e.g. `http://127.0.0.1:40123`.
+    pub url: String,
+    /// Dropped when the policy's replay ends: it stops the router.
+    pub guard: Box<dyn Send + Sync>,
+}
+
+/// A boxed future, so launchers can be closures over `async` blocks.
+pub type LaunchFuture = Pin<Box<dyn Future<Output = Result<LaunchedRouter, String>> + Send>>;
+
+/// Starts a fresh router with its default configuration in front of the simulated Ollama at
+/// `sim_url` (GPU readings from the sim's `/sim/gpu`, `vram` bytes of it). Each call must return a
+/// router with no sessions or learned speeds carried over.
+pub trait RouterLauncher {
+    fn launch(&self, sim_url: &str, vram: u64) -> LaunchFuture;
+}
+
+impl<F> RouterLauncher for F
+where
+    F: Fn(&str, u64) -> LaunchFuture,
+{
+    fn launch(&self, sim_url: &str, vram: u64) -> LaunchFuture {
+        self(sim_url, vram)
+    }
+}
+
 /// Replays the day under every policy and builds the report (written to `out_dir` if set).
-pub async fn run(opts: &ReplayOptions) -> Result<ReplayReport, String> {
+pub async fn run(
+    opts: &ReplayOptions,
+    router: &dyn RouterLauncher,
+) -> Result<ReplayReport, String> {
     if opts.requests == 0 {
         return Err("a replay needs at least one request".into());
     }
@@ -105,7 +137,7 @@ pub async fn run(opts: &ReplayOptions) -> Result<ReplayReport, String> {
         sim.sim.reset();
         // A fresh router per replay: no sessions or learned speeds carried over.
         let router = match policy {
-            Policy::Router => Some(RouterHandle::start(&sim.url(), opts.vram).await?),
+            Policy::Router => Some(router.launch(&sim.url(), opts.vram).await?),
             _ => None,
         };
         let target = drive::Target {
@@ -137,42 +169,4 @@ pub async fn run(opts: &ReplayOptions) -> Result<ReplayReport, String> {
         }
     }
     Ok(report)
-}
-
-/// A router with the default configuration, serving on `127.0.0.1:0` until dropped.
-struct RouterHandle {
-    url: String,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl RouterHandle {
-    async fn start(sim_url: &str, vram: u64) -> Result<RouterHandle, String> {
-        let mut config = Config::default();
-        config.upstream.url = sim_url.to_string();
-        config.gpu.source = GpuSource::Sim;
-        config.gpu.vram_total = ByteSize(vram);
-        let settings =
-            Settings::compile(config, None).map_err(|e| format!("router configuration: {e}"))?;
-        let state = AppState::for_settings(settings).map_err(|e| format!("router state: {e}"))?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("cannot bind the router: {e}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("router address: {e}"))?;
-        let app = crate::api::app(state);
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(RouterHandle {
-            url: format!("http://{addr}"),
-            server,
-        })
-    }
-}
-
-impl Drop for RouterHandle {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
 }

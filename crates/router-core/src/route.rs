@@ -633,6 +633,69 @@ pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fi
     }
 }
 
+// Model lists in every dialect show virtual models the same way; computed here, purely, so the
+// service's handlers and pipeline share it without depending on each other.
+/// What a virtual model looks like to model lists: the union of its candidates' abilities and the
+/// largest context the router will give.
+#[derive(Debug, Clone)]
+pub struct VirtualFacts {
+    pub base: String,
+    pub size: u64,
+    pub context_length: u32,
+    pub capabilities: Vec<String>,
+    pub family: String,
+    pub parameter_size: String,
+    pub quantization: String,
+    pub embedding_length: u32,
+    pub preferred_ctx: u32,
+}
+
+pub fn virtual_model_facts(settings: &Settings, kind: Option<Kind>) -> VirtualFacts {
+    let kinds: Vec<Kind> = match kind {
+        Some(k) => vec![k],
+        None => Kind::ALL.to_vec(),
+    };
+    let main_kind = kind.unwrap_or(settings.config.routing.default_kind);
+    let ladder = &settings.config.routing.context_ladder;
+    let top = ladder.last().copied().unwrap_or(0);
+    let mut caps: Vec<Capability> = vec![Capability::Completion];
+    let mut ctx = 0;
+    for k in &kinds {
+        for name in settings.profile(*k).candidates {
+            if let Some(spec) = settings.catalog.get(&name) {
+                for c in &spec.capabilities {
+                    let usable = *c != Capability::Tools || spec.tools_usable();
+                    if usable && !caps.contains(c) {
+                        caps.push(*c);
+                    }
+                }
+                ctx = ctx.max(
+                    rungs_for(spec, ladder)
+                        .into_iter()
+                        .filter(|r| *r <= top)
+                        .max()
+                        .unwrap_or(0),
+                );
+            }
+        }
+    }
+    caps.sort();
+    let profile = settings.profile(main_kind);
+    let base = profile.candidates.first().cloned().unwrap_or_default();
+    let spec = settings.catalog.get(&base);
+    VirtualFacts {
+        size: spec.map_or(0, |s| s.weights_bytes),
+        context_length: ctx,
+        capabilities: caps.iter().map(|c| c.as_str().to_string()).collect(),
+        family: spec.map_or_else(String::new, |s| s.arch.name.clone()),
+        parameter_size: spec.map_or_else(String::new, |s| s.parameter_size.clone()),
+        quantization: spec.map_or_else(String::new, |s| s.quantization.clone()),
+        embedding_length: spec.map_or(0, |s| s.arch.embedding_length),
+        preferred_ctx: profile.preferred_ctx,
+        base,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The dialect-neutral view of one inference request, and the prompt-token estimate.
 //!
 //! [`parse_native`] reads a native `/api/chat` or `/api/generate` body once, borrowing strings from
-//! it where JSON escapes allow, and keeps the raw top-level fields so [`crate::pipeline`] can write
+//! it where JSON escapes allow, and keeps the raw top-level fields so the service's pipeline can write
 //! the rewritten body without re-serialising the (possibly megabyte-sized) messages.
 
 use std::borrow::Cow;
@@ -275,12 +275,15 @@ pub fn raw_text<'a>(raw: Option<&'a RawValue>) -> Cow<'a, str> {
     }
 }
 
+/// How much of each end of a message wording rules read.
+pub const RULE_WINDOW: usize = 4096;
+
 /// The text of a raw JSON string, or for a long one its first and last
-/// [`crate::classify::RULE_WINDOW`] bytes joined by a newline: wording rules only read the ends
-/// of a message (see [`crate::classify::matches_ends`]), and decoding a pasted megabyte just to
+/// [`RULE_WINDOW`] bytes joined by a newline: wording rules only read the ends
+/// of a message (see `classify::matches_ends`), and decoding a pasted megabyte just to
 /// look at its ends costs a millisecond.
 pub fn text_ends<'a>(raw: Option<&'a RawValue>) -> Cow<'a, str> {
-    let window = crate::classify::RULE_WINDOW;
+    let window = RULE_WINDOW;
     let Some(text) = raw
         .map(RawValue::get)
         .filter(|t| t.starts_with('"') && t.len() >= 2)
@@ -509,7 +512,7 @@ mod tests {
         let ends = text_ends(Some(&value));
         assert!(ends.starts_with("Refactor this:\n"), "{}", &ends[..40]);
         assert!(ends.ends_with("Thanks, step by step please"));
-        assert!(ends.len() < 2 * crate::classify::RULE_WINDOW + 16);
+        assert!(ends.len() < 2 * RULE_WINDOW + 16);
         assert_eq!(text_ends(Some(&raw(r#""short \"one\"""#))), "short \"one\"");
     }
 

@@ -20,8 +20,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::request::Endpoint;
-
 /// What the developer was doing when the request was sent. Decides the answer length and which
 /// of the seed's grades (engine or agentic) scores the model that served it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -114,6 +112,22 @@ impl Message {
             role,
             content,
             tool_call: None,
+        }
+    }
+}
+
+/// The two native generation endpoints clients use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Chat,
+    Generate,
+}
+
+impl Endpoint {
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Chat => "/api/chat",
+            Endpoint::Generate => "/api/generate",
         }
     }
 }

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::ReplayOptions;
 use super::trace::{Activity, Event};
+use crate::GIB;
 use crate::sim::SimStats;
-use crate::units::GIB;
 
 /// What happened to one request under one policy. Times are simulated seconds.
 #[derive(Clone, Debug, PartialEq)]
@@ -627,7 +627,7 @@ Who sends what (after `reference/clients.md`):
 
 ## How it is measured
 
-- The trace is generated from the seed (`src/replay/trace.rs`); the same seed gives the same day.
+- The trace is generated from the seed (`crates/ollama-sim/src/replay/trace.rs`); the same seed gives the same day.
 - Every request is replayed in Ollama's native form (`/api/chat`, `/api/generate`). OpenCode and Claude Code
   really speak the OpenAI and Anthropic APIs; the router translates those to native bodies like these, and
   Ollama's own compatibility layers serve them with the same default context of 4096.

@@ -7,9 +7,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use ollama_router::catalog::Catalog;
-use ollama_router::sim::answer::default_answer;
-use ollama_router::sim::{Sim, SimConfig, SimHandle, serve, spawn};
+use ollama_sim::sim::answer::default_answer;
+use ollama_sim::sim::library::seed_models;
+use ollama_sim::sim::{Sim, SimConfig, SimHandle, serve, spawn};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
 use serde_json::{Value, json};
@@ -191,7 +191,7 @@ async fn tags_list_every_installed_model() {
         let sim = fast_sim().await;
         let tags = get(&sim, "/api/tags").await.json();
         let models = tags["models"].as_array().expect("models array");
-        assert_eq!(models.len(), Catalog::builtin().len() + 2);
+        assert_eq!(models.len(), seed_models().len() + 2);
         let qwen3 = models
             .iter()
             .find(|m| m["name"] == "qwen3:8b")

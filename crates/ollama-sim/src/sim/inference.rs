@@ -17,7 +17,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{Capability, KvCacheType};
+use super::library::{Capability, KvCacheType};
 
 use super::answer::{self, Answer, AnswerInput, Piece};
 use super::api::{go_error, json_response, json_response_with_type};

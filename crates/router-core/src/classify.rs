@@ -160,8 +160,8 @@ pub fn rule_matches(
         })
 }
 
-/// How much of each end of a message wording rules read.
-pub const RULE_WINDOW: usize = 4096;
+// The window lives with the parser that cuts messages to it, so `request` needs nothing from here.
+pub use crate::request::RULE_WINDOW;
 
 /// Matches a wording rule against the first and last [`RULE_WINDOW`] bytes of a text. The
 /// instruction ("refactor this…") sits at the start or the end of a message; what lies between is

@@ -1,0 +1,48 @@
+//! Starting an in-process router for the replay: the [`ollama_sim::replay::RouterLauncher`] the
+//! service hands to `ollama_sim::replay::run`, which knows nothing about the router and talks to
+//! it over HTTP.
+
+use ollama_sim::replay::{LaunchFuture, LaunchedRouter};
+
+use crate::config::{Config, GpuSource, Settings};
+use crate::state::AppState;
+use router_core::units::ByteSize;
+
+/// Stops the router's server task when the replay drops it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A fresh router (default configuration, GPU readings from the sim, `vram` bytes) on
+/// `127.0.0.1:0` in front of the simulated Ollama at `sim_url`. Fresh each call: no sessions or
+/// learned speeds carried over from an earlier policy.
+pub fn replay_router(sim_url: &str, vram: u64) -> LaunchFuture {
+    let sim_url = sim_url.to_string();
+    Box::pin(async move {
+        let mut config = Config::default();
+        config.upstream.url = sim_url;
+        config.gpu.source = GpuSource::Sim;
+        config.gpu.vram_total = ByteSize(vram);
+        let settings =
+            Settings::compile(config, None).map_err(|e| format!("router configuration: {e}"))?;
+        let state = AppState::for_settings(settings).map_err(|e| format!("router state: {e}"))?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot bind the router: {e}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("router address: {e}"))?;
+        let app = crate::api::app(state);
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(LaunchedRouter {
+            url: format!("http://{addr}"),
+            guard: Box::new(AbortOnDrop(server)),
+        })
+    })
+}
