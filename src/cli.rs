@@ -51,7 +51,11 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
     /// The router's URL.
-    #[arg(long, default_value = "http://127.0.0.1:11435", env = "OLLAMA_ROUTER_URL")]
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:11435",
+        env = "OLLAMA_ROUTER_URL"
+    )]
     pub url: String,
     /// Print the `GET /router/status` JSON instead of text.
     #[arg(long)]

@@ -13,11 +13,11 @@ use std::process::ExitCode;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use router_core::catalog::Catalog;
 use crate::cli::SetupArgs;
 use crate::config::{self, OverrideUpstream, Overrides, Settings};
-use router_core::request::Kind;
 use crate::upstream::Upstream;
+use router_core::catalog::Catalog;
+use router_core::request::Kind;
 
 const GIB: u64 = 1 << 30;
 
@@ -92,7 +92,7 @@ pub fn starter_profiles(catalog: &Catalog, vram_total: u64) -> BTreeMap<Kind, Ve
 }
 
 fn toml_size(bytes: u64) -> String {
-    if bytes % GIB == 0 {
+    if bytes.is_multiple_of(GIB) {
         format!("{}GiB", bytes / GIB)
     } else {
         format!("{}MiB", bytes / (1 << 20))
@@ -252,7 +252,8 @@ fn default_config_path() -> Option<PathBuf> {
 
 fn write_new(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -306,18 +307,11 @@ pub async fn run(args: SetupArgs) -> ExitCode {
         gpu.source
     );
     // With no configuration yet, the starter one decides what is needed.
-    let starter = found.is_none().then(|| {
-        starter_toml(
-            &gpu.name,
-            gpu.total,
-            upstream.base_url(),
-            &settings.catalog,
-        )
-    });
+    let starter = found
+        .is_none()
+        .then(|| starter_toml(&gpu.name, gpu.total, upstream.base_url(), &settings.catalog));
     let plan_settings = match &starter {
-        Some(text) => match config::from_toml_str(text)
-            .and_then(|c| Settings::compile(c, None))
-        {
+        Some(text) => match config::from_toml_str(text).and_then(|c| Settings::compile(c, None)) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("ollama-router setup: the starter configuration is invalid: {e}");
@@ -344,9 +338,9 @@ pub async fn run(args: SetupArgs) -> ExitCode {
     let needed = needed_models(&plan_settings, &installed);
     println!(
         "Models the profiles use ({}):",
-        found.as_ref().map_or("starter configuration".into(), |p| p
-            .display()
-            .to_string())
+        found
+            .as_ref()
+            .map_or("starter configuration".into(), |p| p.display().to_string())
     );
     for n in &needed {
         let kinds: Vec<&str> = n.kinds.iter().map(|k| k.as_str()).collect();
@@ -393,12 +387,7 @@ pub async fn run(args: SetupArgs) -> ExitCode {
         .or_else(|| starter.as_ref().and_then(|_| default_config_path()));
     if let Some(path) = target {
         let text = starter.clone().unwrap_or_else(|| {
-            starter_toml(
-                &gpu.name,
-                gpu.total,
-                upstream.base_url(),
-                &settings.catalog,
-            )
+            starter_toml(&gpu.name, gpu.total, upstream.base_url(), &settings.catalog)
         });
         if path.exists() {
             println!(
@@ -415,7 +404,10 @@ pub async fn run(args: SetupArgs) -> ExitCode {
             }
         }
     } else if let Some(p) = &found {
-        println!("Using {} (pass --write-config PATH for a starter file).", p.display());
+        println!(
+            "Using {} (pass --write-config PATH for a starter file).",
+            p.display()
+        );
     }
     status
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::state::AppState;
 use router_core::request::{Dialect, Endpoint, Kind};
 use router_core::route::{Candidates, decide};
-use crate::state::AppState;
 
 /// `GET /router/status`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -249,7 +249,8 @@ impl AppState {
             r#"{{"model":"auto:{}","messages":[{{"role":"user","content":"status preview"}}]}}"#,
             kind.as_str()
         );
-        let native = router_core::request::parse_native(body.as_bytes()).map_err(|e| e.to_string())?;
+        let native =
+            router_core::request::parse_native(body.as_bytes()).map_err(|e| e.to_string())?;
         let view = native
             .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
             .map_err(|e| e.to_string())?;
@@ -298,7 +299,11 @@ pub fn render_text(s: &RouterStatus, router_url: &str, color: bool) -> String {
     let bold = |t: &str| paint("1", t);
     let mut o = String::new();
     let upstream = match &s.upstream.error {
-        Some(e) => format!("{} ({})", s.upstream.url, paint("31", &format!("error: {e}"))),
+        Some(e) => format!(
+            "{} ({})",
+            s.upstream.url,
+            paint("31", &format!("error: {e}"))
+        ),
         None => format!(
             "{} ({} models installed)",
             s.upstream.url,
@@ -317,9 +322,8 @@ pub fn render_text(s: &RouterStatus, router_url: &str, color: bool) -> String {
         Some(g) => {
             const WIDTH: usize = 40;
             let other = g.other_programs_bytes.unwrap_or(0).min(g.used_bytes);
-            let cells = |b: u64| {
-                ((b as f64 / g.total_bytes.max(1) as f64) * WIDTH as f64).round() as usize
-            };
+            let cells =
+                |b: u64| ((b as f64 / g.total_bytes.max(1) as f64) * WIDTH as f64).round() as usize;
             let n_used = cells(g.used_bytes).min(WIDTH);
             let n_other = cells(other).min(n_used);
             let bar = format!(
@@ -328,9 +332,7 @@ pub fn render_text(s: &RouterStatus, router_url: &str, color: bool) -> String {
                 paint("33", &"█".repeat(n_other)),
                 paint("90", &"░".repeat(WIDTH - n_used)),
             );
-            let others = g
-                .other_programs_bytes
-                .map_or("unknown".to_string(), gib);
+            let others = g.other_programs_bytes.map_or("unknown".to_string(), gib);
             let _ = writeln!(
                 o,
                 "{} {} ({})\n  [{bar}] {} used / {} free of {}; other programs {others}",

@@ -24,8 +24,8 @@ use http::{HeaderValue, StatusCode};
 use http_body::{Body as _, Frame};
 use serde::Serialize;
 
-use router_core::route::Decision;
 use crate::state::AppState;
+use router_core::route::Decision;
 use router_core::translate::native::Metrics;
 
 tokio::task_local! {
@@ -79,7 +79,7 @@ pub fn note_routed(decision: &Arc<Decision>) {
 pub fn note_answer(metrics: &Metrics) {
     let _ = CURRENT.try_with(|t| {
         if let Ok(mut d) = t.data.lock() {
-            d.answer = Some(metrics.clone());
+            d.answer = Some(*metrics);
         }
     });
 }
@@ -99,7 +99,10 @@ fn classify_path(path: &str) -> (&'static str, bool) {
 /// A client's own `x-request-id` is kept when it is short and printable; else one is made.
 fn request_id(req: &Request) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    if let Some(v) = req.headers().get("x-request-id").and_then(|v| v.to_str().ok())
+    if let Some(v) = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
         && !v.is_empty()
         && v.len() <= 64
         && v.bytes().all(|b| b.is_ascii_graphic())
@@ -160,9 +163,7 @@ impl http_body::Body for TracedBody {
         let this = &mut *self;
         let trace = this.trace.clone();
         let inner = &mut this.inner;
-        let polled = CURRENT.sync_scope(trace, || {
-            std::pin::Pin::new(inner).poll_frame(cx)
-        });
+        let polled = CURRENT.sync_scope(trace, || std::pin::Pin::new(inner).poll_frame(cx));
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if frame.data_ref().is_some_and(|d| !d.is_empty())
@@ -251,7 +252,7 @@ impl RequestReport {
             routed_at: d.routed_at,
             first_byte: d.first_byte,
             decision: d.decision.clone(),
-            answer: d.answer.clone(),
+            answer: d.answer,
         });
         let d = d.unwrap_or_default();
         let ms = |t: Instant| t.duration_since(trace.started).as_secs_f64() * 1000.0;

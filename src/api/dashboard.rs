@@ -22,7 +22,10 @@ const STYLE_CSS: &str = include_str!("../../assets/dashboard/style.css");
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/router", get(|| async { Redirect::permanent("/router/") }))
-        .route("/router/", get(|| async { asset(INDEX_HTML, "text/html; charset=utf-8") }))
+        .route(
+            "/router/",
+            get(|| async { asset(INDEX_HTML, "text/html; charset=utf-8") }),
+        )
         .route(
             "/router/dashboard.js",
             get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }),
