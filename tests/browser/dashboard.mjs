@@ -24,10 +24,11 @@ async function check(name, f) {
   try {
     await f();
     passed++;
-    console.log(`ok   ${name}`);
+    console.log(`browser: ${name} passed`);
   } catch (e) {
     failed++;
-    console.log(`FAIL ${name}: ${e.message.split("\n")[0]}`);
+    console.log(`  ${e.message.split("\n")[0]}`);
+    console.log(`browser: ${name} failed`);
   }
 }
 function assert(cond, message) {
@@ -166,5 +167,5 @@ try {
   await context.close();
   rmSync(profile, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`dashboard checks: ${passed} ok, ${failed} not ok`);
 process.exit(failed === 0 ? 0 : 1);

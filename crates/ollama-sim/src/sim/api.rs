@@ -345,7 +345,9 @@ pub(super) async fn pull(State(sim): State<Sim>, body: Bytes) -> Response {
         .get("stream")
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    let installed = sim.state().find_model(name).cloned().or_else(|| {
+    // The lock is released before the registry lookup below takes it again.
+    let found = sim.state().find_model(name).cloned();
+    let installed = found.or_else(|| {
         // The sim's registry is the set of models it starts with: pulling one that was deleted
         // installs it again, as `ollama pull` would from the library.
         let key = models::canonical_key(name)?;
