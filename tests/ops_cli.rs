@@ -398,3 +398,40 @@ async fn setup_reports_a_failed_pull() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_watch_redraws_until_stopped() {
+    within(async {
+        let env = TestEnv::start().await;
+        let router = format!("http://{}", env.router_addr);
+        let mut child = Command::new(BIN)
+            .args(["status", "--watch", "--interval", "100ms", "--url", &router])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Traffic while it watches: a later frame counts it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        chat(
+            &router,
+            json!({"model": "auto", "stream": false, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let out = tokio::task::spawn_blocking(move || {
+            let _ = child.kill();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let t = text(&out.stdout);
+        let frames = t.matches("Loaded models").count();
+        assert!(frames >= 3, "{frames} frames:\n{t}");
+        assert!(t.contains("requests 0 ·") && t.contains("requests 1 ·"), "{t}");
+    })
+    .await;
+}
