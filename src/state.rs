@@ -102,7 +102,15 @@ impl AppState {
 
     /// Publishes a new GPU reading (from the GPU poller).
     pub fn set_gpu(&self, reading: Option<GpuView>) {
-        if let Some(free) = reading.as_ref().and_then(|g| g.free) {
+        if let Some(g) = &reading {
+            let loaded = self
+                .inner
+                .inventory
+                .load()
+                .loaded
+                .clone()
+                .unwrap_or_default();
+            let free = crate::status::free_bytes(g, &loaded);
             self.inner
                 .metrics
                 .gpu_free_bytes

@@ -128,6 +128,19 @@ pub struct Counters {
     pub cancelled_streams: u64,
 }
 
+/// Measured free memory when the probe has it; else what loaded models and other programs leave.
+pub(crate) fn free_bytes(
+    g: &router_core::route::GpuView,
+    loaded: &[router_core::route::LoadedModel],
+) -> u64 {
+    g.free.unwrap_or_else(|| {
+        let in_models: u64 = loaded.iter().map(|m| m.size_vram).sum();
+        g.total
+            .saturating_sub(in_models)
+            .saturating_sub(g.foreign.unwrap_or(0))
+    })
+}
+
 /// Sums every sample of a metric family in Prometheus text (all label sets).
 fn metric_sum(text: &str, name: &str) -> u64 {
     text.lines()
@@ -168,14 +181,7 @@ impl AppState {
             })
             .collect();
         let gpu = world.gpu.as_ref().map(|g| {
-            let in_models: u64 = loaded.iter().map(|m| m.vram_bytes).sum();
-            // Measured free memory when the probe has it; else what loaded models and other
-            // programs leave.
-            let free = g.free.unwrap_or_else(|| {
-                g.total
-                    .saturating_sub(in_models)
-                    .saturating_sub(g.foreign.unwrap_or(0))
-            });
+            let free = free_bytes(g, &world.loaded);
             GpuStatus {
                 name: g.name.clone(),
                 source: g.source.clone(),

@@ -122,7 +122,7 @@ async fn serve(upstream: &str, extra: &[&str]) -> (std::process::Child, String) 
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .arg("serve")
         .args(extra)
         .args([
@@ -145,7 +145,9 @@ async fn serve(upstream: &str, extra: &[&str]) -> (std::process::Child, String) 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the router did not start");
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    panic!("the router did not start:\n{}", text(&out.stderr));
 }
 
 async fn stop(mut child: std::process::Child) -> String {
