@@ -107,8 +107,16 @@ pub fn load_located(path: Option<&Path>, overrides: &Overrides) -> Result<Settin
 }
 
 fn env_provider() -> Env {
-    const TOP: [&str; 9] = [
-        "listen", "upstream", "gpu", "routing", "profiles", "rules", "models", "aliases",
+    const TOP: [&str; 10] = [
+        "listen",
+        "shutdown_grace",
+        "upstream",
+        "gpu",
+        "routing",
+        "profiles",
+        "rules",
+        "models",
+        "aliases",
         "sessions",
     ];
     // Only keys that start with a known section: other OLLAMA_ROUTER_* variables (the CLI's
@@ -245,12 +253,13 @@ impl SettingsShared {
     }
 
     /// Re-reads the file; on error keeps the current snapshot and records why.
-    pub fn reload(&self, path: &Path) -> Result<(), ConfigError> {
+    /// Returns the snapshot that was replaced, so the caller can apply what changed.
+    pub fn reload(&self, path: &Path) -> Result<Arc<Settings>, ConfigError> {
         match load_located(Some(path), &self.overrides) {
             Ok(s) => {
-                self.current.store(Arc::new(s));
+                let old = self.current.swap(Arc::new(s));
                 self.last_error.store(Arc::new(None));
-                Ok(())
+                Ok(old)
             }
             Err(e) => {
                 self.last_error.store(Arc::new(Some(e.to_string())));
@@ -261,8 +270,13 @@ impl SettingsShared {
 
     /// Watches `path` and reloads on change. Polls the modification time: editors save by rename,
     /// which file-event watchers report inconsistently across platforms, and a 1 s poll of one
-    /// `stat` costs nothing.
-    pub fn watch(&self, path: PathBuf) -> tokio::task::JoinHandle<()> {
+    /// `stat` costs nothing. After each accepted reload `on_change(old, new)` applies what the
+    /// snapshot alone does not (the upstream client, restart warnings).
+    pub fn watch(
+        &self,
+        path: PathBuf,
+        on_change: impl Fn(&Settings, &Settings) + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
         let shared = self.clone();
         tokio::spawn(async move {
             let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -274,7 +288,10 @@ impl SettingsShared {
                 if now.is_some() && now != seen {
                     seen = now;
                     match shared.reload(&path) {
-                        Ok(()) => tracing::info!(file = %path.display(), "config reloaded"),
+                        Ok(old) => {
+                            tracing::info!(file = %path.display(), "config reloaded");
+                            on_change(&old, &shared.load());
+                        }
                         Err(e) => {
                             tracing::warn!(error = %e, "config change rejected; keeping the last good config")
                         }

@@ -39,9 +39,6 @@ pub struct RequestTrace {
     pub dialect: &'static str,
     /// An inference endpoint (chat, generate, completions, messages): logged at `info`.
     inference: bool,
-    /// `POST /router/explain`: routed to show the decision, never sent, so it must leave no
-    /// trace (no decision in the feed or the log, no session pin, no counters).
-    dry_run: bool,
     started: Instant,
     data: Mutex<TraceData>,
 }
@@ -52,11 +49,6 @@ struct TraceData {
     first_byte: Option<Instant>,
     decision: Option<Arc<Decision>>,
     answer: Option<Metrics>,
-}
-
-/// Whether the request on this task only explains (see [`RequestTrace::dry_run`]).
-pub fn is_dry_run() -> bool {
-    CURRENT.try_with(|t| t.dry_run).unwrap_or(false)
 }
 
 /// The request being served on this task, if any.
@@ -123,7 +115,6 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         id: request_id(&req),
         dialect,
         inference,
-        dry_run: req.uri().path() == "/router/explain",
         started: Instant::now(),
         data: Mutex::new(TraceData::default()),
     });
