@@ -42,6 +42,50 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Replay a simulated coding day under Ollama's defaults, a fixed model and the router.
     Replay(ReplayArgs),
+    /// A running router at a glance: GPU, loaded models, what each profile would pick, counters.
+    Status(StatusArgs),
+    /// Pull the models the profiles need and write a starter router.toml for this GPU.
+    Setup(SetupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// The router's URL.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:11435",
+        env = "OLLAMA_ROUTER_URL"
+    )]
+    pub url: String,
+    /// Print the `GET /router/status` JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Redraw every `--interval` until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub interval: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupArgs {
+    /// Configuration whose profiles say which models are needed (default: ./router.toml, then
+    /// $XDG_CONFIG_HOME/ollama-router/router.toml, else a starter config for the detected GPU).
+    #[arg(long, env = "OLLAMA_ROUTER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Ollama's URL (default: upstream.url from the configuration).
+    #[arg(long)]
+    pub upstream: Option<String>,
+    /// GPU memory, when neither NVML nor the simulated Ollama can tell.
+    #[arg(long)]
+    pub vram: Option<ByteSize>,
+    /// Pull without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Where to write the starter config (default: $XDG_CONFIG_HOME/ollama-router/router.toml);
+    /// an existing file is never overwritten.
+    #[arg(long)]
+    pub write_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -21,8 +21,11 @@ pub mod launch;
 pub mod observe;
 pub mod pipeline;
 pub mod server;
+pub mod setup;
 pub mod state;
+pub mod status;
 pub mod stream;
+pub mod telemetry;
 pub mod upstream;
 
 pub use api::app;

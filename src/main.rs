@@ -39,6 +39,10 @@ fn main() -> ExitCode {
             Some(Command::Check(args)) => check(args),
             Some(Command::Explain(args)) => explain(args),
             Some(Command::Replay(args)) => replay(args).await,
+            Some(Command::Status(a)) => {
+                ollama_router::status::run(&a.url, a.json, a.watch, a.interval).await
+            }
+            Some(Command::Setup(args)) => ollama_router::setup::run(args).await,
         }
     });
     // Whatever is still running (a GPU read on the blocking pool, a stream past its grace) must

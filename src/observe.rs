@@ -13,6 +13,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,34 @@ pub struct ReasonLabels {
     pub reason: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub dialect: String,
+    /// `ok`, `cancelled`, `incomplete`, `broken`, `http NNN` (see `telemetry::RequestReport`).
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ModelLabels {
+    pub model: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HowLabels {
+    /// `resized`: the router gave the prompt a context that holds it; `refused`: no model could,
+    /// and the client got "prompt too long" instead of a silently cut prompt.
+    pub how: String,
+}
+
+/// Buckets from `start`, each `factor` times the last.
+fn buckets(start: f64, factor: f64, n: u16) -> impl Iterator<Item = f64> {
+    prometheus_client::metrics::histogram::exponential_buckets(start, factor, n)
+}
+
+fn tps_histogram() -> Histogram {
+    Histogram::new(buckets(1.0, 1.5, 14))
+}
+
 /// The router's metrics, in one registry owned by the app state (no globals).
 pub struct RouterMetrics {
     pub registry: Registry,
@@ -45,6 +74,18 @@ pub struct RouterMetrics {
     pub cancelled_streams: Counter,
     /// Requests the guard turned away, by reason (host, origin, token, busy, ...).
     pub refused: Family<ReasonLabels, Counter>,
+    /// Finished requests on inference endpoints, by dialect and outcome.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Arrival to the routed request leaving for Ollama (body read, translation, routing).
+    pub added_latency: Histogram,
+    /// Arrival to the first byte of the answer.
+    pub time_to_first_token: Histogram,
+    pub tokens_per_second: Family<ModelLabels, Histogram, fn() -> Histogram>,
+    pub reloads_caused: Counter,
+    pub reloads_avoided: Counter,
+    pub spills_predicted: Counter,
+    pub truncations_prevented: Family<HowLabels, Counter>,
+    pub gpu_free_bytes: Gauge,
 }
 
 impl Default for RouterMetrics {
@@ -60,6 +101,17 @@ impl Default for RouterMetrics {
             streams_in_flight: Gauge::default(),
             cancelled_streams: Counter::default(),
             refused: Family::default(),
+            requests: Family::default(),
+            // 50 µs … ~1.6 s: the router's own work is sub-millisecond; a slow body read is not.
+            added_latency: Histogram::new(buckets(0.000_05, 2.0, 16)),
+            // 10 ms … ~5.5 min: a warm model answers in tens of ms, a cold 14B load takes minutes.
+            time_to_first_token: Histogram::new(buckets(0.01, 2.0, 16)),
+            tokens_per_second: Family::new_with_constructor(tps_histogram),
+            reloads_caused: Counter::default(),
+            reloads_avoided: Counter::default(),
+            spills_predicted: Counter::default(),
+            truncations_prevented: Family::default(),
+            gpu_free_bytes: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("decisions", "Routing decisions", m.decisions.clone());
@@ -103,6 +155,51 @@ impl Default for RouterMetrics {
             "Routed responses the client abandoned",
             m.cancelled_streams.clone(),
         );
+        registry.register(
+            "requests",
+            "Finished requests on inference endpoints",
+            m.requests.clone(),
+        );
+        registry.register(
+            "added_latency_seconds",
+            "Arrival to the routed request leaving for Ollama",
+            m.added_latency.clone(),
+        );
+        registry.register(
+            "time_to_first_token_seconds",
+            "Arrival to the first byte of the answer",
+            m.time_to_first_token.clone(),
+        );
+        registry.register(
+            "tokens_per_second",
+            "Generation speed Ollama reported (eval_count / eval_duration)",
+            m.tokens_per_second.clone(),
+        );
+        registry.register(
+            "reloads_caused",
+            "Decisions for a model not loaded at the chosen context (Ollama loads or reloads it)",
+            m.reloads_caused.clone(),
+        );
+        registry.register(
+            "reloads_avoided",
+            "Decisions that kept a loaded model where the request as sent would have reloaded",
+            m.reloads_avoided.clone(),
+        );
+        registry.register(
+            "spills_predicted",
+            "Decisions predicted to spill part of the model to system RAM",
+            m.spills_predicted.clone(),
+        );
+        registry.register(
+            "truncations_prevented",
+            "Prompts Ollama would have cut at the context the request asked for",
+            m.truncations_prevented.clone(),
+        );
+        registry.register(
+            "gpu_free_bytes",
+            "Free GPU memory at the last reading",
+            m.gpu_free_bytes.clone(),
+        );
         RouterMetrics { registry, ..m }
     }
 }
@@ -121,6 +218,12 @@ impl RouterMetrics {
 pub struct DecisionRecord {
     pub at: String,
     pub dialect: String,
+    /// The request's `x-request-id` (absent outside a request, e.g. offline explain).
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// [`Decision::reason`], as sent in `x-router-reason`.
+    #[serde(default)]
+    pub reason: String,
     pub decision: Decision,
 }
 

@@ -300,6 +300,8 @@ struct Plan {
     routed: Routed,
     /// The session to pin to the decision.
     session: Option<String>,
+    /// `options.num_ctx` as the client sent it (for counting reloads and truncations avoided).
+    client_num_ctx: Option<u64>,
 }
 
 /// Why routing failed, with the metric label of a routing failure (`None` for a bad request).
@@ -363,7 +365,9 @@ impl AppState {
                                 },
                             );
                         }
+                        self.count_effects(plan.client_num_ctx, decision, &routed.settings);
                         self.record_decision(dialect, decision, &routed.reason);
+                        crate::telemetry::note_routed(decision);
                     }
                 }
                 Ok(routed)
@@ -373,6 +377,9 @@ impl AppState {
                 label,
                 model,
             }) => {
+                if label == Some("prompt_too_long") {
+                    self.count_refused_prompt();
+                }
                 if let Some(label) = label {
                     self.metrics()
                         .route_failures
@@ -498,6 +505,7 @@ impl AppState {
                             settings: snapshot,
                         },
                         session: None,
+                        client_num_ctx: None,
                     });
                 }
             },
@@ -580,6 +588,7 @@ impl AppState {
                 settings: snapshot,
             },
             session,
+            client_num_ctx: view.num_ctx,
         })
     }
 
@@ -655,7 +664,8 @@ impl AppState {
         if d.degraded {
             self.metrics().degraded.inc();
         }
-        tracing::info!(
+        // The request's one `info` line comes when it finishes (telemetry); this is the detail.
+        tracing::debug!(
             dialect = dialect.as_str(),
             requested = %d.requested_model,
             model = %d.model,
@@ -669,11 +679,17 @@ impl AppState {
             reason = %reason,
             "routed"
         );
-        self.decisions().push(DecisionRecord {
+        let record = DecisionRecord {
             at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             dialect: dialect.as_str().into(),
+            request_id: crate::telemetry::current_id(),
+            reason: reason.to_string(),
             decision: d.clone(),
-        });
+        };
+        self.feed().publish(crate::telemetry::FeedEvent::Decision(
+            crate::status::RecentDecision::from(&record),
+        ));
+        self.decisions().push(record);
     }
 
     /// The world routing sees right now, from the latest snapshots.
@@ -697,6 +713,7 @@ impl AppState {
 
     /// Feeds an answer's final metrics back into learning and metrics.
     pub fn observe(&self, decision: &Decision, raw_estimate: u32, metrics: &Metrics) {
+        crate::telemetry::note_answer(metrics);
         self.learned().observe(decision, raw_estimate, metrics);
         if metrics
             .prompt_eval_count

@@ -28,6 +28,7 @@ pub(crate) struct Inner {
     pub learned: LearnStore,
     pub decisions: DecisionLog,
     pub metrics: RouterMetrics,
+    pub feed: crate::telemetry::Feed,
     /// Routed responses streaming now, per model (a busy model is not evicted lightly).
     pub in_flight: Mutex<HashMap<String, usize>>,
     /// Request slots and body bytes held now (`guard`).
@@ -53,6 +54,7 @@ impl AppState {
                 learned: LearnStore::open(state_file),
                 decisions: DecisionLog::new(256),
                 metrics: RouterMetrics::default(),
+                feed: crate::telemetry::Feed::default(),
                 in_flight: Mutex::new(HashMap::new()),
                 budgets: Arc::default(),
             }),
@@ -127,8 +129,27 @@ impl AppState {
         &self.inner.sessions
     }
 
+    /// Live decisions and finished requests for `/router/events`.
+    pub fn feed(&self) -> &crate::telemetry::Feed {
+        &self.inner.feed
+    }
+
     /// Publishes a new GPU reading (from the GPU poller).
     pub fn set_gpu(&self, reading: Option<GpuView>) {
+        if let Some(g) = &reading {
+            let loaded = self
+                .inner
+                .inventory
+                .load()
+                .loaded
+                .clone()
+                .unwrap_or_default();
+            let free = crate::status::free_bytes(g, &loaded);
+            self.inner
+                .metrics
+                .gpu_free_bytes
+                .set(i64::try_from(free).unwrap_or(i64::MAX));
+        }
         self.inner.gpu.store(Arc::new(reading));
     }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod anthropic;
+pub mod dashboard;
 pub mod ollama;
 pub mod openai;
 
@@ -27,12 +28,18 @@ pub fn app(state: AppState) -> Router {
         .merge(openai::routes())
         .merge(anthropic::routes())
         .merge(admin::routes())
+        .merge(dashboard::routes())
         // After the merges: it applies to the routes already registered. axum adds `Allow`.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(passthrough)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::guard::guard,
+        ))
+        // Outermost: the request id and timings cover everything the router does.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::telemetry::layer,
         ))
         .with_state(state)
 }

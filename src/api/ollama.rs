@@ -148,6 +148,9 @@ async fn routed(
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         crate::api::copy_response_headers(resp.headers(), h);
+        // The body is relayed, not copied whole: without a length, hyper reads it to its end,
+        // where the final metrics are learned (with one, it stops at the last byte).
+        h.remove(http::header::CONTENT_LENGTH);
         for (k, v) in routed.response_headers() {
             h.insert(k, v);
         }

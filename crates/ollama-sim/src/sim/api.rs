@@ -353,7 +353,18 @@ pub(super) async fn pull(State(sim): State<Sim>, body: Bytes) -> Response {
         .get("stream")
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    let installed = sim.state().find_model(name).cloned();
+    // The lock is released before the registry lookup below takes it again.
+    let found = sim.state().find_model(name).cloned();
+    let installed = found.or_else(|| {
+        // The sim's registry is the set of models it starts with: pulling one that was deleted
+        // installs it again, as `ollama pull` would from the library.
+        let key = models::canonical_key(name)?;
+        let model = models::installed_models()
+            .into_iter()
+            .find(|m| models::canonical_key(&m.name).as_deref() == Some(key.as_str()))?;
+        sim.state().models.push(model.clone());
+        Some(model)
+    });
     let Some(model) = installed else {
         // The registry has nothing under that name: the error arrives after "pulling manifest".
         let error = "pull model manifest: file does not exist";
