@@ -372,3 +372,45 @@ async fn fixture_10_error_texts_and_statuses() {
         differ.join("\n")
     );
 }
+
+/// An `{"error"}` line mid-stream: Ollama's ChatWriter decodes it as an empty response, writes
+/// one empty content frame and ends the stream without a finish frame or `[DONE]`.
+#[tokio::test]
+async fn openai_stream_error_mid_stream_ends_without_done() {
+    let sim = fast_sim().await;
+    sim.sim.inject_failure(ollama_sim::sim::FailurePlan {
+        after_chunks: 2,
+        error: "an error was encountered while running the model".into(),
+        status: 500,
+        count: 1,
+    });
+    let text = client()
+        .post(format!("{}/v1/chat/completions", sim.url()))
+        .json(&json!({"model": "qwen2.5:7b", "stream": true,
+            "messages": [{"role": "user", "content": "hello"}]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let frames: Vec<Value> = text
+        .split("\n\n")
+        .filter(|s| !s.is_empty())
+        .map(|s| serde_json::from_str(s.strip_prefix("data: ").expect("data frame")).unwrap())
+        .collect();
+    assert_eq!(frames.len(), 3, "{text}");
+    let last = &frames[2];
+    assert_eq!(last["model"], "", "{text}");
+    assert_eq!(
+        last["choices"][0]["delta"],
+        json!({"content": ""}),
+        "{text}"
+    );
+    assert!(
+        frames
+            .iter()
+            .all(|f| f["choices"][0]["finish_reason"].is_null()),
+        "{text}"
+    );
+}

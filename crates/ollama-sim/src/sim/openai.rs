@@ -289,6 +289,7 @@ impl ChatWriter {
     }
 
     /// The frames one native chunk becomes; `now` (unix seconds) is used for the first chunk only.
+    /// Mirrors `ChatWriter.writeResponse` + `ToStreamChunks` + `FinishChunk`.
     pub fn push(&mut self, native: &Value, now: i64) -> Vec<Frame> {
         let created = *self.created.get_or_insert(now);
         let model = native.get("model").cloned().unwrap_or(json!(""));
@@ -308,39 +309,44 @@ impl ChatWriter {
         };
         let done = native.get("done").and_then(Value::as_bool).unwrap_or(false);
         let mut frames = Vec::new();
-        // Reasoning goes in its own frame, without a `content` key.
-        if !thinking.is_empty() {
+        // The done chunk's metrics-only trailer makes no content frame, unless the stream is
+        // still empty (a wholly empty completion still opens with a role frame).
+        let empty_trailer =
+            done && self.role_sent && content.is_empty() && thinking.is_empty() && calls.is_empty();
+        if !empty_trailer {
+            let role = (!self.role_sent).then_some(json!("assistant"));
+            self.role_sent = true;
+            self.saw_tool_calls |= !calls.is_empty();
+            let mixed = !thinking.is_empty() && (!content.is_empty() || !calls.is_empty());
             let mut delta = Map::new();
-            if !self.role_sent {
-                delta.insert("role".into(), json!("assistant"));
-                self.role_sent = true;
+            if let Some(role) = &role {
+                delta.insert("role".into(), role.clone());
             }
-            delta.insert("reasoning".into(), json!(thinking));
-            frames.push(self.frame(&model, Value::Object(delta), Value::Null));
-        }
-        // A content frame when there is text or a call, or to open an empty stream with the role;
-        // a done chunk's empty text (the metrics trailer) makes none.
-        if !content.is_empty() || !calls.is_empty() || !self.role_sent {
-            let mut delta = Map::new();
-            if !self.role_sent {
-                delta.insert("role".into(), json!("assistant"));
-                self.role_sent = true;
+            if mixed {
+                // Reasoning split into its own frame, without a `content` key.
+                delta.insert("reasoning".into(), json!(thinking));
+                frames.push(self.frame(&model, Value::Object(delta), Value::Null));
+                delta = Map::new();
+            } else if !thinking.is_empty() {
+                delta.insert("reasoning".into(), json!(thinking));
             }
+            // `content` is kept even when empty ("" is not omitted in Go's `any`).
             delta.insert("content".into(), json!(content));
             if !calls.is_empty() {
-                self.saw_tool_calls = true;
                 delta.insert("tool_calls".into(), Value::Array(calls));
             }
             frames.push(self.frame(&model, Value::Object(delta), Value::Null));
         }
         if done {
-            let finish = if self.saw_tool_calls {
-                "tool_calls"
-            } else if native.get("done_reason").and_then(Value::as_str) == Some("length") {
-                "length"
-            } else {
-                "stop"
-            };
+            // Only `stop` becomes `tool_calls`; any other reason passes through.
+            let mut finish = native
+                .get("done_reason")
+                .and_then(Value::as_str)
+                .filter(|r| !r.is_empty())
+                .unwrap_or("stop");
+            if finish == "stop" && self.saw_tool_calls {
+                finish = "tool_calls";
+            }
             frames.push(self.frame(&model, json!({}), json!(finish)));
             if self.include_usage {
                 frames.push(Frame::Chunk(json!({
@@ -395,12 +401,11 @@ pub fn chat_completion(id: &str, native: &Value, now: i64) -> Value {
             .collect(),
         _ => Vec::new(),
     };
-    let finish = if !calls.is_empty() {
-        "tool_calls"
-    } else if native.get("done_reason").and_then(Value::as_str) == Some("length") {
-        "length"
-    } else {
-        "stop"
+    // `stop` with tool calls becomes `tool_calls`; an empty reason is `null`.
+    let finish = match native.get("done_reason").and_then(Value::as_str) {
+        Some("stop") if !calls.is_empty() => json!("tool_calls"),
+        Some(reason) if !reason.is_empty() => json!(reason),
+        _ => Value::Null,
     };
     if !calls.is_empty() {
         out.insert("tool_calls".into(), Value::Array(calls));
@@ -485,21 +490,22 @@ pub(super) async fn chat_completions(State(sim): State<Sim>, body: Bytes) -> Res
                     let Ok(value) = serde_json::from_slice::<Value>(&line) else {
                         continue;
                     };
-                    // An error mid-stream ends the stream with OpenAI's error frame.
-                    if let Some(err) = value.get("error") {
-                        let frame = json!({ "error": { "message": err, "type": "api_error", "param": null, "code": null } });
-                        let out = Bytes::from(format!("data: {frame}\n\n"));
-                        return Some((Ok::<_, std::io::Error>(out), (data, buf, writer, true)));
-                    }
+                    // An `{"error"}` line mid-stream: Ollama's writer decodes it as an empty
+                    // ChatResponse (one empty, model-less content frame) and the stream ends
+                    // with no finish frame and no [DONE].
+                    let failed = value.get("error").is_some();
                     let out: Vec<u8> = writer
                         .push(&value, unix_now())
                         .iter()
                         .flat_map(|f| f.to_sse().to_vec())
                         .collect();
-                    if out.is_empty() {
+                    if out.is_empty() && !failed {
                         continue;
                     }
-                    return Some((Ok(Bytes::from(out)), (data, buf, writer, false)));
+                    return Some((
+                        Ok::<_, std::io::Error>(Bytes::from(out)),
+                        (data, buf, writer, failed),
+                    ));
                 }
                 match data.next().await {
                     Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
