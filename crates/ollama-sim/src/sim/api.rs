@@ -840,7 +840,7 @@ struct OpenAiError<'a> {
 }
 
 /// The OpenAI error shape Ollama's middleware renders (`reference/ollama-protocol.md` §3.2).
-fn openai_error(status: StatusCode, message: &str) -> Response {
+pub(super) fn openai_error(status: StatusCode, message: &str) -> Response {
     let kind = match status.as_u16() {
         400 => "invalid_request_error",
         404 => "not_found_error",

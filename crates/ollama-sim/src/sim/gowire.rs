@@ -232,8 +232,7 @@ impl Think {
     }
 }
 
-/// Parses `think`. The error texts are recalled from api/types.go and may differ slightly by
-/// version (`"max"` is accepted since v0.21.3).
+/// Parses `think`. The error texts are api/types.go's (fixture 10), which list `"max"`.
 pub fn parse_think(value: &Value) -> Result<Option<Think>, String> {
     match value {
         Value::Null => Ok(None),
@@ -241,12 +240,12 @@ pub fn parse_think(value: &Value) -> Result<Option<Think>, String> {
         Value::String(s) => match s.as_str() {
             "low" | "medium" | "high" | "max" => Ok(Some(Think::Level(s.clone()))),
             _ => Err(format!(
-                "invalid think value: {} (must be \"high\", \"medium\", \"low\", true, or false)",
+                "invalid think value: {} (must be \"high\", \"medium\", \"low\", \"max\", true, or false)",
                 go_quote(s)
             )),
         },
         _ => Err(
-            "think must be a boolean or string (\"high\", \"medium\", \"low\", true, or false)"
+            "think must be a boolean or string (\"high\", \"medium\", \"low\", \"max\", true, or false)"
                 .into(),
         ),
     }

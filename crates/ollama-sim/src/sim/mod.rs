@@ -23,6 +23,7 @@ mod inference;
 pub mod library;
 pub mod memory;
 pub mod models;
+pub mod openai;
 pub mod sched;
 pub mod tokens;
 
@@ -366,6 +367,7 @@ pub fn app(sim: Sim) -> Router {
             get(api::v1_models).head(api::method_not_allowed),
         )
         .route("/v1/embeddings", post(api::v1_embeddings))
+        .route("/v1/chat/completions", post(openai::chat_completions))
         .route(
             "/sim/requests",
             get(control::requests).delete(control::clear_requests),
