@@ -821,9 +821,11 @@ impl Sim {
         refusal: tokens::RunnerRefusal,
         now: SystemTime,
     ) -> Response {
-        state
-            .sched
-            .release_slot(scheduled.placement.runner_id, Some(scheduled.placement.slot), now);
+        state.sched.release_slot(
+            scheduled.placement.runner_id,
+            Some(scheduled.placement.slot),
+            now,
+        );
         state.sched.stats.refused_too_long += 1;
         go_error(StatusCode::BAD_REQUEST, &refusal.message())
     }
