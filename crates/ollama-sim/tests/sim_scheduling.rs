@@ -27,12 +27,12 @@ fn client() -> reqwest::Client {
         .expect("client builds")
 }
 
-/// Real time on a GPU a tenth as fast as the seed's: a short answer streams for seconds, while
-/// loads keep their real speed (2 GB/s).
-async fn slow_sim(num_parallel: u32) -> SimHandle {
+/// Real time on a GPU with `bandwidth_gbps` (the seed's has 504): a short answer streams for
+/// seconds, while loads keep their real speed (2 GB/s).
+async fn slow_sim(num_parallel: u32, bandwidth_gbps: f64) -> SimHandle {
     spawn(SimConfig {
         fast: false,
-        bandwidth_gbps: 50.0,
+        bandwidth_gbps,
         num_parallel,
         ..SimConfig::default()
     })
@@ -127,7 +127,7 @@ async fn preload(sim: &SimHandle, model: &str, options: Value) {
 async fn one_request_per_slot_the_rest_queue() {
     within(async {
         for (parallel, queued) in [(1, true), (2, false)] {
-            let sim = slow_sim(parallel).await;
+            let sim = slow_sim(parallel, 50.0).await;
             preload(&sim, "qwen2.5:7b", json!({})).await;
             let events = Events::default();
             let first = start_chat(&sim, "A", chat("qwen2.5:7b", "first"), &events);
@@ -155,7 +155,9 @@ async fn one_request_per_slot_the_rest_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reload_waits_for_requests_in_flight() {
     within(async {
-        let sim = slow_sim(1).await;
+        // A 3B model at a fiftieth of the seed's bandwidth: the first answer streams for about
+        // six seconds, the reload takes one.
+        let sim = slow_sim(1, 10.0).await;
         preload(&sim, "llama3.2:latest", json!({"num_ctx": 4096})).await;
         let events = Events::default();
         let first = start_chat(&sim, "A", chat("llama3.2:latest", "first"), &events);
@@ -188,7 +190,7 @@ async fn a_reload_waits_for_requests_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn loads_happen_one_at_a_time() {
     within(async {
-        let sim = slow_sim(1).await;
+        let sim = slow_sim(1, 50.0).await;
         let events = Events::default();
         let big = start_chat(&sim, "A", chat("qwen2.5:7b", "big"), &events);
         // The big model's runner exists (loading) before the small one is asked for.
