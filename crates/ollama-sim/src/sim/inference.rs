@@ -7,7 +7,7 @@
 //! context the same way).
 
 use std::convert::Infallible;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::State;
@@ -74,7 +74,8 @@ impl Sim {
         num_ctx.min(model.arch.context_length)
     }
 
-    /// Acquires a runner (loading, reloading, evicting as needed) and counts the request.
+    /// Acquires a runner (loading, reloading, evicting as needed) and counts the request; never
+    /// waits (embeddings).
     pub(super) fn schedule(
         &self,
         state: &mut SimState,
@@ -84,6 +85,23 @@ impl Sim {
         shift: bool,
         now: SystemTime,
     ) -> Scheduled {
+        self.schedule_or_wait(state, model, options, keep_alive, shift, now, false)
+            .expect("a forced schedule never waits")
+    }
+
+    /// [`Sim::schedule`], or `None` when `wait` and Ollama would queue the request (a busy
+    /// slot, a reload behind requests in flight, another load under way).
+    #[allow(clippy::too_many_arguments)]
+    fn schedule_or_wait(
+        &self,
+        state: &mut SimState,
+        model: &InstalledModel,
+        options: &Map<String, Value>,
+        keep_alive: Option<KeepAlive>,
+        shift: bool,
+        now: SystemTime,
+        wait: bool,
+    ) -> Option<Scheduled> {
         let num_ctx = self.resolve_num_ctx(model, options);
         let config = &self.inner.config;
         let parallel = if model.is_embedding() {
@@ -129,12 +147,16 @@ impl Sim {
             keep_alive,
         };
         let limits = self.limits(state);
-        let placement = state.sched.acquire(&want, &limits, now);
+        let placement = if wait {
+            state.sched.try_acquire(&want, &limits, now)?
+        } else {
+            state.sched.acquire(&want, &limits, now)
+        };
         state.sched.stats.requests += 1;
         if placement.memory.spilled() {
             state.sched.stats.spilled_requests += 1;
         }
-        Scheduled { placement, num_ctx }
+        Some(Scheduled { placement, num_ctx })
     }
 }
 
@@ -142,6 +164,14 @@ impl Sim {
 struct InFlight {
     sim: Sim,
     runner_id: u64,
+    slot: usize,
+}
+
+impl InFlight {
+    /// The runner finished loading: the next load may start (Ollama loads one at a time).
+    fn loaded(&self) {
+        self.sim.state().sched.loaded(self.runner_id);
+    }
 }
 
 impl Drop for InFlight {
@@ -149,11 +179,12 @@ impl Drop for InFlight {
         self.sim
             .state()
             .sched
-            .release(self.runner_id, SystemTime::now());
+            .release_slot(self.runner_id, Some(self.slot), SystemTime::now());
     }
 }
 
 /// Fields common to chat and generate after parsing.
+#[derive(Clone)]
 struct Common {
     model: String,
     options: Map<String, Value>,
@@ -208,6 +239,7 @@ fn parse_common(object: &Map<String, Value>, go_struct: &str) -> Result<Common, 
     })
 }
 
+#[derive(Clone)]
 struct ChatMessage {
     role: String,
     content: String,
@@ -216,6 +248,7 @@ struct ChatMessage {
     tool_calls: Vec<String>,
 }
 
+#[derive(Clone)]
 struct ChatRequest {
     common: Common,
     messages: Vec<ChatMessage>,
@@ -309,6 +342,7 @@ fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
     })
 }
 
+#[derive(Clone)]
 struct GenerateRequest {
     common: Common,
     prompt: String,
@@ -378,11 +412,15 @@ struct Job {
     /// `prompt_eval_count`.
     evaluated: u64,
     load: Duration,
+    /// Time spent queued for the runner (already waited; reported inside `load_duration`, as
+    /// Ollama measures from the request's arrival).
+    queued: Duration,
     prompt: Duration,
     per_token: Duration,
     sleep: bool,
     failure: Option<FailurePlan>,
     runner_id: u64,
+    slot: usize,
 }
 
 impl Job {
@@ -397,8 +435,8 @@ impl Job {
 
     fn metrics(&self) -> Metrics {
         Metrics {
-            total_duration: nanos(self.total_duration()),
-            load_duration: nanos(self.load),
+            total_duration: nanos(self.total_duration() + self.queued),
+            load_duration: nanos(self.load + self.queued),
             prompt_eval_count: self.evaluated,
             prompt_eval_duration: nanos(self.prompt),
             eval_count: self.answer.eval_count,
@@ -415,6 +453,8 @@ fn nanos(d: Duration) -> u64 {
 enum Prepared {
     Respond(Response),
     Run(Job),
+    /// Ollama would queue the request: retry once the scheduler changes.
+    Wait,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -583,7 +623,12 @@ async fn run(sim: Sim, job: Job) -> Response {
     let in_flight = InFlight {
         sim,
         runner_id: job.runner_id,
+        slot: job.slot,
     };
+    if job.sleep {
+        tokio::time::sleep(job.load).await;
+    }
+    in_flight.loaded();
     if let Some(failure) = &job.failure
         && (failure.after_chunks == 0 || !job.stream)
     {
@@ -597,7 +642,7 @@ async fn run(sim: Sim, job: Job) -> Response {
             super::api::JSON_UTF8
         };
         if job.sleep {
-            tokio::time::sleep(job.load + job.prompt).await;
+            tokio::time::sleep(job.prompt).await;
         }
         drop(in_flight);
         return json_response_with_type(status, &json!({ "error": failure.error }), content_type);
@@ -605,7 +650,7 @@ async fn run(sim: Sim, job: Job) -> Response {
 
     if !job.stream {
         if job.sleep {
-            tokio::time::sleep(job.total_duration()).await;
+            tokio::time::sleep(job.prompt + job.eval_duration()).await;
         }
         let body = render(
             &job,
@@ -629,7 +674,7 @@ async fn run(sim: Sim, job: Job) -> Response {
     // Ollama writes the response headers with the first chunk, i.e. after the load and the
     // prompt evaluation (fixture 10): a client sees nothing until then.
     if job.sleep {
-        tokio::time::sleep(job.load + job.prompt).await;
+        tokio::time::sleep(job.prompt).await;
     }
     let state = StreamState {
         job,
@@ -776,7 +821,11 @@ impl Sim {
         refusal: tokens::RunnerRefusal,
         now: SystemTime,
     ) -> Response {
-        state.sched.release(scheduled.placement.runner_id, now);
+        state.sched.release_slot(
+            scheduled.placement.runner_id,
+            Some(scheduled.placement.slot),
+            now,
+        );
         state.sched.stats.refused_too_long += 1;
         go_error(StatusCode::BAD_REQUEST, &refusal.message())
     }
@@ -801,11 +850,13 @@ impl Sim {
             has_tools: input.has_tools,
             evaluated: input.evaluated,
             load: input.scheduled.load_duration(),
+            queued: Duration::ZERO,
             prompt: Duration::from_secs_f64(input.evaluated as f64 / prompt_tps.max(1.0)),
             per_token: Duration::from_secs_f64(1.0 / tps),
             sleep: !self.inner.config.fast,
             failure: Sim::take_failure(state),
             runner_id: placement.runner_id,
+            slot: placement.slot,
             answer: input.answer,
         }
     }
@@ -874,14 +925,17 @@ impl Sim {
         let shift = common
             .shift
             .unwrap_or_else(|| default_context_shift(&model));
-        let scheduled = self.schedule(
+        let Some(scheduled) = self.schedule_or_wait(
             &mut state,
             &model,
             &common.options,
             common.keep_alive,
             shift,
             now,
-        );
+            true,
+        ) else {
+            return Prepared::Wait;
+        };
         let has_tools = !req.tools.is_empty();
         if req.messages.is_empty() {
             state.log.push(record(RecordInput {
@@ -894,14 +948,19 @@ impl Sim {
                 placement: Some(&scheduled.placement),
                 has_tools,
             }));
-            state.sched.release(scheduled.placement.runner_id, now);
+            state.sched.release_slot(
+                scheduled.placement.runner_id,
+                Some(scheduled.placement.slot),
+                now,
+            );
+            state.sched.loaded(scheduled.placement.runner_id);
             return Prepared::Respond(chat_lifecycle(&common.model, "load", now));
         }
 
         let empty_think_block = model.arch.name == "qwen3" && !think;
         let fixed = tokens::tools_tokens(&req.tools_json)
             + tokens::assistant_prefix_tokens(empty_think_block);
-        let fit = match tokens::fit_chat(
+        let mut fit = match tokens::fit_chat(
             &message_tokens,
             fixed,
             self.context_rules(&model, common, scheduled.num_ctx),
@@ -911,6 +970,30 @@ impl Sim {
                 return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
             }
         };
+        // The prompt as the runner sees it, unit by unit: the tools, then the kept messages.
+        let units: Vec<(u64, u64)> = if fit.truncated {
+            Vec::new()
+        } else {
+            std::iter::once((
+                fingerprint(&("tools", &req.tools_json)),
+                tokens::tools_tokens(&req.tools_json),
+            ))
+            .chain(
+                req.messages
+                    .iter()
+                    .zip(&message_tokens)
+                    .zip(&fit.kept)
+                    .filter(|(_, kept)| **kept)
+                    .map(|((m, t), _)| {
+                        (
+                            fingerprint(&(&m.role, &m.content, &m.tool_calls, m.images)),
+                            t.tokens,
+                        )
+                    }),
+            )
+            .collect()
+        };
+        apply_prompt_cache(&mut state, &scheduled, &units, &mut fit);
         state.log.push(record(RecordInput {
             path: "/api/chat",
             kind: "inference",
@@ -1004,14 +1087,17 @@ impl Sim {
         let shift = common
             .shift
             .unwrap_or_else(|| default_context_shift(&model));
-        let scheduled = self.schedule(
+        let Some(scheduled) = self.schedule_or_wait(
             &mut state,
             &model,
             &common.options,
             common.keep_alive,
             shift,
             now,
-        );
+            true,
+        ) else {
+            return Prepared::Wait;
+        };
         if req.prompt.is_empty() {
             state.log.push(record(RecordInput {
                 path: "/api/generate",
@@ -1023,10 +1109,15 @@ impl Sim {
                 placement: Some(&scheduled.placement),
                 has_tools: false,
             }));
-            state.sched.release(scheduled.placement.runner_id, now);
+            state.sched.release_slot(
+                scheduled.placement.runner_id,
+                Some(scheduled.placement.slot),
+                now,
+            );
+            state.sched.loaded(scheduled.placement.runner_id);
             return Prepared::Respond(generate_lifecycle(&common.model, "load", now));
         }
-        let fit = match tokens::fit_generate(
+        let mut fit = match tokens::fit_generate(
             prompt_tokens,
             self.context_rules(&model, common, scheduled.num_ctx),
         ) {
@@ -1035,6 +1126,17 @@ impl Sim {
                 return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
             }
         };
+        // A generate prompt is one unit: only an identical prompt (same system, suffix, raw,
+        // images) reuses the cache.
+        let units = if fit.truncated {
+            Vec::new()
+        } else {
+            vec![(
+                fingerprint(&(&req.prompt, &req.system, &req.suffix, req.raw, req.images)),
+                fit.evaluated,
+            )]
+        };
+        apply_prompt_cache(&mut state, &scheduled, &units, &mut fit);
         state.log.push(record(RecordInput {
             path: "/api/generate",
             kind: "inference",
@@ -1071,6 +1173,32 @@ impl Sim {
     }
 }
 
+/// A stable fingerprint of one prompt unit (std's SipHash with fixed keys: same input, same value).
+fn fingerprint(unit: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    unit.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Ollama's prompt cache: tokens the slot already holds are not evaluated again; at least one
+/// token always is (the runner re-evaluates the last one to get logits).
+fn apply_prompt_cache(
+    state: &mut SimState,
+    scheduled: &Scheduled,
+    units: &[(u64, u64)],
+    fit: &mut Fit,
+) {
+    let cached = state.sched.cache_prompt(
+        scheduled.placement.runner_id,
+        scheduled.placement.slot,
+        units,
+    );
+    if cached > 0 {
+        fit.evaluated = fit.evaluated.saturating_sub(cached).max(1);
+    }
+}
+
 /// Ollama turns context shift off by default for deepseek2 models (`server/sched.go`
 /// resolveContextShift) and on for the rest.
 pub(super) fn default_context_shift(model: &InstalledModel) -> bool {
@@ -1098,10 +1226,7 @@ pub(super) async fn chat(State(sim): State<Sim>, body: Bytes) -> Response {
         Ok(request) => request,
         Err(message) => return go_error(StatusCode::BAD_REQUEST, &message),
     };
-    match sim.prepare_chat(request, SystemTime::now()) {
-        Prepared::Respond(response) => response,
-        Prepared::Run(job) => run(sim, job).await,
-    }
+    serve(sim, |sim, now| sim.prepare_chat(request.clone(), now)).await
 }
 
 pub(super) async fn generate(State(sim): State<Sim>, body: Bytes) -> Response {
@@ -1110,8 +1235,26 @@ pub(super) async fn generate(State(sim): State<Sim>, body: Bytes) -> Response {
         Ok(request) => request,
         Err(message) => return go_error(StatusCode::BAD_REQUEST, &message),
     };
-    match sim.prepare_generate(request, SystemTime::now()) {
-        Prepared::Respond(response) => response,
-        Prepared::Run(job) => run(sim, job).await,
+    serve(sim, |sim, now| sim.prepare_generate(request.clone(), now)).await
+}
+
+/// Prepares the request, waiting (without a byte sent) while Ollama would queue it, then runs it.
+async fn serve(sim: Sim, prepare: impl Fn(&Sim, SystemTime) -> Prepared) -> Response {
+    let arrived = Instant::now();
+    loop {
+        // Registered before looking, so a release between the look and the await still wakes us.
+        let notify = sim.state().sched.notify.clone();
+        let notified = notify.notified();
+        match prepare(&sim, SystemTime::now()) {
+            Prepared::Respond(response) => return response,
+            Prepared::Run(mut job) => {
+                // In fast mode time is simulated: a real wait (microseconds) is not reported.
+                if !sim.inner.config.fast {
+                    job.queued = arrived.elapsed();
+                }
+                return run(sim, job).await;
+            }
+            Prepared::Wait => notified.await,
+        }
     }
 }

@@ -9,12 +9,28 @@
 //! placement decides what lands on the GPU with the VRAM that is then free, and a runner holds
 //! its buffers plus a CUDA context on the card.
 //!
-//! Simplifications (Ollama waits where the sim cannot block):
-//! - A reload replaces the runner at once, even with requests in flight (Ollama drains them first).
+//! Waiting ([`Scheduler::try_acquire`], what `/api/chat` and `/api/generate` use): a runner has
+//! `OLLAMA_NUM_PARALLEL` slots and serves one request per slot; a request for a runner whose
+//! slots are all busy, a reload of a runner with requests in flight, and a load while another
+//! load is still under way all wait (the caller awaits [`Scheduler::notify`] and retries), as
+//! Ollama's `server/sched.go` queues pending requests behind one scheduler loop.
+//!
+//! Prompt cache: each slot remembers the prompt it last evaluated, as a list of units (a message,
+//! the tool list, a whole generate prompt) with their token counts; a follow-up that extends it
+//! evaluates only the new units ([`Scheduler::cache_prompt`]). A reload starts with empty slots.
+//!
+//! Simplifications:
+//! - [`Scheduler::acquire`] (embeddings) never waits: it shares a busy slot, and a reload replaces
+//!   the runner at once.
 //! - When only busy runners are left to evict, the new model loads anyway: spilled into whatever
 //!   VRAM is free, or over `max_loaded_models`, instead of queueing.
+//! - A request takes the first free slot (Ollama's runner picks the free slot with the longest
+//!   common prefix); the cache compares whole messages, not tokens.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+use tokio::sync::Notify;
 
 use super::gowire::KeepAlive;
 use super::memory::{self, CUDA_CONTEXT_BYTES, RunnerShape, Shape};
@@ -70,6 +86,16 @@ pub struct Runner {
     pub in_flight: u32,
     /// Set while idle: when the runner unloads.
     pub idle_expires_at: Option<SystemTime>,
+    /// One per parallel sequence (`OLLAMA_NUM_PARALLEL`).
+    pub slots: Vec<Slot>,
+}
+
+/// One sequence of a runner: busy or not, and the prompt its KV cache holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Slot {
+    pub busy: bool,
+    /// The last prompt evaluated here: (unit fingerprint, tokens) in prompt order.
+    pub cached: Vec<(u64, u64)>,
 }
 
 impl Runner {
@@ -131,6 +157,8 @@ pub struct Placement {
     pub memory: memory::Placement,
     /// Names of the runners evicted to make room.
     pub evicted: Vec<String>,
+    /// The runner slot this request holds.
+    pub slot: usize,
 }
 
 impl Placement {
@@ -161,6 +189,10 @@ pub struct Scheduler {
     runners: Vec<Runner>,
     next_id: u64,
     pub stats: Stats,
+    /// The runner whose load is still under way (Ollama loads one model at a time).
+    loading: Option<u64>,
+    /// Woken whenever a slot frees, a load finishes or a runner goes: waiting requests retry.
+    pub notify: Arc<Notify>,
 }
 
 impl Scheduler {
@@ -182,19 +214,52 @@ impl Scheduler {
             .retain(|r| r.in_flight > 0 || r.idle_expires_at.is_none_or(|expires| expires > now));
     }
 
-    /// Finds or loads a runner for `want` and marks one request in flight on it.
+    /// Finds or loads a runner for `want` and marks one request in flight on it, never waiting
+    /// (embeddings): a busy slot is shared, a busy runner is replaced.
     pub fn acquire(&mut self, want: &Want<'_>, limits: &Limits, now: SystemTime) -> Placement {
+        self.acquire_inner(want, limits, now, false)
+            .expect("a forced acquire never waits")
+    }
+
+    /// Like [`Scheduler::acquire`], but `None` when Ollama would make the request wait: every
+    /// slot of the runner is busy, the runner must reload while requests are in flight, or the
+    /// model must load while another load is under way. Retry after [`Scheduler::notify`].
+    pub fn try_acquire(
+        &mut self,
+        want: &Want<'_>,
+        limits: &Limits,
+        now: SystemTime,
+    ) -> Option<Placement> {
+        self.acquire_inner(want, limits, now, true)
+    }
+
+    fn acquire_inner(
+        &mut self,
+        want: &Want<'_>,
+        limits: &Limits,
+        now: SystemTime,
+        wait: bool,
+    ) -> Option<Placement> {
         self.expire(now);
         let mut reloaded = false;
         if let Some(pos) = self.runners.iter().position(|r| r.key == want.key) {
+            let loading = self.loading;
             let runner = &mut self.runners[pos];
             if !runner.options.needs_reload(&want.options) {
+                let free = runner.slots.iter().position(|slot| !slot.busy);
+                if wait && (free.is_none() || loading == Some(runner.id)) {
+                    return None;
+                }
+                let slot = free.unwrap_or(0);
+                if let Some(free) = free {
+                    runner.slots[free].busy = true;
+                }
                 runner.in_flight += 1;
                 runner.idle_expires_at = None;
                 if let Some(keep_alive) = want.keep_alive {
                     runner.session = keep_alive;
                 }
-                return Placement {
+                return Some(Placement {
                     runner_id: runner.id,
                     loaded_fresh: false,
                     reloaded: false,
@@ -203,13 +268,21 @@ impl Scheduler {
                     size_vram: runner.size_vram,
                     memory: runner.memory,
                     evicted: Vec::new(),
-                };
+                    slot,
+                });
+            }
+            // Ollama's needsReload path drains the runner's requests before unloading it.
+            if wait && (runner.in_flight > 0 || self.loading.is_some()) {
+                return None;
             }
             self.runners.remove(pos);
             self.stats.reloads += 1;
             reloaded = true;
         }
 
+        if wait && self.loading.is_some() {
+            return None;
+        }
         let mut evicted = Vec::new();
         while self.runners.len() >= limits.max_loaded_models.max(1) {
             match self.evict_one() {
@@ -249,6 +322,12 @@ impl Scheduler {
                 .unwrap_or(KeepAlive::For(limits.default_keep_alive)),
             in_flight: 1,
             idle_expires_at: None,
+            slots: (0..want.runner.num_parallel.max(1))
+                .map(|i| Slot {
+                    busy: i == 0,
+                    cached: Vec::new(),
+                })
+                .collect(),
         };
         let placement = Placement {
             runner_id: runner.id,
@@ -259,9 +338,44 @@ impl Scheduler {
             size_vram,
             memory: placed,
             evicted,
+            slot: 0,
         };
+        if wait {
+            self.loading = Some(runner.id);
+        }
         self.runners.push(runner);
-        placement
+        Some(placement)
+    }
+
+    /// The load of `runner_id` finished: the next load may start.
+    pub fn loaded(&mut self, runner_id: u64) {
+        if self.loading == Some(runner_id) {
+            self.loading = None;
+            self.notify.notify_waiters();
+        }
+    }
+
+    /// Ollama's prompt cache: compares `units` (the prompt about to be evaluated) with what the
+    /// slot holds, remembers `units`, and returns the tokens that need no evaluation (the common
+    /// prefix). The caller still evaluates at least one token, as the runner does.
+    pub fn cache_prompt(&mut self, runner_id: u64, slot: usize, units: &[(u64, u64)]) -> u64 {
+        let Some(slot) = self
+            .runners
+            .iter_mut()
+            .find(|r| r.id == runner_id)
+            .and_then(|r| r.slots.get_mut(slot))
+        else {
+            return 0;
+        };
+        let cached = slot
+            .cached
+            .iter()
+            .zip(units)
+            .take_while(|(a, b)| a == b)
+            .map(|(_, (_, tokens))| tokens)
+            .sum();
+        slot.cached = units.to_vec();
+        cached
     }
 
     fn free_vram(&self, limits: &Limits) -> u64 {
@@ -288,13 +402,28 @@ impl Scheduler {
         Some(self.runners.remove(pos).model_name)
     }
 
-    /// Ends one request on a runner; an idle runner starts its keep-alive clock, and a zero
-    /// keep-alive unloads it right away.
+    /// Ends one request on a runner (freeing its last busy slot).
     pub fn release(&mut self, runner_id: u64, now: SystemTime) {
+        let slot = self
+            .runners
+            .iter()
+            .find(|r| r.id == runner_id)
+            .and_then(|r| r.slots.iter().rposition(|s| s.busy));
+        self.release_slot(runner_id, slot, now);
+    }
+
+    /// Ends one request on a runner and frees its slot; an idle runner starts its keep-alive
+    /// clock, and a zero keep-alive unloads it right away. Waiting requests are woken.
+    pub fn release_slot(&mut self, runner_id: u64, slot: Option<usize>, now: SystemTime) {
+        self.notify.notify_waiters();
+        self.loaded(runner_id);
         let Some(pos) = self.runners.iter().position(|r| r.id == runner_id) else {
             return;
         };
         let runner = &mut self.runners[pos];
+        if let Some(slot) = slot.and_then(|i| runner.slots.get_mut(i)) {
+            slot.busy = false;
+        }
         runner.in_flight = runner.in_flight.saturating_sub(1);
         if runner.in_flight > 0 {
             return;
@@ -309,6 +438,7 @@ impl Scheduler {
     /// `keep_alive: 0` with no prompt (Ollama's `expireRunner`): unload now, or after the
     /// requests in flight finish.
     pub fn unload(&mut self, key: &str) {
+        self.notify.notify_waiters();
         if let Some(pos) = self.runners.iter().position(|r| r.key == key) {
             if self.runners[pos].in_flight == 0 {
                 self.runners.remove(pos);
@@ -322,6 +452,8 @@ impl Scheduler {
     pub fn reset(&mut self) {
         self.runners.clear();
         self.stats = Stats::default();
+        self.loading = None;
+        self.notify.notify_waiters();
     }
 }
 
