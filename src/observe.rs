@@ -1,5 +1,6 @@
 //! Observation: Prometheus metrics, the ring buffer of recent decisions, and what the router learns
-//! from answers (real tok/s per model and context, and how far the token estimate is off).
+//! from answers (real tok/s per model and context, and how far the token estimate is off) and from
+//! `/api/ps` (what a model at a context really occupies).
 //!
 //! Learned figures persist in a small JSON state file so a restart keeps them; a corrupt file is
 //! ignored with a warning.
@@ -16,6 +17,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
+use router_core::catalog::KvCacheType;
 use router_core::route::Decision;
 use router_core::translate::native::Metrics as AnswerMetrics;
 
@@ -41,6 +43,10 @@ pub struct RouterMetrics {
     pub upstream_errors: Family<ReasonLabels, Counter>,
     pub passthrough: Counter,
     pub truncation_suspected: Counter,
+    /// Answers whose prompt Ollama cut, by how it shows (`reached_num_ctx`, `context_shift_half`).
+    pub prompt_cut: Family<ReasonLabels, Counter>,
+    /// Requests sent again at a larger context, by why (`refused`: Ollama's 400, `cut`).
+    pub context_retries: Family<ReasonLabels, Counter>,
     pub streams_in_flight: Gauge,
     pub cancelled_streams: Counter,
 }
@@ -55,6 +61,8 @@ impl Default for RouterMetrics {
             upstream_errors: Family::default(),
             passthrough: Counter::default(),
             truncation_suspected: Counter::default(),
+            prompt_cut: Family::default(),
+            context_retries: Family::default(),
             streams_in_flight: Gauge::default(),
             cancelled_streams: Counter::default(),
             registry: Registry::default(),
@@ -86,6 +94,16 @@ impl Default for RouterMetrics {
             m.truncation_suspected.clone(),
         );
         registry.register(
+            "prompt_cut",
+            "Answers whose prompt_eval_count shows Ollama cut the prompt",
+            m.prompt_cut.clone(),
+        );
+        registry.register(
+            "context_retries",
+            "Requests sent again at a context that holds the prompt",
+            m.context_retries.clone(),
+        );
+        registry.register(
             "streams_in_flight",
             "Routed responses streaming now",
             m.streams_in_flight.clone(),
@@ -111,9 +129,14 @@ impl RouterMetrics {
 /// A recent decision for `/router/decisions`.
 #[derive(Clone, Debug, Serialize)]
 pub struct DecisionRecord {
+    /// Sequence number, so what the answer later shows can be added to its decision.
+    pub id: u64,
     pub at: String,
     pub dialect: String,
     pub decision: Decision,
+    /// Ollama cut the prompt: how it showed (set when the answer's final chunk arrives).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
 }
 
 /// The last N decisions.
@@ -131,12 +154,26 @@ impl DecisionLog {
         }
     }
 
-    pub fn push(&self, rec: DecisionRecord) {
-        if let Ok(mut ring) = self.ring.lock() {
-            if ring.len() == self.capacity {
-                ring.pop_front();
-            }
-            ring.push_back(rec);
+    /// Adds a record, numbering it; returns its id.
+    pub fn push(&self, mut rec: DecisionRecord) -> u64 {
+        let Ok(mut ring) = self.ring.lock() else {
+            return 0;
+        };
+        rec.id = ring.back().map_or(1, |r| r.id + 1);
+        let id = rec.id;
+        if ring.len() == self.capacity {
+            ring.pop_front();
+        }
+        ring.push_back(rec);
+        id
+    }
+
+    /// Records that the answer to decision `id` had its prompt cut (no-op once it left the ring).
+    pub fn mark_cut(&self, id: u64, how: &str) {
+        if let Ok(mut ring) = self.ring.lock()
+            && let Some(rec) = ring.iter_mut().rev().find(|r| r.id == id)
+        {
+            rec.cut = Some(how.to_string());
         }
     }
 
@@ -156,7 +193,26 @@ pub struct Learned {
     pub speeds: HashMap<String, f64>,
     /// Per-model multiplier on the byte-based token estimate.
     pub token_correction: HashMap<String, f64>,
+    /// `/api/ps` `size` after a load, keyed by [`footprint_key`].
+    #[serde(default)]
+    pub footprints: HashMap<String, u64>,
 }
+
+/// `model@num_ctx@kv` (e.g. `qwen3:8b@16384@f16`).
+pub fn footprint_key(model: &str, ctx: u32, kv: KvCacheType) -> String {
+    format!("{model}@{ctx}@{}", kv.as_str())
+}
+
+/// Parses a key written by [`footprint_key`].
+pub fn parse_footprint_key(key: &str) -> Option<(String, u32, KvCacheType)> {
+    let mut parts = key.rsplitn(3, '@');
+    let kv = KvCacheType::parse(parts.next()?)?;
+    let ctx = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_string(), ctx, kv))
+}
+
+/// Learned footprints as routing reads them.
+pub type Footprints = HashMap<(String, u32, KvCacheType), u64>;
 
 pub fn speed_key(model: &str, ctx: u32, on_gpu: bool) -> String {
     format!("{model}@{ctx}@{}", if on_gpu { "gpu" } else { "spill" })
@@ -179,6 +235,7 @@ pub struct LearnStore {
     /// them without locking or parsing.
     speeds: arc_swap::ArcSwap<HashMap<(String, u32, bool), f64>>,
     correction: arc_swap::ArcSwap<f64>,
+    footprints: arc_swap::ArcSwap<Footprints>,
     dirty: AtomicBool,
     path: Option<PathBuf>,
 }
@@ -205,6 +262,7 @@ impl LearnStore {
         let store = LearnStore {
             speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
             correction: arc_swap::ArcSwap::from_pointee(1.0),
+            footprints: arc_swap::ArcSwap::from_pointee(HashMap::new()),
             inner: Mutex::new(learned),
             dirty: AtomicBool::new(false),
             path,
@@ -229,6 +287,42 @@ impl LearnStore {
             .reduce(f64::max)
             .unwrap_or(1.0);
         self.correction.store(std::sync::Arc::new(c));
+        let footprints = l
+            .footprints
+            .iter()
+            .filter_map(|(k, v)| parse_footprint_key(k).map(|key| (key, *v)))
+            .collect();
+        self.footprints.store(std::sync::Arc::new(footprints));
+    }
+
+    /// Learned footprints by (model, num_ctx, KV cache type); cheap to read per request.
+    pub fn footprints(&self) -> std::sync::Arc<Footprints> {
+        self.footprints.load_full()
+    }
+
+    /// Learns what a loaded model occupies from an `/api/ps` entry. `weights` is the model's file
+    /// size: while a model loads, Ollama reports just that (no buffers parsed yet), which says
+    /// nothing about the context, so only a size above it is a footprint. The latest reading
+    /// wins (a footprint is a measurement, not a noisy sample).
+    pub fn observe_footprint(
+        &self,
+        model: &str,
+        ctx: u32,
+        kv: KvCacheType,
+        size: u64,
+        weights: u64,
+    ) {
+        if ctx == 0 || size <= weights {
+            return;
+        }
+        let key = (model.to_string(), ctx, kv);
+        if self.footprints.load().get(&key) == Some(&size) {
+            return;
+        }
+        let Ok(mut l) = self.inner.lock() else { return };
+        l.footprints.insert(footprint_key(model, ctx, kv), size);
+        self.dirty.store(true, Ordering::Relaxed);
+        self.publish(&l);
     }
 
     /// Learned tok/s by (model, num_ctx, fully on GPU); cheap to read per request.
@@ -330,6 +424,28 @@ mod tests {
     fn speed_keys_round_trip() {
         let k = speed_key("qwen3:8b", 16384, true);
         assert_eq!(parse_speed_key(&k), Some(("qwen3:8b".into(), 16384, true)));
+    }
+
+    #[test]
+    fn footprints_persist_and_ignore_loading_readings() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("learned.json");
+        let store = LearnStore::open(Some(p.clone()));
+        // Mid-load Ollama reports the file size: not a footprint.
+        store.observe_footprint("qwen3:8b", 16384, KvCacheType::F16, 5_000, 5_000);
+        assert!(store.footprints().is_empty());
+        store.observe_footprint("qwen3:8b", 16384, KvCacheType::F16, 9_300, 5_000);
+        store.save_if_dirty();
+        let reopened = LearnStore::open(Some(p));
+        assert_eq!(
+            reopened
+                .footprints()
+                .get(&("qwen3:8b".to_string(), 16384, KvCacheType::F16)),
+            Some(&9_300)
+        );
+        // A state file from before footprints were learned still loads.
+        let old: Learned = serde_json::from_str(r#"{"speeds":{},"token_correction":{}}"#).unwrap();
+        assert!(old.footprints.is_empty());
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The routing pipeline every dialect shares: native body → view → classify → decide → rewritten
-//! body. Synchronous and CPU-only; handlers do the I/O around it.
+//! body (synchronous, CPU-only), and sending the result so that no prompt is cut silently: a
+//! prompt Ollama refuses as too long is routed again for the size Ollama reported
+//! ([`AppState::send_routed`]); an answer whose `prompt_eval_count` shows a cut is counted, logged
+//! and marked ([`AppState::observe`]).
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model
 use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
 use router_core::route::{Candidates, Decision, RouteError, World, decide};
 use router_core::translate::native::Metrics;
+use router_core::truncation::{Cut, context_refusal};
 
 /// One request to route, in native form.
 pub struct RouteInput<'a> {
@@ -40,6 +44,12 @@ pub struct Routed {
     pub raw_estimate: u32,
     /// [`Decision::reason`], built once: the log line and the header both carry it.
     pub reason: String,
+    /// The decision's entry in the decision log, to mark a cut prompt on when the answer shows one.
+    pub record: u64,
+    /// The client asked for one JSON answer (`stream: false`), which can be retried unseen.
+    pub single: bool,
+    /// Why this request was routed a second time (`refused`, `cut`), if it was.
+    pub retried: Option<&'static str>,
 }
 
 impl Routed {
@@ -72,6 +82,12 @@ impl Routed {
                 Some(HeaderValue::from_static("true")),
             ));
         }
+        if let Some(why) = self.retried {
+            out.push((
+                HeaderName::from_static("x-router-retried"),
+                Some(HeaderValue::from_static(why)),
+            ));
+        }
         out.into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect()
@@ -95,6 +111,70 @@ impl From<ParseError> for RouteFailure {
     fn from(e: ParseError) -> RouteFailure {
         RouteFailure::BadRequest(e.to_string())
     }
+}
+
+/// Why a routed request has no answer to relay.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// Ollama could not be reached, or did not answer in time.
+    Upstream(UpstreamError),
+    /// Ollama answered an error: its status and body (one short JSON object), relayed as is.
+    Status {
+        status: http::StatusCode,
+        body: Bytes,
+    },
+    /// Ollama refused the prompt as longer than the context and no context the router may give
+    /// holds it. Native clients get Ollama's own answer (`status`, `body`); the other dialects
+    /// their "prompt is too long" with `tokens` (Ollama's count when it gave one) and `max`.
+    PromptTooLong {
+        tokens: u32,
+        max: u32,
+        status: http::StatusCode,
+        body: Bytes,
+    },
+}
+
+/// An `x-router-truncated` header for a non-streamed answer whose prompt Ollama cut.
+pub fn cut_header(cut: Cut, prompt_eval_count: u64) -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static("x-router-truncated"),
+        HeaderValue::from_str(&format!(
+            "{}; prompt_eval_count={prompt_eval_count}",
+            cut.as_str()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("true")),
+    )
+}
+
+/// The message of a native error body (`{"error": "..."}`), else its text.
+pub fn native_error_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct NativeError {
+        error: serde_json::Value,
+    }
+    match serde_json::from_slice::<NativeError>(body) {
+        Ok(NativeError {
+            error: serde_json::Value::String(s),
+        }) => s,
+        Ok(NativeError { error }) => error.to_string(),
+        Err(_) => String::from_utf8_lossy(body).trim().to_owned(),
+    }
+}
+
+/// Upper bound for reading a native error body: it is one short JSON object.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+async fn read_bounded(response: reqwest::Response) -> Bytes {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(Ok(chunk)) = chunks.next().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= ERROR_BODY_LIMIT {
+            break;
+        }
+    }
+    Bytes::from(body)
 }
 
 /// Models for listings: what Ollama has, plus the router's virtual names.
@@ -183,6 +263,10 @@ pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &S
             None => insert.push((field, value)),
         }
     }
+    // Refused with its size beats cut silently (see `routing.allow_truncation`).
+    if !routing.allow_truncation && native.peek.truncate.is_none() {
+        insert.push(("truncate", "false"));
+    }
     replace.sort_by_key(|(range, _)| range.start);
     let mut out = Vec::with_capacity(body.len() + 96);
     let mut at = 0;
@@ -264,8 +348,46 @@ fn write_options(
 impl AppState {
     /// Classifies, decides and rewrites one native request. Never awaits.
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
+        self.route_at_least(input, None)
+    }
+
+    /// Routes `routed`'s request again for a prompt of at least `floor` tokens, keeping its
+    /// kind: Ollama said the prompt is that long (or longer than the context it got).
+    pub fn reroute(
+        &self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        routed: &Routed,
+        floor: u32,
+    ) -> Result<Routed, RouteFailure> {
+        let hint = routed.decision.as_ref().map(|d| KindHint {
+            kind: d.kind,
+            reason: "retry at a larger context".into(),
+        });
+        let mut again = self.route_at_least(
+            RouteInput {
+                dialect,
+                endpoint,
+                body: &routed.body,
+                headers,
+                hint,
+                session: routed.decision.as_ref().and_then(|d| d.session.clone()),
+            },
+            Some(floor),
+        )?;
+        again.raw_estimate = routed.raw_estimate.max(floor);
+        Ok(again)
+    }
+
+    fn route_at_least(
+        &self,
+        input: RouteInput<'_>,
+        floor: Option<u32>,
+    ) -> Result<Routed, RouteFailure> {
         let mut settings = self.settings();
         let native = parse_native(input.body)?;
+        let single = native.peek.stream == Some(false);
         let model = router_core::request::raw_text(native.peek.model).into_owned();
         if model.is_empty() {
             return Err(RouteFailure::BadRequest("model is required".into()));
@@ -298,6 +420,9 @@ impl AppState {
                         decision: None,
                         raw_estimate: 0,
                         reason: String::new(),
+                        record: 0,
+                        single,
+                        retried: None,
                     });
                 }
             },
@@ -318,7 +443,9 @@ impl AppState {
         )?;
         let estimator = settings.config.routing.tokens;
         let raw_estimate = estimator.estimate(&view, 1.0);
-        let prompt_tokens = estimator.estimate(&view, self.learned().global_correction());
+        let prompt_tokens = estimator
+            .estimate(&view, self.learned().global_correction())
+            .max(floor.unwrap_or(0));
         let class = classify(
             &view,
             input.headers,
@@ -381,14 +508,126 @@ impl AppState {
                 },
             );
         }
+        if !decision.fit.loaded {
+            // Ollama is about to load it: the next request must see that now, not at the next poll.
+            let spill = decision.fit.spill_fraction.clamp(0.0, 1.0);
+            self.inventory().note_load(
+                router_core::route::LoadedModel {
+                    name: decision.model.clone(),
+                    context_length: decision.num_ctx,
+                    size: decision.fit.need_bytes,
+                    size_vram: (decision.fit.need_bytes as f64 * (1.0 - spill)) as u64,
+                    busy: false,
+                },
+                decision.fit.evicts.clone(),
+            );
+        }
         let reason = decision.reason();
-        self.record_decision(input.dialect, &decision, &reason);
+        let record = self.record_decision(input.dialect, &decision, &reason);
         Ok(Routed {
             body,
             decision: Some(Arc::new(decision)),
             raw_estimate,
             reason,
+            record,
+            single,
+            retried: None,
         })
+    }
+
+    /// Sends a routed request. When Ollama refuses the prompt as longer than its context — a 400
+    /// before any answer, so the client has seen nothing — the request is routed again for the
+    /// size Ollama reported and sent once more; `routed` then describes the retry.
+    pub async fn send_routed(
+        &self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        routed: &mut Routed,
+    ) -> Result<reqwest::Response, SendFailure> {
+        loop {
+            let response = self
+                .upstream()
+                .post_json(endpoint.path(), routed.body.clone())
+                .await
+                .map_err(SendFailure::Upstream)?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let body = read_bounded(response).await;
+            let refusal = context_refusal(status.as_u16(), &native_error_text(&body));
+            let (Some(refusal), Some(decision)) = (refusal, routed.decision.clone()) else {
+                return Err(SendFailure::Status { status, body });
+            };
+            // Ollama's count when it gave one; else the prompt is at least the context it had.
+            let tokens = refusal
+                .tokens
+                .unwrap_or(decision.num_ctx)
+                .max(decision.prompt_tokens);
+            let too_long = |max: u32| SendFailure::PromptTooLong {
+                tokens,
+                max,
+                status,
+                body: body.clone(),
+            };
+            let holds = decision
+                .num_ctx
+                .saturating_sub(decision.needed_ctx.saturating_sub(decision.prompt_tokens));
+            if routed.retried.is_some() {
+                return Err(too_long(holds));
+            }
+            tracing::warn!(model = %decision.model, num_ctx = decision.num_ctx, tokens, "Ollama refused the prompt as too long for its context; routing it again");
+            self.count_retry("refused");
+            match self.reroute(dialect, endpoint, headers, routed, tokens.saturating_add(1)) {
+                Ok(mut again) => {
+                    again.retried = Some("refused");
+                    *routed = again;
+                }
+                Err(RouteFailure::PromptTooLong { max, .. }) => return Err(too_long(max)),
+                Err(_) => return Err(SendFailure::Status { status, body }),
+            }
+        }
+    }
+
+    fn count_retry(&self, why: &str) {
+        self.metrics()
+            .context_retries
+            .get_or_create(&ReasonLabels { reason: why.into() })
+            .inc();
+    }
+
+    /// After an answer the client has not seen yet whose prompt was cut (`cut` from
+    /// [`AppState::observe`]; a non-streamed answer):
+    /// routes the request again at a context that holds more than Ollama kept, once. `None`:
+    /// no retry (already retried, or nothing larger is possible), the cut answer stands.
+    pub fn retry_after_cut(
+        &self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        routed: &Routed,
+    ) -> Option<Routed> {
+        let decision = routed.decision.as_ref()?;
+        if routed.retried.is_some() {
+            return None;
+        }
+        // The prompt was longer than the context: at least num_ctx tokens.
+        let mut again = self
+            .reroute(
+                dialect,
+                endpoint,
+                headers,
+                routed,
+                decision.num_ctx.saturating_add(1),
+            )
+            .ok()?;
+        if again.decision.as_ref()?.num_ctx <= decision.num_ctx {
+            return None;
+        }
+        self.count_retry("cut");
+        again.retried = Some("cut");
+        Some(again)
     }
 
     /// A catalog entry for an installed model the catalog does not know, from Ollama's own
@@ -445,12 +684,13 @@ impl AppState {
             engine: Vec::new(),
             agentic: Vec::new(),
             measured_tps: Vec::new(),
+            measured_vram: Vec::new(),
             gpu_tps,
             not_recommended: None,
         })
     }
 
-    fn record_decision(&self, dialect: Dialect, d: &Decision, reason: &str) {
+    fn record_decision(&self, dialect: Dialect, d: &Decision, reason: &str) -> u64 {
         self.metrics()
             .decisions
             .get_or_create(&DecisionLabels {
@@ -478,17 +718,32 @@ impl AppState {
             "routed"
         );
         self.decisions().push(DecisionRecord {
+            id: 0,
             at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             dialect: dialect.as_str().into(),
             decision: d.clone(),
-        });
+            cut: None,
+        })
     }
 
     /// The world routing sees right now, from the latest snapshots.
     pub fn world(&self) -> World {
         let inv = self.inventory().load();
+        let settings = self.settings();
+        // What `/api/ps` reports after a load is the footprint from now on.
+        let kv = settings.config.gpu.kv_cache_type;
+        for l in inv.loaded.iter().flatten() {
+            let weights = inv
+                .measured
+                .get(&l.name)
+                .and_then(|m| m.weights_bytes)
+                .or_else(|| settings.catalog.get(&l.name).map(|s| s.weights_bytes))
+                .unwrap_or(0);
+            self.learned()
+                .observe_footprint(&l.name, l.context_length, kv, l.size, weights);
+        }
         let busy = self.busy_models();
-        let mut loaded = inv.loaded.clone().unwrap_or_default();
+        let mut loaded = inv.loaded_now().unwrap_or_default();
         for l in &mut loaded {
             l.busy = busy.get(&l.name).is_some_and(|n| *n > 0);
         }
@@ -500,19 +755,51 @@ impl AppState {
             learned_tps,
             session: None,
             measured: inv.measured.clone(),
+            footprints: self.learned().footprints(),
         }
     }
 
-    /// Feeds an answer's final metrics back into learning and metrics.
-    pub fn observe(&self, decision: &Decision, raw_estimate: u32, metrics: &Metrics) {
-        self.learned().observe(decision, raw_estimate, metrics);
-        if metrics
+    /// Feeds an answer's final metrics back into learning and metrics, and says whether they show
+    /// a cut prompt, which is then counted, logged and marked on the decision (`record`).
+    pub fn observe(
+        &self,
+        decision: &Decision,
+        raw_estimate: u32,
+        record: u64,
+        metrics: &Metrics,
+    ) -> Option<Cut> {
+        let cut = metrics
             .prompt_eval_count
-            .is_some_and(|p| p + 16 >= u64::from(decision.num_ctx))
-        {
-            self.metrics().truncation_suspected.inc();
-            tracing::warn!(model = %decision.model, num_ctx = decision.num_ctx, "prompt_eval_count reached num_ctx: Ollama may have truncated the prompt");
+            .and_then(|p| router_core::truncation::cut_evidence(p, decision.num_ctx));
+        match cut {
+            None => self.learned().observe(decision, raw_estimate, metrics),
+            Some(how) => {
+                // A cut count says how much Ollama kept, not how long the prompt was: no
+                // calibration from it.
+                let speed_only = Metrics {
+                    prompt_eval_count: None,
+                    ..*metrics
+                };
+                self.learned().observe(decision, raw_estimate, &speed_only);
+                self.metrics().truncation_suspected.inc();
+                self.metrics()
+                    .prompt_cut
+                    .get_or_create(&ReasonLabels {
+                        reason: how.as_str().into(),
+                    })
+                    .inc();
+                self.decisions().mark_cut(record, how.as_str());
+                tracing::warn!(
+                    model = %decision.model,
+                    num_ctx = decision.num_ctx,
+                    prompt_eval_count = metrics.prompt_eval_count,
+                    estimate = decision.prompt_tokens,
+                    cut = how.as_str(),
+                    "Ollama cut the prompt"
+                );
+            }
         }
+        cut
     }
 
     /// The router's token estimate for a native body.
