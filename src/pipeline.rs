@@ -914,7 +914,7 @@ mod tests {
         assert_eq!(
             out,
             r#"{"model": "qwen3:8b", "messages":[{"role":"user","content":"h\u00e9 \"x\""}],
-            "options": {"temperature":0.1,"num_ctx":16384}, "stream": false}"#
+            "options": {"temperature":0.1,"num_ctx":16384}, "stream": false,"truncate":false}"#
         );
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["messages"][0]["content"], "h\u{e9} \"x\"");
@@ -928,7 +928,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"model":"qwen3:8b","messages":[] ,"options":{"num_ctx":16384},"keep_alive":"30m"}"#
+            r#"{"model":"qwen3:8b","messages":[] ,"options":{"num_ctx":16384},"keep_alive":"30m","truncate":false}"#
         );
         let out = rewrite(
             r#"{"model":"auto","keep_alive":-1}"#,
@@ -936,7 +936,23 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"model":"qwen3:8b","keep_alive":-1,"options":{"num_ctx":16384}}"#
+            r#"{"model":"qwen3:8b","keep_alive":-1,"options":{"num_ctx":16384},"truncate":false}"#
         );
+    }
+
+    #[test]
+    fn asks_ollama_to_refuse_rather_than_cut() {
+        // The client's own `truncate` stands; without one the router sends `truncate: false`
+        // unless `routing.allow_truncation` is set.
+        let out = rewrite(r#"{"model":"auto","truncate":true}"#, "");
+        assert_eq!(
+            out,
+            r#"{"model":"qwen3:8b","truncate":true,"options":{"num_ctx":16384}}"#
+        );
+        let out = rewrite(
+            r#"{"model":"auto"}"#,
+            "[routing]\nallow_truncation = true\n",
+        );
+        assert_eq!(out, r#"{"model":"qwen3:8b","options":{"num_ctx":16384}}"#);
     }
 }

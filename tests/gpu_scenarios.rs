@@ -91,8 +91,9 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
 #[tokio::test]
 async fn the_same_request_without_foreign_memory_on_12_gib() {
     within(async {
-        // Without the 3 GiB held elsewhere, qwen3:14b at 16K spills only a few percent on a bare
-        // 12 GiB card and stays above the 20 tok/s floor, so the complex request gets it.
+        // Without the 3 GiB held elsewhere, qwen3:14b at 16K spills on a bare 12 GiB card, as the
+        // seed measured ("KV cache spills to CPU at 16K+", 23 tok/s), but stays above the 20 tok/s
+        // floor, so the complex request gets it.
         let env = TestEnv::with(sim(12, 0), "").await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
@@ -104,7 +105,8 @@ async fn the_same_request_without_foreign_memory_on_12_gib() {
             .unwrap();
         let fit = &d[0]["decision"]["fit"];
         assert!(fit["predicted_tps"].as_f64().unwrap() >= 20.0, "{fit}");
-        assert!(fit["spill_fraction"].as_f64().unwrap() < 0.1, "{fit}");
+        let spill = fit["spill_fraction"].as_f64().unwrap();
+        assert!(spill > 0.0 && spill < 0.25, "{fit}");
     })
     .await;
 }

@@ -158,7 +158,17 @@ async fn seed_routing_table() {
         }
         let tool = json!([{"type": "function", "function": {"name": "read_file", "description": "Read a file",
             "parameters": {"type": "object", "required": ["path"], "properties": {"path": {"type": "string"}}}}}]);
+        // First, while nothing is loaded: later a quick helper call rightly takes a loaded
+        // qwen3:8b (it calls tools) instead of loading another model.
         let cases = [
+            Case {
+                name: "quick + tools goes to qwen2.5:7b, not the coder",
+                path: "/api/chat",
+                body: json!({"model": "auto:quick", "stream": false, "tools": tool,
+                    "messages": [{"role": "user", "content": "open main.rs"}]}),
+                model: "qwen2.5:7b",
+                ctx: None,
+            },
             Case {
                 name: "FIM goes to the coder 7B",
                 path: "/api/generate",
@@ -188,14 +198,6 @@ async fn seed_routing_table() {
                 body: json!({"model": "auto", "stream": false, "messages": [{"role": "user", "content": text_of_tokens(12_000)}]}),
                 model: "qwen3:8b",
                 ctx: Some("16384"),
-            },
-            Case {
-                name: "quick + tools goes to qwen2.5:7b, not the coder",
-                path: "/api/chat",
-                body: json!({"model": "auto:quick", "stream": false, "tools": tool,
-                    "messages": [{"role": "user", "content": "open main.rs"}]}),
-                model: "qwen2.5:7b",
-                ctx: None,
             },
             Case {
                 name: "a catalog model is routed by kind too",

@@ -403,9 +403,19 @@ fn evaluate_all<'a>(
         }
         let rungs = rungs_for(spec, &settings.config.routing.context_ladder);
         let reserve = output_reserve(spec, view, &settings.config.routing);
-        let needed = prompt_tokens.saturating_add(reserve);
-        if let Some(top) = rungs.last() {
-            let holds = top.saturating_sub(reserve);
+        let top = rungs.last().copied().unwrap_or(0);
+        // A prompt that nearly fills the largest context still gets it, with less room for the
+        // answer, rather than a refusal.
+        let needed = match prompt_tokens.saturating_add(reserve) {
+            n if n > top
+                && prompt_tokens.saturating_add(reserve.min(MIN_OUTPUT_RESERVE)) <= top =>
+            {
+                top
+            }
+            n => n,
+        };
+        if top > 0 {
+            let holds = top.saturating_sub(reserve.min(MIN_OUTPUT_RESERVE));
             *max_prompt = Some(max_prompt.map_or(holds, |m| m.max(holds)));
         }
         match evaluate(spec, &rungs, needed, settings, world) {
@@ -421,6 +431,9 @@ fn evaluate_all<'a>(
     }
     out
 }
+
+/// The least room for the answer a prompt near the largest context is given.
+pub const MIN_OUTPUT_RESERVE: u32 = 1024;
 
 /// Tokens kept free for the answer on `spec`: the request's own `num_predict`/`max_tokens` up to
 /// `output_reserve_max`, else `output_reserve`; plus `thinking_reserve` when the model will think
@@ -1027,6 +1040,19 @@ mod tests {
         assert_eq!(d.needed_ctx, 11_000 + 6144);
         let d = decide_for(Kind::Daily, 11_000, with(Some(1000), None), &w).unwrap();
         assert_eq!(d.num_ctx, 16384, "{}", d.reason());
+        // Near the largest context the reserve shrinks to 1024 before the prompt is refused.
+        let d = decide_for(Kind::Daily, 38_000, with(Some(32000), None), &w).unwrap();
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx),
+            ("qwen3:8b", 40960),
+            "{}",
+            d.reason()
+        );
+        let e = decide_for(Kind::Daily, 40_000, with(Some(32000), None), &w).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "prompt is too long: 40000 tokens > 39936 maximum"
+        );
     }
 
     fn loaded(name: &str, ctx: u32, gb: f64, busy: bool) -> LoadedModel {
