@@ -426,6 +426,83 @@ mod tests {
         assert_eq!(parse_speed_key(&k), Some(("qwen3:8b".into(), 16384, true)));
     }
 
+    fn decision(num_ctx: u32) -> Decision {
+        Decision {
+            requested_model: "auto".into(),
+            model: "qwen3:8b".into(),
+            num_ctx,
+            kind: router_core::request::Kind::Daily,
+            prompt_tokens: 1000,
+            needed_ctx: 2000,
+            classified_by: vec!["default".into()],
+            ctx_reason: "preferred".into(),
+            fit: router_core::route::Fit {
+                need_bytes: 1,
+                available_bytes: 2,
+                spill_fraction: 0.0,
+                predicted_tps: 72.0,
+                loaded: false,
+                evicts_busy: false,
+                evicts: Vec::new(),
+                learned: false,
+            },
+            rejected: Vec::new(),
+            degraded: false,
+            session: None,
+        }
+    }
+
+    fn answer(prompt_eval_count: u64) -> AnswerMetrics {
+        AnswerMetrics {
+            prompt_eval_count: Some(prompt_eval_count),
+            eval_count: Some(50),
+            eval_duration: Some(1_000_000_000),
+            ..AnswerMetrics::default()
+        }
+    }
+
+    /// Token calibration learns Ollama's count over the raw estimate (plus a 10 % margin) and
+    /// ignores what says nothing about the tokenizer: prompt-cache reuse, truncation, tiny prompts.
+    #[test]
+    fn token_calibration_learns_only_from_telling_answers() {
+        let store = LearnStore::open(None);
+        assert_eq!(store.global_correction(), 1.0);
+        for (raw, evaluated, ctx) in [(1000, 300, 16384), (1000, 16384, 16384), (200, 250, 16384)] {
+            store.observe(&decision(ctx), raw, &answer(evaluated));
+            assert_eq!(
+                store.global_correction(),
+                1.0,
+                "raw {raw}, evaluated {evaluated} of {ctx}: nothing to learn"
+            );
+        }
+        store.observe(&decision(16384), 1000, &answer(1500));
+        let learned = store.snapshot().token_correction["qwen3:8b"];
+        assert!((learned - 1.65).abs() < 1e-9, "{learned}");
+        assert_eq!(store.global_correction(), learned);
+    }
+
+    /// What was learned survives a restart through the state file, and only a change writes it.
+    #[test]
+    fn learned_state_round_trips_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/learned.json");
+        let store = LearnStore::open(Some(p.clone()));
+        store.save_if_dirty();
+        assert!(!p.exists(), "nothing learned, nothing written");
+        store.observe(&decision(16384), 1000, &answer(1500));
+        store.save_if_dirty();
+        assert!(p.exists());
+        let reopened = LearnStore::open(Some(p));
+        assert_eq!(reopened.snapshot(), store.snapshot());
+        assert_eq!(reopened.global_correction(), store.global_correction());
+        assert_eq!(
+            reopened
+                .speeds()
+                .get(&("qwen3:8b".to_string(), 16384, true)),
+            Some(&50.0)
+        );
+    }
+
     #[test]
     fn footprints_persist_and_ignore_loading_readings() {
         let dir = tempfile::tempdir().unwrap();

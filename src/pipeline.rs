@@ -24,6 +24,10 @@ use router_core::truncation::{Cut, context_refusal};
 
 /// One request to route, in native form.
 pub struct RouteInput<'a> {
+    /// The request's configuration snapshot, loaded once by the handler and used by every step
+    /// of the request (body limit, routing, relay timeouts), so a reload mid-request cannot mix
+    /// two configurations.
+    pub settings: Arc<Settings>,
     pub dialect: Dialect,
     pub endpoint: Endpoint,
     /// A native `/api/chat` or `/api/generate` JSON body.
@@ -50,6 +54,8 @@ pub struct Routed {
     pub single: bool,
     /// Why this request was routed a second time (`refused`, `cut`), if it was.
     pub retried: Option<&'static str>,
+    /// The snapshot the request was routed with; the relay reads its timeouts from it.
+    pub settings: Arc<Settings>,
 }
 
 impl Routed {
@@ -345,14 +351,53 @@ fn write_options(
     out.push(b'}');
 }
 
+/// Whether an installed name and a requested one are the same model (`llama3.2` is
+/// `llama3.2:latest`).
+fn same_model(installed: &str, requested: &str) -> bool {
+    let with_tag = |n: &str| {
+        if n.contains(':') {
+            n.to_string()
+        } else {
+            format!("{n}:latest")
+        }
+    };
+    with_tag(installed) == with_tag(requested)
+}
+
+/// What routing found, before anything is recorded.
+struct Plan {
+    routed: Routed,
+    /// The session to pin to the decision.
+    session: Option<String>,
+}
+
+/// Why routing failed, with the metric label of a routing failure (`None` for a bad request).
+struct PlanFailure {
+    failure: RouteFailure,
+    label: Option<&'static str>,
+    model: String,
+}
+
+impl From<ParseError> for PlanFailure {
+    fn from(e: ParseError) -> PlanFailure {
+        PlanFailure {
+            failure: e.into(),
+            label: None,
+            model: String::new(),
+        }
+    }
+}
+
 impl AppState {
-    /// Classifies, decides and rewrites one native request. Never awaits.
+    /// Classifies, decides and rewrites one native request, then records it: the session pin,
+    /// the decision log, metrics and the log line. Never awaits.
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
         self.route_at_least(input, None)
     }
 
     /// Routes `routed`'s request again for a prompt of at least `floor` tokens, keeping its
-    /// kind: Ollama said the prompt is that long (or longer than the context it got).
+    /// kind and configuration snapshot: Ollama said the prompt is that long (or longer than the
+    /// context it got).
     pub fn reroute(
         &self,
         dialect: Dialect,
@@ -367,6 +412,7 @@ impl AppState {
         });
         let mut again = self.route_at_least(
             RouteInput {
+                settings: routed.settings.clone(),
                 dialect,
                 endpoint,
                 body: &routed.body,
@@ -385,12 +431,86 @@ impl AppState {
         input: RouteInput<'_>,
         floor: Option<u32>,
     ) -> Result<Routed, RouteFailure> {
-        let mut settings = self.settings();
+        let dialect = input.dialect;
+        match self.plan(input, floor) {
+            Ok(plan) => {
+                let mut routed = plan.routed;
+                match &routed.decision {
+                    None => {
+                        self.metrics().passthrough.inc();
+                    }
+                    Some(decision) => {
+                        if let Some(s) = &plan.session {
+                            self.sessions().record(
+                                s,
+                                router_core::route::SessionPin {
+                                    model: decision.model.clone(),
+                                    num_ctx: decision.num_ctx,
+                                    kind: decision.kind,
+                                },
+                            );
+                        }
+                        if !decision.fit.loaded {
+                            // Ollama is about to load it: the next request must see that now,
+                            // not at the next poll.
+                            let spill = decision.fit.spill_fraction.clamp(0.0, 1.0);
+                            self.inventory().note_load(
+                                router_core::route::LoadedModel {
+                                    name: decision.model.clone(),
+                                    context_length: decision.num_ctx,
+                                    size: decision.fit.need_bytes,
+                                    size_vram: (decision.fit.need_bytes as f64 * (1.0 - spill))
+                                        as u64,
+                                    busy: false,
+                                },
+                                decision.fit.evicts.clone(),
+                            );
+                        }
+                        routed.record = self.record_decision(dialect, decision, &routed.reason);
+                    }
+                }
+                Ok(routed)
+            }
+            Err(PlanFailure {
+                failure,
+                label,
+                model,
+            }) => {
+                if let Some(label) = label {
+                    self.metrics()
+                        .route_failures
+                        .get_or_create(&ReasonLabels {
+                            reason: label.into(),
+                        })
+                        .inc();
+                    tracing::warn!(model = %model, error = %failure, "request could not be routed");
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// The decision [`AppState::route`] would make, with no side effect at all: no session pin,
+    /// no decision log entry, no metric, no log line (`/router/explain`, `ollama-router explain`).
+    pub fn explain(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
+        self.plan(input, None)
+            .map(|p| p.routed)
+            .map_err(|f| f.failure)
+    }
+
+    fn plan(&self, input: RouteInput<'_>, floor: Option<u32>) -> Result<Plan, PlanFailure> {
+        let snapshot = input.settings.clone();
+        let mut settings = input.settings;
         let native = parse_native(input.body)?;
         let single = native.peek.stream == Some(false);
         let model = router_core::request::raw_text(native.peek.model).into_owned();
+        let bad = |failure: RouteFailure| PlanFailure {
+            failure,
+            label: None,
+            model: String::new(),
+        };
         if model.is_empty() {
-            return Err(RouteFailure::BadRequest("model is required".into()));
+            return Err(bad(RouteFailure::BadRequest("model is required".into())));
         }
         let (forced, fallback, candidates) = match resolve_model(&settings, &model) {
             ModelTarget::Auto => (None, None, Candidates::Profile),
@@ -400,7 +520,7 @@ impl AppState {
                 (None, None, Candidates::Explicit(name))
             }
             ModelTarget::Catalog(_) => (None, None, Candidates::Profile),
-            ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
+            ModelTarget::BadVirtual(name) => return Err(bad(RouteFailure::ModelNotFound(name))),
             // OpenAI and Anthropic clients cannot set num_ctx themselves: left alone, an
             // installed model the catalog does not know would run at Ollama's default context and
             // truncate silently. So it keeps its name but gets a context sized from what Ollama
@@ -414,15 +534,18 @@ impl AppState {
                     (None, None, Candidates::Explicit(name))
                 }
                 _ => {
-                    self.metrics().passthrough.inc();
-                    return Ok(Routed {
-                        body: Bytes::copy_from_slice(input.body),
-                        decision: None,
-                        raw_estimate: 0,
-                        reason: String::new(),
-                        record: 0,
-                        single,
-                        retried: None,
+                    return Ok(Plan {
+                        routed: Routed {
+                            body: Bytes::copy_from_slice(input.body),
+                            decision: None,
+                            raw_estimate: 0,
+                            reason: String::new(),
+                            record: 0,
+                            single,
+                            retried: None,
+                            settings: snapshot,
+                        },
+                        session: None,
                     });
                 }
             },
@@ -434,13 +557,15 @@ impl AppState {
             .unwrap_or("")
             .to_string();
         let session = session_id(input.headers, input.session, &native);
-        let view = native.view(
-            input.dialect,
-            input.endpoint,
-            client,
-            session.clone(),
-            input.hint,
-        )?;
+        let view = native
+            .view(
+                input.dialect,
+                input.endpoint,
+                client,
+                session.clone(),
+                input.hint,
+            )
+            .map_err(|e| bad(e.into()))?;
         let estimator = settings.config.routing.tokens;
         let raw_estimate = estimator.estimate(&view, 1.0);
         let prompt_tokens = estimator
@@ -487,51 +612,27 @@ impl AppState {
                         ("no_candidate", RouteFailure::NoRoute(e.to_string()))
                     }
                 };
-                self.metrics()
-                    .route_failures
-                    .get_or_create(&ReasonLabels {
-                        reason: label.into(),
-                    })
-                    .inc();
-                tracing::warn!(model = %model, error = %failure, "request could not be routed");
-                return Err(failure);
+                return Err(PlanFailure {
+                    failure,
+                    label: Some(label),
+                    model,
+                });
             }
         };
         let body = rewrite_native(&native, &decision, &settings);
-        if let Some(s) = &session {
-            self.sessions().record(
-                s,
-                router_core::route::SessionPin {
-                    model: decision.model.clone(),
-                    num_ctx: decision.num_ctx,
-                    kind: decision.kind,
-                },
-            );
-        }
-        if !decision.fit.loaded {
-            // Ollama is about to load it: the next request must see that now, not at the next poll.
-            let spill = decision.fit.spill_fraction.clamp(0.0, 1.0);
-            self.inventory().note_load(
-                router_core::route::LoadedModel {
-                    name: decision.model.clone(),
-                    context_length: decision.num_ctx,
-                    size: decision.fit.need_bytes,
-                    size_vram: (decision.fit.need_bytes as f64 * (1.0 - spill)) as u64,
-                    busy: false,
-                },
-                decision.fit.evicts.clone(),
-            );
-        }
         let reason = decision.reason();
-        let record = self.record_decision(input.dialect, &decision, &reason);
-        Ok(Routed {
-            body,
-            decision: Some(Arc::new(decision)),
-            raw_estimate,
-            reason,
-            record,
-            single,
-            retried: None,
+        Ok(Plan {
+            routed: Routed {
+                body,
+                decision: Some(Arc::new(decision)),
+                raw_estimate,
+                reason,
+                record: 0,
+                single,
+                retried: None,
+                settings: snapshot,
+            },
+            session,
         })
     }
 
@@ -747,9 +848,21 @@ impl AppState {
         for l in &mut loaded {
             l.busy = busy.get(&l.name).is_some_and(|n| *n > 0);
         }
+        // A measured free figure does not know the loads the router just sent (nor the models
+        // they evict): shift it by the difference between `/api/ps` and the pending view.
+        let mut gpu = self.gpu();
+        if let Some(g) = gpu.as_mut()
+            && let Some(free) = g.free
+        {
+            let vram = |list: &[router_core::route::LoadedModel]| -> u64 {
+                list.iter().map(|l| l.size_vram).sum()
+            };
+            let polled = vram(inv.loaded.as_deref().unwrap_or_default());
+            g.free = Some((free + polled).saturating_sub(vram(&loaded)));
+        }
         let learned_tps = self.learned().speeds();
         World {
-            gpu: self.gpu(),
+            gpu,
             loaded,
             installed: inv.installed.clone(),
             learned_tps,
@@ -805,11 +918,28 @@ impl AppState {
     /// The router's token estimate for a native body.
     pub fn estimate_tokens(
         &self,
+        settings: &Settings,
         endpoint: Endpoint,
         native_body: &[u8],
     ) -> Result<u32, RouteFailure> {
-        let settings = self.settings();
         let native = parse_native(native_body)?;
+        // Count only for a model the request could actually use: a name that would fail on
+        // `/v1/messages` fails here too, instead of getting a number for a model that is not there.
+        let model = router_core::request::raw_text(native.peek.model).into_owned();
+        match resolve_model(settings, &model) {
+            _ if model.is_empty() => {
+                return Err(RouteFailure::BadRequest("model is required".into()));
+            }
+            ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
+            ModelTarget::Unknown => {
+                let installed = self.inventory().load().installed.clone();
+                // Unknown to the catalog and not installed (when the installed list is known).
+                if installed.is_some_and(|names| !names.iter().any(|n| same_model(n, &model))) {
+                    return Err(RouteFailure::ModelNotFound(model));
+                }
+            }
+            _ => {}
+        }
         let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
         Ok(settings
             .config

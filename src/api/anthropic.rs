@@ -20,6 +20,8 @@ use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 use crate::api::BodyError;
+use crate::config::Settings;
+use crate::failure::Failure;
 use crate::observe::ReasonLabels;
 use crate::pipeline::{RouteFailure, RouteInput, Routed, SendFailure};
 use crate::state::{AppState, StreamGuard};
@@ -68,30 +70,29 @@ impl AnthropicError {
         AnthropicError::new(ErrorType::InvalidRequestError, message)
     }
 
-    fn from_route(failure: RouteFailure) -> AnthropicError {
-        match failure {
-            RouteFailure::BadRequest(message) => AnthropicError::invalid(message),
-            RouteFailure::ModelNotFound(_) => {
-                AnthropicError::new(ErrorType::NotFoundError, failure.to_string())
-            }
+    /// The router's own failures: type, status and text from the one `Failure` type.
+    fn from_failure(failure: &Failure) -> AnthropicError {
+        let message = match failure {
             // Claude Code compacts the conversation when it reads exactly this text.
-            RouteFailure::PromptTooLong { tokens, max } => {
-                AnthropicError::invalid(translate::prompt_too_long_message(tokens, max))
+            Failure::PromptTooLong { tokens, max } => {
+                translate::prompt_too_long_message(*tokens, *max)
             }
-            // Nothing installed can serve this request (capabilities, VRAM): retrying will not
-            // help, so a 400 that shows the reason beats a 5xx that clients retry for minutes.
-            RouteFailure::NoRoute(message) => AnthropicError::invalid(message),
+            other => other.to_string(),
+        };
+        AnthropicError {
+            kind: failure.anthropic_type(),
+            status: failure.status(Dialect::Anthropic),
+            message,
         }
+    }
+
+    fn from_route(failure: RouteFailure) -> AnthropicError {
+        AnthropicError::from_failure(&Failure::from(failure))
     }
 
     fn from_upstream(err: &UpstreamError) -> AnthropicError {
         tracing::warn!(%err, "anthropic: upstream request failed");
-        let mut error = AnthropicError::new(ErrorType::ApiError, err.to_string());
-        error.status = match err {
-            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        error
+        AnthropicError::from_failure(&Failure::from(err))
     }
 
     /// A native error response (`{"error": "..."}` with a 4xx/5xx status), same status except
@@ -113,11 +114,7 @@ impl AnthropicError {
 
 impl From<BodyError> for AnthropicError {
     fn from(error: BodyError) -> AnthropicError {
-        let kind = match error {
-            BodyError::TooLarge { .. } => ErrorType::RequestTooLarge,
-            BodyError::Read(_) => ErrorType::InvalidRequestError,
-        };
-        AnthropicError::new(kind, error.to_string())
+        AnthropicError::from_failure(&Failure::from(error))
     }
 }
 
@@ -167,10 +164,16 @@ fn translate_request(
 }
 
 /// Parse → translate → route. Pure CPU work; no awaiting.
-fn route(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Prepared, AnthropicError> {
+fn route(
+    state: &AppState,
+    settings: Arc<Settings>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Prepared, AnthropicError> {
     let (request, native_body) = translate_request(body, true)?;
     let routed = state
         .route(RouteInput {
+            settings,
             dialect: Dialect::Anthropic,
             endpoint: Endpoint::Chat,
             body: &native_body,
@@ -192,11 +195,12 @@ fn route(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Prepared,
 
 /// `POST /v1/messages`.
 async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match crate::api::read_body(&state, body).await {
+    let settings = state.settings();
+    let body = match crate::api::read_body(&settings, body).await {
         Ok(body) => body,
         Err(error) => return AnthropicError::from(error).into_response(),
     };
-    let prepared = match route(&state, &headers, &body) {
+    let prepared = match route(&state, settings, &headers, &body) {
         Ok(prepared) => prepared,
         Err(error) => return error.into_response(),
     };
@@ -261,9 +265,12 @@ async fn send_upstream(
             count_upstream_error(state, "status");
             Err(AnthropicError::from_native_status(status, &body))
         }
-        Err(SendFailure::PromptTooLong { tokens, max, .. }) => Err(AnthropicError::invalid(
-            translate::prompt_too_long_message(tokens, max),
-        )),
+        Err(SendFailure::PromptTooLong { tokens, max, .. }) => {
+            Err(AnthropicError::from_failure(&Failure::PromptTooLong {
+                tokens,
+                max,
+            }))
+        }
     }
 }
 
@@ -336,8 +343,7 @@ type UpstreamLines = Pin<Box<dyn Stream<Item = UpstreamItem> + Send>>;
 
 /// The NDJSON lines of a successful upstream response; a broken connection or a silence longer
 /// than `upstream.idle_timeout` becomes the last item, as an error.
-fn lines_of(state: &AppState, response: reqwest::Response) -> UpstreamLines {
-    let idle = state.settings().config.upstream.idle_timeout.0;
+fn lines_of(state: &AppState, idle: Duration, response: reqwest::Response) -> UpstreamLines {
     let bytes = crate::stream::with_idle_timeout(
         response
             .bytes_stream()
@@ -361,6 +367,7 @@ fn lines_of(state: &AppState, response: reqwest::Response) -> UpstreamLines {
 /// is committed (headers slower than [`HEADERS_GRACE`]), failures become an `error` event.
 async fn stream_messages(state: AppState, headers: HeaderMap, prepared: Prepared) -> Response {
     let Prepared { routed, model, .. } = prepared;
+    let idle = routed.settings.config.upstream.idle_timeout.0;
     let guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
     let first_headers = routed.response_headers();
     // The request as finally sent (a refusal for length routes it again): the headers and what
@@ -392,12 +399,12 @@ async fn stream_messages(state: AppState, headers: HeaderMap, prepared: Prepared
                 response.headers_mut().extend(final_headers(&sent));
                 return response;
             }
-            Ok(Ok(response)) => (lines_of(&state, response), final_headers(&sent)),
+            Ok(Ok(response)) => (lines_of(&state, idle, response), final_headers(&sent)),
             Err(_still_waiting) => {
                 let state = state.clone();
                 let lines = stream::once(pending)
                     .flat_map(move |result| match result {
-                        Ok(response) => lines_of(&state, response),
+                        Ok(response) => lines_of(&state, idle, response),
                         Err(error) => stream::iter([Err(error)]).boxed(),
                     })
                     .boxed();
@@ -571,10 +578,11 @@ fn concat_sse(events: &[StreamEvent]) -> Bytes {
 /// `POST /v1/messages/count_tokens`: Ollama has no such route; the router's own (calibrated)
 /// estimate of the translated request answers it.
 async fn count_tokens(State(state): State<AppState>, body: Body) -> Response {
-    let counted = match crate::api::read_body(&state, body).await {
+    let settings = state.settings();
+    let counted = match crate::api::read_body(&settings, body).await {
         Ok(body) => translate_request(&body, false).and_then(|(_, native_body)| {
             state
-                .estimate_tokens(Endpoint::Chat, &native_body)
+                .estimate_tokens(&settings, Endpoint::Chat, &native_body)
                 .map_err(AnthropicError::from_route)
         }),
         Err(error) => Err(AnthropicError::from(error)),

@@ -12,6 +12,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::config::Settings;
+use crate::failure::Failure;
 use crate::pipeline::{RouteFailure, RouteInput, Routed, SendFailure};
 use crate::state::AppState;
 use crate::stream::LastLine;
@@ -51,29 +52,28 @@ impl IntoResponse for OllamaError {
     }
 }
 
+// The router's own failures take their status and text from the one `Failure` type.
+impl From<Failure> for OllamaError {
+    fn from(f: Failure) -> OllamaError {
+        OllamaError::new(f.status(Dialect::Ollama), f.to_string())
+    }
+}
+
 impl From<RouteFailure> for OllamaError {
     fn from(f: RouteFailure) -> OllamaError {
-        let status = match &f {
-            RouteFailure::ModelNotFound(_) => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        OllamaError::new(status, f.to_string())
+        Failure::from(f).into()
     }
 }
 
 impl From<UpstreamError> for OllamaError {
     fn from(e: UpstreamError) -> OllamaError {
-        let status = match e {
-            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        OllamaError::new(status, e.to_string())
+        Failure::from(e).into()
     }
 }
 
 impl From<crate::api::BodyError> for OllamaError {
     fn from(e: crate::api::BodyError) -> OllamaError {
-        OllamaError::new(e.status(), e.to_string())
+        Failure::from(e).into()
     }
 }
 
@@ -95,8 +95,10 @@ async fn routed(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OllamaError> {
-    let bytes = crate::api::read_body(&state, body).await?;
+    let settings = state.settings();
+    let bytes = crate::api::read_body(&settings, body).await?;
     let mut routed = state.route(RouteInput {
+        settings,
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,
@@ -229,11 +231,15 @@ async fn single_answer(
 /// transport failure mid-stream ends the stream with Ollama's own mid-stream error line, so
 /// clients see an error instead of a silently cut answer.
 fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
-    let idle = state.settings().config.upstream.idle_timeout.0;
+    let idle = routed.settings.config.upstream.idle_timeout.0;
     let guard = routed
         .decision
         .as_ref()
         .map(|d| state.stream_guard(&d.model));
+    // A non-streamed answer comes with a Content-Length that is forwarded, and the server stops
+    // polling the body once that many bytes are out: the end of the stream is never observed.
+    // So the end is recognised by the byte count too.
+    let remaining = resp.content_length();
     let upstream = crate::stream::with_idle_timeout(
         resp.bytes_stream().map_err(|e| e.to_string()),
         idle,
@@ -246,6 +252,31 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed: Routed,
         state: AppState,
         ended: bool,
+        remaining: Option<u64>,
+    }
+    impl<S> Relay<S> {
+        /// The answer is complete: not a cancellation, and its final metrics are learned from.
+        fn complete(&mut self) {
+            self.ended = true;
+            if let Some(g) = self.guard.as_mut() {
+                g.finish();
+            }
+            if let (Some(d), Some(last)) = (
+                &self.routed.decision,
+                self.last.take().and_then(LastLine::finish),
+            ) && let Ok(final_chunk) =
+                serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
+                && final_chunk.done
+            {
+                // A stream's headers are gone: a cut shows in the decision log and metrics.
+                let _ = self.state.observe(
+                    d,
+                    self.routed.raw_estimate,
+                    self.routed.record,
+                    &final_chunk.metrics,
+                );
+            }
+        }
     }
     let init = Relay {
         upstream: Box::pin(upstream),
@@ -255,6 +286,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed,
         state,
         ended: false,
+        remaining,
     };
     let stream = futures_util::stream::unfold(init, |mut r| async move {
         if r.ended {
@@ -264,6 +296,12 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
             Some(Ok(chunk)) => {
                 if let Some(l) = r.last.as_mut() {
                     l.push(&chunk);
+                }
+                if let Some(left) = r.remaining.as_mut() {
+                    *left = left.saturating_sub(chunk.len() as u64);
+                    if *left == 0 {
+                        r.complete();
+                    }
                 }
                 Some((Ok::<Bytes, std::io::Error>(chunk), r))
             }
@@ -277,24 +315,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 Some((Ok(Bytes::from(line)), r))
             }
             None => {
-                r.ended = true;
-                if let Some(g) = r.guard.as_mut() {
-                    g.finish();
-                }
-                if let (Some(d), Some(last)) =
-                    (&r.routed.decision, r.last.take().and_then(LastLine::finish))
-                    && let Ok(final_chunk) =
-                        serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
-                    && final_chunk.done
-                {
-                    // A stream's headers are gone: a cut shows in the decision log and metrics.
-                    let _ = r.state.observe(
-                        d,
-                        r.routed.raw_estimate,
-                        r.routed.record,
-                        &final_chunk.metrics,
-                    );
-                }
+                r.complete();
                 None
             }
         }
@@ -347,7 +368,7 @@ fn virtual_tag(name: &str, facts: &VirtualFacts, modified_at: &str) -> Value {
 async fn tags(State(state): State<AppState>) -> Result<Response, OllamaError> {
     let resp = state.upstream().get("/api/tags").await?;
     if !resp.status().is_success() {
-        return Ok(crate::api::relay_untouched(&state, resp));
+        return Ok(crate::api::relay_untouched(&state.settings(), resp));
     }
     let mut list: Value = resp.json().await.map_err(|e| {
         OllamaError::new(
@@ -379,7 +400,7 @@ async fn show(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OllamaError> {
-    let bytes = crate::api::read_body(&state, body).await?;
+    let bytes = crate::api::read_body(&state.settings(), body).await?;
     let req: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let name = req
         .get("model")
@@ -398,7 +419,7 @@ async fn show(
                 reqwest::Body::from(bytes),
             )
             .await?;
-        return Ok(crate::api::relay_untouched(&state, resp));
+        return Ok(crate::api::relay_untouched(&state.settings(), resp));
     };
     let facts = virtual_model_facts(&settings, kind);
     let base_req = json!({ "model": facts.base });
