@@ -149,6 +149,16 @@ async fn a_spill_the_seed_measured_is_predicted_and_then_learned() {
             let predicted = fit["spill_fraction"].as_f64().unwrap();
             assert_eq!(predicted > 0.0, spills, "router at {ctx}: {fit}");
             assert_eq!(fit["learned"], false, "{fit}");
+            // The router knows what it just loaded without waiting for a poll of /api/ps.
+            let before_poll = env.state.world();
+            assert!(
+                before_poll
+                    .loaded
+                    .iter()
+                    .any(|l| l.name == "qwen3:14b" && l.context_length == ctx),
+                "{:?}",
+                before_poll.loaded
+            );
             // The footprint the referee reports is learned and replaces the prediction.
             env.refresh().await;
             let world = env.state.world();
