@@ -533,3 +533,81 @@ fn hot_reload_follows_upstream_url_and_flags_listen() {
     );
     assert!(err.contains("restarts"), "{err}");
 }
+
+/// Starts a router (with `shutdown_grace`) in front of a realistic-timing simulator, opens a
+/// streamed chat, sends SIGTERM once the first chunk is in, and returns what the client received
+/// after that, the router's exit status and its log.
+fn terminate_mid_stream(grace: &str) -> (String, Option<std::process::ExitStatus>, String) {
+    use std::io::{Read, Write};
+    let sim_addr = free_addr();
+    let mut sim = Command::new(BIN)
+        .args(["sim", "--listen", &sim_addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = free_addr();
+    let mut router = Command::new(BIN)
+        .args(["serve", "--config", "/dev/null", "--listen", &addr])
+        .args(["--upstream", &format!("http://{sim_addr}")])
+        .env("OLLAMA_ROUTER_GPU__SOURCE", "sim")
+        .env("OLLAMA_ROUTER_SHUTDOWN_GRACE", grace)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_healthy(&addr).is_some(), "router never answered");
+    let body = r#"{"model":"qwen3:8b","options":{"num_predict":200},"messages":[{"role":"user","content":"Tell me a long story"}]}"#;
+    let mut conn = None;
+    for _ in 0..100 {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST /api/chat HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut head = vec![0u8; 4096];
+        let n = s.read(&mut head).unwrap_or(0);
+        if String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200") {
+            conn = Some(s);
+            break;
+        }
+        // The simulator may still be starting.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut conn = conn.expect("a streamed answer starts");
+    let _ = Command::new("kill")
+        .args(["-TERM", &router.id().to_string()])
+        .status();
+    let mut rest = String::new();
+    let _ = conn.read_to_string(&mut rest);
+    let status = wait_exit(&mut router, Duration::from_secs(60));
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let mut err = String::new();
+    if let Some(mut e) = router.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    (rest, status, err)
+}
+
+/// SIGTERM while an answer streams: with a long enough grace the answer finishes; with a short
+/// one the router exits anyway, cutting it. Either way the exit status is 0.
+#[test]
+fn shutdown_lets_streams_finish_within_the_grace() {
+    let (rest, status, err) = terminate_mid_stream("60s");
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{err}");
+    assert!(
+        rest.contains("\"done\":true"),
+        "the stream finished: {rest}\n{err}"
+    );
+
+    let (rest, status, err) = terminate_mid_stream("100ms");
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{err}");
+    assert!(
+        !rest.contains("\"done\":true"),
+        "the grace cut the stream: {rest}"
+    );
+    assert!(err.contains("grace elapsed"), "{err}");
+}
