@@ -223,3 +223,35 @@ async fn a_cut_ollama_was_allowed_to_make_is_retried_or_marked() {
     })
     .await;
 }
+
+/// A streamed request Ollama refuses for its length is routed again before anything streams:
+/// the client gets one 200 stream for the whole prompt, its headers naming the context that held
+/// it, and the referee never saw a cut prompt.
+#[tokio::test]
+async fn a_refused_stream_is_routed_again_before_it_starts() {
+    within(async {
+        let csv = corpus("data_metrics.csv"); // 31.8K tokens; the byte estimate says ~12K
+        for dialect in [Dialect::Anthropic, Dialect::OpenAi] {
+            let env = TestEnv::start().await;
+            let (status, headers, body) =
+                ask(&env, dialect, true, &format!("Which rows?\n{csv}")).await;
+            assert_eq!(status, 200, "{dialect:?}: {body}");
+            assert_eq!(
+                header(&headers, "x-router-retried"),
+                "refused",
+                "{dialect:?}"
+            );
+            assert!(!body.contains("\"error\""), "{dialect:?}: {body}");
+            let requests = env.sim_requests().await;
+            let last = requests.last().unwrap();
+            assert_eq!(last["truncated"], false, "{last}");
+            assert_eq!(
+                header(&headers, "x-router-model"),
+                last["model"].as_str().unwrap_or_default(),
+                "{dialect:?}: the headers follow the retry"
+            );
+            assert!(last["num_ctx"].as_u64().unwrap() > 31_800, "{last}");
+        }
+    })
+    .await;
+}
