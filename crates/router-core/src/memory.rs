@@ -158,6 +158,23 @@ pub fn footprint(
     f
 }
 
+/// The footprint at `ctx` from one measured at another context of the same model (`/api/ps`
+/// `size` after a load): what the measurement says beyond weights + KV + compute is this model's
+/// fixed part on this machine, and it carries over to every context.
+pub fn footprint_from_measured(
+    weights: u64,
+    arch: &Architecture,
+    ctx: u32,
+    p: &MemoryParams,
+    measured_ctx: u32,
+    measured_size: u64,
+) -> Footprint {
+    let at_measured = variable(weights, arch, measured_ctx, p).total();
+    let mut f = variable(weights, arch, ctx, p);
+    f.overhead = measured_size.saturating_sub(at_measured);
+    f
+}
+
 /// Ollama's `PredictServerVRAM`: file size + an f16 cache for every layer with head dim E/H and
 /// no sliding window. Deliberately its own rough number, not the footprint: it is what Ollama
 /// compares against free VRAM before loading a model beside others.
@@ -436,6 +453,28 @@ mod tests {
                 "{model}@{ctx}: {predicted:.1} tok/s, seed {tps}"
             );
         }
+    }
+
+    #[test]
+    fn a_measured_footprint_carries_over_to_other_contexts() {
+        let cat = Catalog::builtin();
+        let s = cat.get("qwen3:14b").unwrap();
+        let p = MemoryParams::SEED;
+        let predicted_8k = footprint(s, None, None, 8192, &p).total();
+        // This machine measured 300 MB more than predicted at 8192: 16384 moves by as much.
+        let f = footprint_from_measured(
+            s.weights_bytes,
+            &s.arch,
+            16384,
+            &p,
+            8192,
+            predicted_8k + 300_000_000,
+        );
+        let predicted_16k = footprint(s, None, None, 16384, &p).total();
+        assert_eq!(f.total(), predicted_16k + 300_000_000);
+        let same =
+            footprint_from_measured(s.weights_bytes, &s.arch, 8192, &p, 8192, 12_000_000_000);
+        assert_eq!(same.total(), 12_000_000_000);
     }
 
     #[test]

@@ -632,7 +632,30 @@ pub fn fit(spec: &ModelSpec, ctx: u32, settings: &Settings, world: &World) -> Fi
         .footprints
         .get(&(spec.name.clone(), ctx, params.kv_cache_type))
         .copied();
-    let need = learned.unwrap_or_else(|| vram_need(spec, ctx, settings, measured));
+    // Measured at another context of this model: its fixed part carries over (nearest context).
+    let learned_elsewhere = || {
+        world
+            .footprints
+            .iter()
+            .filter(|((m, _, kv), _)| m == &spec.name && *kv == params.kv_cache_type)
+            .min_by_key(|((_, c, _), _)| c.abs_diff(ctx))
+            .map(|((_, c, _), size)| {
+                memory::footprint_from_measured(
+                    measured
+                        .and_then(|m| m.weights_bytes)
+                        .unwrap_or(spec.weights_bytes),
+                    measured.and_then(|m| m.arch.as_ref()).unwrap_or(&spec.arch),
+                    ctx,
+                    &params,
+                    *c,
+                    *size,
+                )
+                .total()
+            })
+    };
+    let need = learned
+        .or_else(learned_elsewhere)
+        .unwrap_or_else(|| vram_need(spec, ctx, settings, measured));
     let this = world
         .loaded
         .iter()
@@ -1108,8 +1131,23 @@ mod tests {
             f.learned && f.need_bytes == 11_500_000_000 && f.spill_fraction == 0.0,
             "{f:?}"
         );
+        // At another context the measured fixed part carries over: 16384 is predicted from the
+        // 10240 measurement (lower than the catalog's), still a spill.
         let f = fit(spec, 16384, &s, &w);
         assert!(!f.learned && f.spill_fraction > 0.0, "{f:?}");
+        let catalog_only = fit(
+            spec,
+            16384,
+            &s,
+            &World {
+                footprints: Arc::default(),
+                ..w.clone()
+            },
+        );
+        assert!(
+            f.need_bytes < catalog_only.need_bytes,
+            "{f:?} vs {catalog_only:?}"
+        );
     }
 
     #[test]
