@@ -8,7 +8,8 @@
 //! Layers, each using only those above it: [`units`], [`catalog`] → [`request`] (borrowed views
 //! of native bodies, token estimate) → [`config`] (the `router.toml` types, compiled
 //! [`config::Settings`]) → [`classify`] (model names, rules → `Kind`) → [`route`] (the decision) →
-//! [`session`] (pins). [`translate`] converts OpenAI / Anthropic bodies to and from native ones.
+//! [`session`] (pins). [`tokens`] counts prompt tokens with a model's own vocabulary, or estimates
+//! them per kind of text. [`translate`] converts OpenAI / Anthropic bodies to and from native ones.
 
 pub mod catalog;
 pub mod classify;
@@ -16,5 +17,6 @@ pub mod config;
 pub mod request;
 pub mod route;
 pub mod session;
+pub mod tokens;
 pub mod translate;
 pub mod units;
