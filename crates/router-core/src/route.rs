@@ -83,6 +83,31 @@ pub struct World {
     /// What Ollama reports about installed models, which beats the catalog's numbers (a
     /// different quantisation under the same name has other weights and maybe other layers).
     pub measured: Arc<HashMap<String, MeasuredModel>>,
+    /// Prompt tokens counted for particular models, by catalog name: exact with the model's own
+    /// vocabulary, or estimated with its own calibration. A model not listed is sized with the
+    /// classification's count.
+    pub prompt_tokens: Arc<HashMap<String, TokenCount>>,
+}
+
+/// A prompt's tokens for one model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TokenCount {
+    pub tokens: u32,
+    /// Counted with the model's vocabulary (else estimated).
+    pub exact: bool,
+}
+
+impl World {
+    /// The prompt's tokens for `model`, or `default` (an estimate) when none were counted for it.
+    pub fn tokens_for(&self, model: &str, default: u32) -> TokenCount {
+        self.prompt_tokens
+            .get(model)
+            .copied()
+            .unwrap_or(TokenCount {
+                tokens: default,
+                exact: false,
+            })
+    }
 }
 
 /// A model's facts as Ollama reports them (`/api/tags` size, `/api/show` model_info).
@@ -121,8 +146,11 @@ pub struct Decision {
     pub model: String,
     pub num_ctx: u32,
     pub kind: Kind,
+    /// The prompt's tokens for the chosen model.
     pub prompt_tokens: u32,
-    /// Prompt estimate plus the output reserve.
+    /// `prompt_tokens` was counted with the model's own vocabulary (else estimated).
+    pub tokens_exact: bool,
+    /// Prompt tokens plus the output reserve.
     pub needed_ctx: u32,
     pub classified_by: Vec<String>,
     /// Why this context: `loaded`, `session`, `preferred`, `smallest`, `explicit`.
@@ -138,10 +166,11 @@ impl Decision {
     /// One line for `x-router-reason` and logs (ASCII only: it travels in a header).
     pub fn reason(&self) -> String {
         let mut s = format!(
-            "{} ({}); {} tok + reserve -> ctx {} ({}); {} needs {:.1}/{:.1} GiB",
+            "{} ({}); {} tok ({}) + reserve -> ctx {} ({}); {} needs {:.1}/{:.1} GiB",
             self.kind.as_str(),
             self.classified_by.join(","),
             self.prompt_tokens,
+            if self.tokens_exact { "exact" } else { "estimated" },
             self.num_ctx,
             self.ctx_reason,
             self.model,
@@ -215,6 +244,8 @@ pub enum Candidates {
 
 struct Evaluated<'a> {
     spec: &'a ModelSpec,
+    tokens: TokenCount,
+    needed: u32,
     num_ctx: u32,
     ctx_reason: &'static str,
     fit: Fit,
@@ -234,7 +265,6 @@ pub fn decide(
         Some(n) if n > 0 => routing.output_reserve.min(n as u32),
         _ => routing.output_reserve,
     };
-    let needed = class.prompt_tokens.saturating_add(reserve);
     let mut rejected = Vec::new();
     let mut max_holdable: u32 = 0;
 
@@ -252,7 +282,11 @@ pub fn decide(
         for l in world.loaded.iter().rev() {
             let known = settings.catalog.get(&l.name).map(|m| m.name.clone());
             if let Some(name) = known
-                && l.context_length >= needed
+                && l.context_length
+                    >= world
+                        .tokens_for(&name, class.prompt_tokens)
+                        .tokens
+                        .saturating_add(reserve)
                 && !primary.first().is_some_and(|p| same_model(p, &name))
             {
                 primary.retain(|p| !same_model(p, &name));
@@ -263,7 +297,7 @@ pub fn decide(
     let mut holders = evaluate_all(
         &primary,
         view,
-        needed,
+        (class.prompt_tokens, reserve),
         settings,
         world,
         &mut rejected,
@@ -282,7 +316,7 @@ pub fn decide(
         holders = evaluate_all(
             &others,
             view,
-            needed,
+            (class.prompt_tokens, reserve),
             settings,
             world,
             &mut rejected,
@@ -344,8 +378,9 @@ pub fn decide(
         model: best.spec.name.clone(),
         num_ctx: best.num_ctx,
         kind: class.kind,
-        prompt_tokens: class.prompt_tokens,
-        needed_ctx: needed,
+        prompt_tokens: best.tokens.tokens,
+        tokens_exact: best.tokens.exact,
+        needed_ctx: best.needed,
         classified_by: class.reasons.clone(),
         ctx_reason: if matches!(candidates, Candidates::Explicit(_))
             && best.ctx_reason == "smallest"
@@ -361,10 +396,11 @@ pub fn decide(
     })
 }
 
+/// `tokens`: the classification's prompt tokens and the output reserve.
 fn evaluate_all<'a>(
     names: &[String],
     view: &RequestView<'_>,
-    needed: u32,
+    (default_tokens, reserve): (u32, u32),
     settings: &'a Settings,
     world: &World,
     rejected: &mut Vec<Rejection>,
@@ -388,8 +424,14 @@ fn evaluate_all<'a>(
         }
         let rungs = rungs_for(spec, &settings.config.routing.context_ladder);
         *max_holdable = (*max_holdable).max(rungs.last().copied().unwrap_or(0));
+        let tokens = world.tokens_for(&spec.name, default_tokens);
+        let needed = tokens.tokens.saturating_add(reserve);
         match evaluate(spec, &rungs, needed, settings, world) {
-            Some(e) => out.push(e),
+            Some(mut e) => {
+                e.tokens = tokens;
+                e.needed = needed;
+                out.push(e)
+            }
             None => rejected.push(Rejection {
                 model: spec.name.clone(),
                 reason: format!(
@@ -488,6 +530,8 @@ fn evaluate<'a>(
         && reuse(l.context_length)
     {
         return Some(Evaluated {
+            tokens: TokenCount::default(),
+            needed,
             spec,
             num_ctx: l.context_length,
             ctx_reason: "loaded",
@@ -500,6 +544,8 @@ fn evaluate<'a>(
         && reuse(pin.num_ctx)
     {
         return Some(Evaluated {
+            tokens: TokenCount::default(),
+            needed,
             spec,
             num_ctx: pin.num_ctx,
             ctx_reason: "session",
@@ -522,6 +568,8 @@ fn evaluate<'a>(
         let f = fit(spec, *ctx, settings, world);
         if f.spill_fraction == 0.0 {
             return Some(Evaluated {
+                tokens: TokenCount::default(),
+                needed,
                 spec,
                 num_ctx: *ctx,
                 ctx_reason: why,
@@ -531,6 +579,8 @@ fn evaluate<'a>(
     }
     // 4. Nothing fits fully: the smallest holder spills least.
     Some(Evaluated {
+        tokens: TokenCount::default(),
+        needed,
         spec,
         num_ctx: first,
         ctx_reason: "smallest",
@@ -778,6 +828,34 @@ mod tests {
         );
         // 12K tokens + 2048 reserve → 16384.
         check(Kind::Daily, 12_000, view(), &w, "qwen3:8b", 16384);
+    }
+
+    #[test]
+    fn a_models_exact_count_sizes_its_context() {
+        // The estimate says 20K (→ 32768); qwen3:8b's own vocabulary says 12K (→ 16384).
+        let estimated = World {
+            gpu: gpu(12, 0),
+            ..World::default()
+        };
+        let d = decide_for(Kind::Daily, 20_000, view(), &estimated).unwrap();
+        assert_eq!((d.num_ctx, d.tokens_exact), (32768, false));
+        assert!(d.reason().contains("20000 tok (estimated)"), "{}", d.reason());
+        let counted = World {
+            prompt_tokens: Arc::new(HashMap::from([(
+                "qwen3:8b".to_string(),
+                TokenCount {
+                    tokens: 12_000,
+                    exact: true,
+                },
+            )])),
+            ..estimated
+        };
+        let d = decide_for(Kind::Daily, 20_000, view(), &counted).unwrap();
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx, d.prompt_tokens, d.tokens_exact),
+            ("qwen3:8b", 16384, 12_000, true)
+        );
+        assert!(d.reason().contains("12000 tok (exact)"), "{}", d.reason());
     }
 
     #[test]
