@@ -113,13 +113,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let shared = SettingsShared::with_overrides(settings, overrides);
-    let state_file = shared
-        .load()
-        .config
-        .sessions
-        .state_file
-        .clone()
-        .or_else(observe::default_state_file);
+    // The demo learns from a simulated Ollama: what it learns must not land in the real state
+    // file (nor its vocabularies in the real cache).
+    let state_file = if demo.is_some() {
+        None
+    } else {
+        shared
+            .load()
+            .config
+            .sessions
+            .state_file
+            .clone()
+            .or_else(observe::default_state_file)
+    };
     let state = match AppState::new(shared.clone(), state_file) {
         Ok(s) => s,
         Err(e) => {
@@ -150,6 +156,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
         ),
         gpu::spawn_poller(state.clone()),
         spawn_saver(state.clone()),
+        state.vocab().spawn_loader(
+            state.upstream().clone(),
+            state.inventory().clone(),
+            state.settings().config.upstream.poll_interval.0,
+        ),
     ];
     if let Some(p) = path.clone() {
         tasks.push(shared.watch(p));

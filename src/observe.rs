@@ -16,6 +16,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 
+use router_core::tokens::{BodyEstimate, Calibration};
+
 use router_core::route::Decision;
 use router_core::translate::native::Metrics as AnswerMetrics;
 
@@ -154,8 +156,20 @@ impl DecisionLog {
 pub struct Learned {
     /// Smoothed tok/s keyed by `model@ctx@gpu|spill`.
     pub speeds: HashMap<String, f64>,
-    /// Per-model multiplier on the byte-based token estimate.
-    pub token_correction: HashMap<String, f64>,
+    /// Per model, per kind of text: multipliers on the fallback token estimate, learned from
+    /// `prompt_eval_count`. A log paste teaches the dense class only, so it does not inflate the
+    /// next prose or code request.
+    #[serde(default)]
+    pub token_calibration: HashMap<String, Calibration>,
+}
+
+/// Token calibrations as requests read them.
+#[derive(Debug, Default)]
+pub struct Calibrations {
+    pub by_model: HashMap<String, Calibration>,
+    /// Per class, the largest factor any model learned: for the estimate made before the model
+    /// is chosen, safe for every candidate.
+    pub any_model: Calibration,
 }
 
 pub fn speed_key(model: &str, ctx: u32, on_gpu: bool) -> String {
@@ -178,7 +192,7 @@ pub struct LearnStore {
     /// Parsed speeds and the global correction, republished on every change so requests read
     /// them without locking or parsing.
     speeds: arc_swap::ArcSwap<HashMap<(String, u32, bool), f64>>,
-    correction: arc_swap::ArcSwap<f64>,
+    calibrations: arc_swap::ArcSwap<Calibrations>,
     dirty: AtomicBool,
     path: Option<PathBuf>,
 }
@@ -204,7 +218,7 @@ impl LearnStore {
             .unwrap_or_default();
         let store = LearnStore {
             speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
-            correction: arc_swap::ArcSwap::from_pointee(1.0),
+            calibrations: arc_swap::ArcSwap::from_pointee(Calibrations::default()),
             inner: Mutex::new(learned),
             dirty: AtomicBool::new(false),
             path,
@@ -222,13 +236,23 @@ impl LearnStore {
             .filter_map(|(k, v)| parse_speed_key(k).map(|key| (key, *v)))
             .collect();
         self.speeds.store(std::sync::Arc::new(parsed));
-        let c = l
-            .token_correction
-            .values()
-            .copied()
-            .reduce(f64::max)
-            .unwrap_or(1.0);
-        self.correction.store(std::sync::Arc::new(c));
+        let mut any_model = Calibration::default();
+        for c in l.token_calibration.values() {
+            for i in 0..any_model.factors.len() {
+                if c.samples[i] > 0 {
+                    any_model.factors[i] = if any_model.samples[i] == 0 {
+                        c.factors[i]
+                    } else {
+                        any_model.factors[i].max(c.factors[i])
+                    };
+                    any_model.samples[i] += c.samples[i];
+                }
+            }
+        }
+        self.calibrations.store(std::sync::Arc::new(Calibrations {
+            by_model: l.token_calibration.clone(),
+            any_model,
+        }));
     }
 
     /// Learned tok/s by (model, num_ctx, fully on GPU); cheap to read per request.
@@ -240,10 +264,9 @@ impl LearnStore {
         self.inner.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    /// The correction applied to estimates before the model is known: the largest learned one, so
-    /// the estimate stays conservative for every candidate.
-    pub fn global_correction(&self) -> f64 {
-        **self.correction.load()
+    /// Learned token calibrations; cheap to read per request.
+    pub fn calibrations(&self) -> std::sync::Arc<Calibrations> {
+        self.calibrations.load_full()
     }
 
     /// Learns from a final chunk.
@@ -251,12 +274,13 @@ impl LearnStore {
     /// Speed: `eval_count / eval_duration`, only when at least 8 tokens were generated (shorter
     /// answers are dominated by per-request overhead).
     ///
-    /// Token calibration: `prompt_eval_count / raw_estimate`, only when Ollama evaluated at least
-    /// half the estimate and 256 tokens. A smaller count means Ollama reused its prompt cache and
-    /// evaluated only the new suffix — that says nothing about the tokenizer. A count at `num_ctx`
-    /// means truncation, which says nothing either. The learned ratio is kept with a 10 % margin
-    /// so the estimate stays on the safe side.
-    pub fn observe(&self, decision: &Decision, raw_estimate: u32, m: &AnswerMetrics) {
+    /// Token calibration: per class of text, what Ollama evaluated against the fallback's raw
+    /// estimate ([`Calibration::learn`]), only when Ollama evaluated at least 256 tokens and half
+    /// the router's count. A smaller count means Ollama reused its prompt cache and evaluated
+    /// only the new suffix — that says nothing about the tokenizer. A count at `num_ctx` means
+    /// truncation, which says nothing either. Learned for every model, exact counts or not: a
+    /// model whose vocabulary is known still needs the estimate when Ollama restarts.
+    pub fn observe(&self, decision: &Decision, tally: &BodyEstimate, m: &AnswerMetrics) {
         let Ok(mut l) = self.inner.lock() else { return };
         if let (Some(n), Some(d)) = (m.eval_count, m.eval_duration)
             && n >= 8
@@ -273,17 +297,14 @@ impl LearnStore {
             self.dirty.store(true, Ordering::Relaxed);
         }
         if let Some(p) = m.prompt_eval_count
-            && raw_estimate > 0
             && p >= 256
-            && p * 2 >= u64::from(raw_estimate)
+            && p * 2 >= u64::from(decision.prompt_tokens)
             && p < u64::from(decision.num_ctx)
-        {
-            let ratio = (p as f64 / f64::from(raw_estimate) * 1.1).clamp(0.5, 2.0);
-            let v = l
-                .token_correction
+            && l.token_calibration
                 .entry(decision.model.clone())
-                .or_insert(ratio);
-            *v = *v * (1.0 - SMOOTHING) + ratio * SMOOTHING;
+                .or_default()
+                .learn(&tally.text, p as f64 - tally.framing)
+        {
             self.dirty.store(true, Ordering::Relaxed);
         }
         self.publish(&l);

@@ -1,6 +1,7 @@
 //! The routing pipeline every dialect shares: native body → view → classify → decide → rewritten
 //! body. Synchronous and CPU-only; handlers do the I/O around it.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -13,9 +14,11 @@ use crate::config::Settings;
 use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels};
 use crate::state::AppState;
 use crate::upstream::UpstreamError;
+use crate::vocab::Vocabularies;
 use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
 use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
-use router_core::route::{Candidates, Decision, RouteError, World, decide};
+use router_core::route::{Candidates, Decision, RouteError, TokenCount, World, decide};
+use router_core::tokens::{BodyEstimate, estimate_body};
 use router_core::translate::native::Metrics;
 
 /// One request to route, in native form.
@@ -36,8 +39,8 @@ pub struct Routed {
     pub body: Bytes,
     /// `None`: the model is not one the router routes (custom, embedding); body untouched.
     pub decision: Option<Arc<Decision>>,
-    /// The uncorrected token estimate, for calibration when the answer arrives.
-    pub raw_estimate: u32,
+    /// The fallback's per-class estimate, for calibration when the answer arrives.
+    pub tally: BodyEstimate,
     /// [`Decision::reason`], built once: the log line and the header both carry it.
     pub reason: String,
 }
@@ -296,7 +299,7 @@ impl AppState {
                     return Ok(Routed {
                         body: Bytes::copy_from_slice(input.body),
                         decision: None,
-                        raw_estimate: 0,
+                        tally: BodyEstimate::default(),
                         reason: String::new(),
                     });
                 }
@@ -316,9 +319,8 @@ impl AppState {
             session.clone(),
             input.hint,
         )?;
-        let estimator = settings.config.routing.tokens;
-        let raw_estimate = estimator.estimate(&view, 1.0);
-        let prompt_tokens = estimator.estimate(&view, self.learned().global_correction());
+        let (tally, prompt_tokens, per_model) =
+            self.count_tokens(&native, input.endpoint, &settings);
         let class = classify(
             &view,
             input.headers,
@@ -328,6 +330,7 @@ impl AppState {
             fallback,
         );
         let mut world = self.world();
+        world.prompt_tokens = Arc::new(per_model);
         world.session = session
             .as_deref()
             .and_then(|s| self.sessions().get(s))
@@ -386,7 +389,7 @@ impl AppState {
         Ok(Routed {
             body,
             decision: Some(Arc::new(decision)),
-            raw_estimate,
+            tally,
             reason,
         })
     }
@@ -499,13 +502,22 @@ impl AppState {
             installed: inv.installed.clone(),
             learned_tps,
             session: None,
+            prompt_tokens: Default::default(),
             measured: inv.measured.clone(),
         }
     }
 
     /// Feeds an answer's final metrics back into learning and metrics.
-    pub fn observe(&self, decision: &Decision, raw_estimate: u32, metrics: &Metrics) {
-        self.learned().observe(decision, raw_estimate, metrics);
+    pub fn observe(&self, decision: &Decision, tally: &BodyEstimate, metrics: &Metrics) {
+        self.learned().observe(decision, tally, metrics);
+        if decision.tokens_exact
+            && let Some(p) = metrics.prompt_eval_count
+            && p < u64::from(decision.num_ctx)
+        {
+            // Equal unless Ollama reused its prompt cache (smaller) or the template framed the
+            // prompt differently from what the counter assumes: worth seeing when debugging.
+            tracing::debug!(model = %decision.model, counted = decision.prompt_tokens, evaluated = p, "exact token count vs prompt_eval_count");
+        }
         if metrics
             .prompt_eval_count
             .is_some_and(|p| p + 16 >= u64::from(decision.num_ctx))
@@ -515,7 +527,8 @@ impl AppState {
         }
     }
 
-    /// The router's token estimate for a native body.
+    /// The router's token count for a native body: exact when the model's vocabulary is loaded,
+    /// else the calibrated estimate.
     pub fn estimate_tokens(
         &self,
         endpoint: Endpoint,
@@ -523,12 +536,80 @@ impl AppState {
     ) -> Result<u32, RouteFailure> {
         let settings = self.settings();
         let native = parse_native(native_body)?;
-        let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
+        let model = router_core::request::raw_text(native.peek.model);
+        let (_, any, per_model) = self.count_tokens(&native, endpoint, &settings);
         Ok(settings
-            .config
-            .routing
-            .tokens
-            .estimate(&view, self.learned().global_correction()))
+            .catalog
+            .get(&model)
+            .and_then(|spec| per_model.get(&spec.name))
+            .map_or(any, |c| c.tokens))
+    }
+
+    /// Counts a request's prompt tokens: the fallback's estimate (for classification and for
+    /// models without a vocabulary, each with its own calibration), and an exact count per
+    /// distinct vocabulary among the catalog's models whose vocabulary is loaded. Returns the
+    /// estimate's tally, the count classification uses (the largest exact count, else the
+    /// estimate) and the count per catalog model.
+    ///
+    /// Where the bytes already decide the rung — no byte-level BPE makes more tokens than
+    /// bytes, so a prompt whose byte bound plus the output reserve fits the smallest rung gets
+    /// that rung whatever the count — no exact count is made.
+    pub fn count_tokens(
+        &self,
+        native: &NativeBody<'_>,
+        endpoint: Endpoint,
+        settings: &Settings,
+    ) -> (BodyEstimate, u32, HashMap<String, TokenCount>) {
+        let routing = &settings.config.routing;
+        let tally = estimate_body(
+            native,
+            endpoint,
+            routing.tokens.per_message,
+            routing.tokens.per_image,
+        );
+        let calibrations = self.learned().calibrations();
+        let estimate = tally.tokens(&calibrations.any_model);
+        let smallest_rung = routing.context_ladder.first().copied().unwrap_or(0);
+        let bound_decides =
+            tally.upper_bound().saturating_add(routing.output_reserve) <= smallest_rung;
+        let counters = if bound_decides {
+            Default::default()
+        } else {
+            self.vocab().snapshot()
+        };
+        let mut exact_by_identity: HashMap<u64, u32> = HashMap::new();
+        let mut per_model = HashMap::new();
+        let mut largest_exact = None::<u32>;
+        for spec in settings.catalog.iter() {
+            let count = match Vocabularies::find(&counters, &spec.name) {
+                Some(c) => {
+                    let tokens = *exact_by_identity
+                        .entry(c.tokenizer.identity())
+                        .or_insert_with(|| {
+                            c.tokenizer.count_body(
+                                native,
+                                endpoint,
+                                routing.tokens.per_image,
+                                c.cache.as_ref(),
+                            )
+                        });
+                    largest_exact = Some(largest_exact.map_or(tokens, |l| l.max(tokens)));
+                    TokenCount {
+                        tokens,
+                        exact: true,
+                    }
+                }
+                None => TokenCount {
+                    tokens: calibrations
+                        .by_model
+                        .get(&spec.name)
+                        .map_or(estimate, |c| tally.tokens(c)),
+                    exact: false,
+                },
+            };
+            per_model.insert(spec.name.clone(), count);
+        }
+        (tally, largest_exact.unwrap_or(estimate), per_model)
     }
 
     /// Installed models plus the virtual names, for `/v1/models` and friends.

@@ -298,7 +298,7 @@ async fn complete_message(state: AppState, prepared: Prepared) -> Result<Respons
         return Err(AnthropicError::new(ErrorType::ApiError, error));
     }
     if let Some(decision) = &routed.decision {
-        state.observe(decision, routed.raw_estimate, &chunk.metrics);
+        state.observe(decision, &routed.tally, &chunk.metrics);
     }
     let message = translate::message_response(&chunk, &new_ids());
     Ok(axum::Json(message).into_response())
@@ -358,10 +358,10 @@ async fn stream_messages(state: AppState, prepared: Prepared) -> Response {
         .map_or(0, |d| u64::from(d.prompt_tokens));
     let translator = StreamTranslator::new(new_ids(), model, estimated_input);
     let decision = routed.decision.clone();
-    let raw_estimate = routed.raw_estimate;
+    let tally = routed.tally;
     let on_done = move |metrics: &native::Metrics| {
         if let Some(decision) = &decision {
-            state.observe(decision, raw_estimate, metrics);
+            state.observe(decision, &tally, metrics);
         }
     };
     sse_response(relay(lines, translator, PING_INTERVAL, on_done, guard))

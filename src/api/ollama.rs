@@ -191,8 +191,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                         serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
                     && final_chunk.done
                 {
-                    r.state
-                        .observe(d, r.routed.raw_estimate, &final_chunk.metrics);
+                    r.state.observe(d, &r.routed.tally, &final_chunk.metrics);
                 }
                 None
             }

@@ -363,7 +363,10 @@ struct Answer {
     lines: LineStream,
     state: AppState,
     upstream_url: String,
-    routed: Option<(Arc<router_core::route::Decision>, u32)>,
+    routed: Option<(
+        Arc<router_core::route::Decision>,
+        router_core::tokens::BodyEstimate,
+    )>,
     guard: Option<StreamGuard>,
 }
 
@@ -389,7 +392,7 @@ impl Answer {
             routed: routed
                 .decision
                 .clone()
-                .map(|decision| (decision, routed.raw_estimate)),
+                .map(|decision| (decision, routed.tally)),
         }
     }
 
@@ -421,8 +424,8 @@ impl Answer {
 
     /// Feeds the final chunk's metrics back to the router (learned speed, token calibration).
     fn observe(&self, metrics: &native::Metrics) {
-        if let Some((decision, raw_estimate)) = &self.routed {
-            self.state.observe(decision, *raw_estimate, metrics);
+        if let Some((decision, tally)) = &self.routed {
+            self.state.observe(decision, tally, metrics);
         }
     }
 

@@ -170,7 +170,11 @@ impl Decision {
             self.kind.as_str(),
             self.classified_by.join(","),
             self.prompt_tokens,
-            if self.tokens_exact { "exact" } else { "estimated" },
+            if self.tokens_exact {
+                "exact"
+            } else {
+                "estimated"
+            },
             self.num_ctx,
             self.ctx_reason,
             self.model,
@@ -839,7 +843,11 @@ mod tests {
         };
         let d = decide_for(Kind::Daily, 20_000, view(), &estimated).unwrap();
         assert_eq!((d.num_ctx, d.tokens_exact), (32768, false));
-        assert!(d.reason().contains("20000 tok (estimated)"), "{}", d.reason());
+        assert!(
+            d.reason().contains("20000 tok (estimated)"),
+            "{}",
+            d.reason()
+        );
         let counted = World {
             prompt_tokens: Arc::new(HashMap::from([(
                 "qwen3:8b".to_string(),

@@ -136,7 +136,12 @@ fn letter_run(run: &[u8], line: &mut Line) {
         .count();
     let vowels = run
         .iter()
-        .filter(|b| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+        .filter(|b| {
+            matches!(
+                b.to_ascii_lowercase(),
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+            )
+        })
         .count();
     // camelCase words flip once per word part, with vowels; random runs flip often or lack them.
     let random = len >= 6 && (flips * 4 > len || vowels * 6 < len);
@@ -144,7 +149,7 @@ fn letter_run(run: &[u8], line: &mut Line) {
         line.random_tokens += (len as f64 / 2.0).ceil();
     } else {
         line.words += 1;
-        line.word_tokens += 1.0 + (len.saturating_sub(1) / 7) as f64 + flips as f64 * 0.5;
+        line.word_tokens += 1.0 + (len.saturating_sub(1) / 7) as f64 + flips as f64;
     }
 }
 
@@ -158,7 +163,11 @@ pub fn estimate(text: &str) -> ClassTokens {
         let t = line.tokens();
         let class = line.class(t);
         // Dense text is where undercounting bites (a log paste cut silently): a 10 % margin.
-        out.0[class.index()] += if class == TextClass::Dense { t * 1.1 } else { t };
+        out.0[class.index()] += if class == TextClass::Dense {
+            t * 1.1
+        } else {
+            t
+        };
         *line = Line::default();
     };
     while i < bytes.len() {
@@ -197,10 +206,12 @@ pub fn estimate(text: &str) -> ClassTokens {
                     i += 1;
                 }
                 let run = i - start;
-                let before_word = bytes.get(i).is_some_and(|n| n.is_ascii_alphabetic());
-                // One space before a word is part of the word's token; longer runs are
-                // indentation, one token up to 16 columns.
-                if !(run == 1 && before_word) {
+                // One space before a word or a mark is part of that piece (` x`, ` =`); longer
+                // runs are indentation, one token up to 16 columns.
+                let joins = bytes
+                    .get(i)
+                    .is_some_and(|n| n.is_ascii_alphabetic() || n.is_ascii_punctuation());
+                if !(run == 1 && joins) {
                     line.space_tokens += (run as f64 / 16.0).ceil();
                 }
             }
@@ -213,8 +224,8 @@ pub fn estimate(text: &str) -> ClassTokens {
                 line.punct += run as u32;
                 // One mark before a word joins the word's piece (`.field`, `_name`, `,Wheezy`).
                 let joins = run == 1 && bytes.get(i).is_some_and(u8::is_ascii_alphabetic);
-                // It joins the word's piece, which then is less often a single vocabulary entry.
                 let same = bytes[start..i].iter().all(|c| *c == b);
+                // A joined mark makes the word's piece less often a single vocabulary entry.
                 line.punct_tokens += if joins {
                     0.5
                 } else if same && run > 2 {
@@ -223,6 +234,13 @@ pub fn estimate(text: &str) -> ClassTokens {
                 } else {
                     1.0 + (run - 1) as f64 * 0.5
                 };
+                // Line breaks right after marks belong to the marks' piece (`);\n`).
+                if !joins && i < bytes.len() && matches!(bytes[i], b'\n' | b'\r') {
+                    while i < bytes.len() && matches!(bytes[i], b'\n' | b'\r') {
+                        i += 1;
+                    }
+                    book(&mut line);
+                }
             }
             0x80.. => {
                 let c = text[i..].chars().next().unwrap_or('\u{fffd}');

@@ -16,7 +16,7 @@ pub mod estimate;
 pub mod pretok;
 
 use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::de::IgnoredAny;
@@ -85,7 +85,7 @@ const OTHER_TOOL_PREAMBLE: u32 = 120;
 /// A model's tokenizer: its vocabulary's counter and its template's framing.
 #[derive(Debug)]
 pub struct ModelTokenizer {
-    bpe: Bpe,
+    bpe: Arc<Bpe>,
     framing: Framing,
     /// The template renders Qwen 3's empty thinking block.
     thinks: bool,
@@ -98,7 +98,14 @@ pub struct ModelTokenizer {
 impl ModelTokenizer {
     /// Builds from the GGUF tokenizer fields and the model's template (`/api/show` `template`).
     pub fn build(tokenizer: &GgufTokenizer, template: &str) -> Result<ModelTokenizer, BuildError> {
-        let bpe = Bpe::build(tokenizer)?;
+        Ok(ModelTokenizer::new(
+            Arc::new(Bpe::build(tokenizer)?),
+            template,
+        ))
+    }
+
+    /// A tokenizer on an already built counter (models sharing a vocabulary share it).
+    pub fn new(bpe: Arc<Bpe>, template: &str) -> ModelTokenizer {
         let framing = Framing::from_template(template);
         let tool_preamble = match framing {
             // The preamble plus the system block it opens when there is no system message.
@@ -109,14 +116,14 @@ impl ModelTokenizer {
         let fim = template.contains("<|fim_prefix|>") || template.contains("<fim_prefix>");
         let mut h = FxHasher::default();
         (bpe.identity(), framing, thinks, fim).hash(&mut h);
-        Ok(ModelTokenizer {
+        ModelTokenizer {
             bpe,
             framing,
             thinks,
             fim,
             tool_preamble,
             identity: h.finish(),
-        })
+        }
     }
 
     /// Models whose vocabulary and framing agree count alike: one count (and one cache) serves
@@ -129,7 +136,7 @@ impl ModelTokenizer {
         self.framing
     }
 
-    pub fn bpe(&self) -> &Bpe {
+    pub fn bpe(&self) -> &Arc<Bpe> {
         &self.bpe
     }
 
@@ -399,7 +406,9 @@ mod tests {
     fn qwenish() -> ModelTokenizer {
         let t = bpe::tests::tiny(
             "qwen2",
-            &["h e", "he l", "hel l", "hell o", "w o", "wo r", "wor l", "worl d"],
+            &[
+                "h e", "he l", "hel l", "hell o", "w o", "wo r", "wor l", "worl d",
+            ],
             &["<|im_start|>", "<|im_end|>"],
         );
         ModelTokenizer::build(&t, "{{ .System }}<|im_start|>user\n{{ .Prompt }}<|im_end|>").unwrap()
@@ -411,7 +420,10 @@ mod tests {
         let body = br#"{"model":"m","messages":[{"role":"user","content":"hello world"}]}"#;
         let native = parse_native(body).unwrap();
         // "hello" + " world"→" " "world" = 3 text tokens; 5 around the message; 3 for the reply.
-        assert_eq!(tok.count_body(&native, Endpoint::Chat, 768, &NoCache), 3 + 5 + 3);
+        assert_eq!(
+            tok.count_body(&native, Endpoint::Chat, 768, &NoCache),
+            3 + 5 + 3
+        );
     }
 
     #[test]
@@ -420,7 +432,10 @@ mod tests {
         let tok = ModelTokenizer::build(&t, "<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>").unwrap();
         let fim = br#"{"model":"m","prompt":"he","suffix":"he"}"#;
         let native = parse_native(fim).unwrap();
-        assert_eq!(tok.count_body(&native, Endpoint::Generate, 0, &NoCache), 1 + 1 + 3);
+        assert_eq!(
+            tok.count_body(&native, Endpoint::Generate, 0, &NoCache),
+            1 + 1 + 3
+        );
         let raw = br#"{"model":"m","prompt":"he he","raw":true}"#;
         let native = parse_native(raw).unwrap();
         assert_eq!(tok.count_body(&native, Endpoint::Generate, 0, &NoCache), 3);
@@ -446,12 +461,27 @@ mod tests {
             {"role":"assistant","content":long.to_uppercase()},{"role":"user","content":long.replace('h', "j")}]});
         let b1 = turn1.to_string();
         let b2 = turn2.to_string();
-        let n1 = tok.count_body(&parse_native(b1.as_bytes()).unwrap(), Endpoint::Chat, 0, &spy);
+        let n1 = tok.count_body(
+            &parse_native(b1.as_bytes()).unwrap(),
+            Endpoint::Chat,
+            0,
+            &spy,
+        );
         assert_eq!(*spy.1.lock().unwrap(), 1);
-        let n2 = tok.count_body(&parse_native(b2.as_bytes()).unwrap(), Endpoint::Chat, 0, &spy);
+        let n2 = tok.count_body(
+            &parse_native(b2.as_bytes()).unwrap(),
+            Endpoint::Chat,
+            0,
+            &spy,
+        );
         // Only the two new messages were counted; the total equals an uncached count.
         assert_eq!(*spy.1.lock().unwrap(), 3);
-        let fresh = tok.count_body(&parse_native(b2.as_bytes()).unwrap(), Endpoint::Chat, 0, &NoCache);
+        let fresh = tok.count_body(
+            &parse_native(b2.as_bytes()).unwrap(),
+            Endpoint::Chat,
+            0,
+            &NoCache,
+        );
         assert_eq!(n2, fresh);
         assert!(n2 > 2 * n1);
     }

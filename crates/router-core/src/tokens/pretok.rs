@@ -113,13 +113,8 @@ fn run_end(s: &str, mut at: usize, pred: impl Fn(char) -> bool) -> usize {
 fn contraction(s: &str, at: usize, any_case: bool) -> Option<usize> {
     let b = s.as_bytes();
     let lower = |i: usize| {
-        b.get(at + i).map(|&c| {
-            if any_case {
-                c.to_ascii_lowercase()
-            } else {
-                c
-            }
-        })
+        b.get(at + i)
+            .map(|&c| if any_case { c.to_ascii_lowercase() } else { c })
     };
     match lower(1)? {
         b's' | b't' | b'm' | b'd' => Some(at + 2),
@@ -228,7 +223,8 @@ mod tests {
 
     const QWEN2: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
     const LLAMA3: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-    const GPT2: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+    const GPT2: &str =
+        r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     fn oracle(re: &fancy_regex::Regex, text: &str) -> Vec<String> {
         re.find_iter(text)
@@ -311,7 +307,10 @@ mod tests {
     #[test]
     fn unknown_kinds_are_not_built() {
         assert_eq!(PreTokenizer::from_gguf("qwen2"), Some(PreTokenizer::Qwen2));
-        assert_eq!(PreTokenizer::from_gguf("llama-bpe"), Some(PreTokenizer::Llama3));
+        assert_eq!(
+            PreTokenizer::from_gguf("llama-bpe"),
+            Some(PreTokenizer::Llama3)
+        );
         assert_eq!(PreTokenizer::from_gguf("default"), Some(PreTokenizer::Gpt2));
         assert_eq!(PreTokenizer::from_gguf("deepseek-llm"), None);
     }
