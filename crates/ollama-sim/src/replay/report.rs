@@ -693,6 +693,7 @@ mod tests {
             load_seconds: 5.0,
             spilled_requests: 0,
             requests: 3,
+            refused_too_long: 0,
         };
         let mut failed = outcome(0.0, false, 0.0);
         failed.error = Some("model \"x\" <bad>".into());

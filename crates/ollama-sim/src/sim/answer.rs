@@ -73,7 +73,7 @@ pub fn answer(input: &AnswerInput<'_>) -> Answer {
         planned.extend(THINKING.iter().map(|t| (Piece::Thinking((*t).into()), 1)));
     }
     if let Some(call) = tool_call(input) {
-        let cost = super::tokens::text_tokens(call.to_string().len()).max(1);
+        let cost = super::tokens::text_tokens(&call.to_string()).max(1);
         planned.push((Piece::ToolCall(call), cost));
     } else {
         let pieces: Vec<String> = if input.last_role == "tool" {

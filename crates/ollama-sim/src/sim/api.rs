@@ -219,10 +219,18 @@ pub(super) async fn show(State(sim): State<Sim>, body: Bytes) -> Response {
     if name.is_empty() {
         return go_error(StatusCode::BAD_REQUEST, "model is required");
     }
-    let state = sim.state();
-    match state.find_model(name) {
-        Some(model) => json_response(StatusCode::OK, &model.show()),
-        None => go_error(StatusCode::NOT_FOUND, &format!("model '{name}' not found")),
+    let found = sim.state().find_model(name).cloned();
+    let Some(model) = found else {
+        return go_error(StatusCode::NOT_FOUND, &format!("model '{name}' not found"));
+    };
+    let verbose = object
+        .get("verbose")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    // The first verbose answer builds ~6 MB of tokenizer JSON: off the async workers.
+    match tokio::task::spawn_blocking(move || model.show(verbose)).await {
+        Ok(show) => json_response(StatusCode::OK, &show),
+        Err(_) => go_error(StatusCode::INTERNAL_SERVER_ERROR, "show failed"),
     }
 }
 
@@ -555,11 +563,19 @@ impl Sim {
             ));
         };
         validate_options(&call.options).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e))?;
-        let scheduled = self.schedule(&mut state, &model, &call.options, call.keep_alive, now);
+        let shift = super::inference::default_context_shift(&model);
+        let scheduled = self.schedule(
+            &mut state,
+            &model,
+            &call.options,
+            call.keep_alive,
+            shift,
+            now,
+        );
         let per_input: Vec<u64> = call
             .inputs
             .iter()
-            .map(|text| super::tokens::text_tokens(text.len()))
+            .map(|text| super::tokens::text_tokens(text))
             .collect();
         let too_long = per_input
             .iter()

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::library::{Capability, KvCacheType};
+use super::library::Capability;
 
 use super::answer::{self, Answer, AnswerInput, Piece};
 use super::api::{go_error, json_response, json_response_with_type};
@@ -26,9 +26,10 @@ use super::gowire::{
     int_option, parse_keep_alive, parse_think, rfc3339_nano, unmarshal_field_error,
     unmarshal_value_error, validate_options,
 };
+use super::memory::{self, KvType, RunnerShape};
 use super::models::InstalledModel;
-use super::sched::{COMPUTE_OVERHEAD_BYTES, Placement, RunnerOptions, Want};
-use super::tokens::{self, Fit, MessageCost};
+use super::sched::{Placement, RunnerOptions, Want};
+use super::tokens::{self, ChatPart, ContextRules, DEFAULT_NUM_KEEP, Fit, MessageTokens};
 use super::{FailurePlan, RequestRecord, Sim, State as SimState};
 
 /// Prompt evaluation speed (tokens per second).
@@ -39,9 +40,6 @@ const WARM_LOAD_DURATION: Duration = Duration::from_millis(1);
 
 /// Below this much total VRAM Ollama runs in "low VRAM mode" (no gpt-oss 8K minimum).
 const LOW_VRAM_THRESHOLD: u64 = 20 * 1024 * 1024 * 1024;
-
-/// Slowdown per spilled share: 14B at 32K on 12 GB (~30% spilled) drops from 44 to ~10 tok/s.
-const SPILL_SLOWDOWN: f64 = 12.0;
 
 /// A runner acquired for one request.
 pub(super) struct Scheduled {
@@ -83,38 +81,57 @@ impl Sim {
         model: &InstalledModel,
         options: &Map<String, Value>,
         keep_alive: Option<KeepAlive>,
+        shift: bool,
         now: SystemTime,
     ) -> Scheduled {
         let num_ctx = self.resolve_num_ctx(model, options);
+        let config = &self.inner.config;
+        let parallel = if model.is_embedding() {
+            1
+        } else {
+            config.num_parallel.max(1)
+        };
+        let cells = u64::from(num_ctx) * u64::from(parallel);
+        let num_batch = int_option(options, "num_batch")
+            .and_then(|b| u32::try_from(b).ok())
+            .filter(|b| *b > 0)
+            .unwrap_or_else(|| {
+                memory::auto_num_batch(cells, config.flash_attention, config.vram_total)
+            });
         let runner_options = RunnerOptions {
             num_ctx,
-            num_batch: int_option(options, "num_batch").unwrap_or(512),
+            num_batch: i64::from(num_batch),
             num_gpu: int_option(options, "num_gpu").unwrap_or(-1),
             main_gpu: int_option(options, "main_gpu").unwrap_or(0),
             use_mmap: bool_option(options, "use_mmap"),
             num_thread: int_option(options, "num_thread").unwrap_or(0),
+            context_shift: shift,
         };
-        let parallel = if model.is_embedding() {
-            1
-        } else {
-            self.inner.config.num_parallel.max(1)
-        };
-        let kv = model
-            .arch
-            .kv_bytes(num_ctx.saturating_mul(parallel), KvCacheType::F16);
+        let shape = model.shape();
         let want = Want {
             key: &model.digest,
             model_name: &model.name,
             options: runner_options,
-            size: model.size + kv + COMPUTE_OVERHEAD_BYTES,
-            weights: model.size,
-            block_count: model.arch.block_count,
+            predicted: memory::predict_server_vram(&shape, num_ctx, parallel)
+                + memory::batch_surcharge(num_batch),
+            runner: RunnerShape {
+                num_ctx,
+                num_parallel: parallel,
+                num_batch,
+                flash_attention: config.flash_attention,
+                kv_type: if config.flash_attention {
+                    config.kv_cache_type
+                } else {
+                    KvType::F16
+                },
+            },
+            shape,
             keep_alive,
         };
         let limits = self.limits(state);
         let placement = state.sched.acquire(&want, &limits, now);
         state.sched.stats.requests += 1;
-        if placement.size_vram < placement.size {
+        if placement.memory.spilled() {
             state.sched.stats.spilled_requests += 1;
         }
         Scheduled { placement, num_ctx }
@@ -147,6 +164,10 @@ struct Common {
     think_raw: Value,
     keep_alive: Option<KeepAlive>,
     keep_alive_raw: Value,
+    /// `truncate` (default true).
+    truncate: bool,
+    /// `shift`, when the request sets it.
+    shift: Option<bool>,
 }
 
 fn parse_common(object: &Map<String, Value>, go_struct: &str) -> Result<Common, String> {
@@ -176,6 +197,11 @@ fn parse_common(object: &Map<String, Value>, go_struct: &str) -> Result<Common, 
             .unwrap_or(true),
         think: parse_think(&think_raw)?,
         keep_alive: parse_keep_alive(&keep_alive_raw)?,
+        truncate: object
+            .get("truncate")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        shift: object.get("shift").and_then(Value::as_bool),
         think_raw,
         keep_alive_raw,
         options_raw,
@@ -186,13 +212,16 @@ struct ChatMessage {
     role: String,
     content: String,
     images: usize,
+    /// Each tool call's function as `{"name":…,"arguments":…}` JSON (what the template prints).
+    tool_calls: Vec<String>,
 }
 
 struct ChatRequest {
     common: Common,
     messages: Vec<ChatMessage>,
     tools: Vec<Value>,
-    tools_json_bytes: usize,
+    /// Each tool definition as JSON (one line each in the template).
+    tools_json: Vec<String>,
 }
 
 fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
@@ -257,6 +286,13 @@ fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
                 .get("images")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len),
+            tool_calls: message
+                .get("tool_calls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|call| call.get("function").unwrap_or(call).to_string())
+                .collect(),
         });
     }
     let tools = object
@@ -264,16 +300,12 @@ fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let tools_json_bytes = if tools.is_empty() {
-        0
-    } else {
-        Value::Array(tools.clone()).to_string().len()
-    };
+    let tools_json = tools.iter().map(Value::to_string).collect();
     Ok(ChatRequest {
         common,
         messages,
         tools,
-        tools_json_bytes,
+        tools_json,
     })
 }
 
@@ -533,7 +565,7 @@ fn error_line(message: &str) -> Bytes {
 fn piece_tokens(piece: &Piece) -> u32 {
     match piece {
         Piece::ToolCall(call) => {
-            u32::try_from(tokens::text_tokens(call.to_string().len()).max(1)).unwrap_or(u32::MAX)
+            u32::try_from(tokens::text_tokens(&call.to_string()).max(1)).unwrap_or(u32::MAX)
         }
         _ => 1,
     }
@@ -722,15 +754,44 @@ fn record(input: RecordInput<'_>) -> RequestRecord {
 }
 
 impl Sim {
-    /// Tokens per second for a runner with `spilled_fraction` of its bytes in system RAM.
-    fn tokens_per_second(&self, model: &InstalledModel, spilled_fraction: f64) -> f64 {
+    /// The context rules of a request: its runner's `num_ctx`, `truncate`, context shift
+    /// (`shift`, else off for deepseek2 models as Ollama's scheduler decides, on otherwise) and
+    /// `num_keep`.
+    fn context_rules(&self, model: &InstalledModel, common: &Common, num_ctx: u32) -> ContextRules {
+        ContextRules {
+            num_ctx,
+            truncate: common.truncate,
+            shift: common.shift.unwrap_or_else(|| default_context_shift(model)),
+            num_keep: int_option(&common.options, "num_keep").unwrap_or(DEFAULT_NUM_KEEP),
+        }
+    }
+
+    /// A 400 from the runner: the request ends, the runner stays loaded.
+    fn refuse(
+        &self,
+        state: &mut SimState,
+        scheduled: &Scheduled,
+        refusal: tokens::RunnerRefusal,
+        now: SystemTime,
+    ) -> Response {
+        state.sched.release(scheduled.placement.runner_id, now);
+        state.sched.stats.refused_too_long += 1;
+        go_error(StatusCode::BAD_REQUEST, &refusal.message())
+    }
+
+    /// Tokens per second of a model placed as `placed` ([`memory::tokens_per_second`]).
+    fn tokens_per_second(&self, model: &InstalledModel, placed: &memory::Placement) -> f64 {
         let full = model.full_gpu_tps(self.inner.config.bandwidth_gbps);
-        (full / (1.0 + SPILL_SLOWDOWN * spilled_fraction)).max(0.1)
+        memory::tokens_per_second(full, &model.shape(), placed).max(0.1)
     }
 
     fn job(&self, state: &mut SimState, input: JobInput<'_>) -> Job {
         let placement = &input.scheduled.placement;
-        let tps = self.tokens_per_second(input.model, placement.spilled_fraction());
+        let tps = self.tokens_per_second(input.model, &placement.memory);
+        // Prompt evaluation: 2000 tok/s for a model as fast as qwen3:8b (72 tok/s), scaled with
+        // the model's speed and slowed by a spill like generation.
+        let full = input.model.full_gpu_tps(self.inner.config.bandwidth_gbps);
+        let prompt_tps = PROMPT_TOKENS_PER_SECOND * full / 72.0 * (tps / full);
         Job {
             endpoint: input.endpoint,
             model: input.common.model.clone(),
@@ -738,7 +799,7 @@ impl Sim {
             has_tools: input.has_tools,
             evaluated: input.evaluated,
             load: input.scheduled.load_duration(),
-            prompt: Duration::from_secs_f64(input.evaluated as f64 / PROMPT_TOKENS_PER_SECOND),
+            prompt: Duration::from_secs_f64(input.evaluated as f64 / prompt_tps.max(1.0)),
             per_token: Duration::from_secs_f64(1.0 / tps),
             sleep: !self.inner.config.fast,
             failure: Sim::take_failure(state),
@@ -752,6 +813,20 @@ impl Sim {
         if common.model.is_empty() {
             return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, "model is required"));
         }
+        // Counted before taking the lock: a 64 KB paste takes milliseconds.
+        let message_tokens: Vec<MessageTokens> = req
+            .messages
+            .iter()
+            .map(|m| MessageTokens {
+                is_system: m.role == "system",
+                tokens: tokens::message_tokens(&ChatPart {
+                    role: &m.role,
+                    content: &m.content,
+                    tool_calls: &m.tool_calls,
+                    images: m.images,
+                }),
+            })
+            .collect();
         let mut state = self.state();
         let Some(model) = state.find_model(&common.model).cloned() else {
             return Prepared::Respond(go_error(
@@ -794,7 +869,17 @@ impl Sim {
         if let Err(message) = validate_options(&common.options) {
             return Prepared::Respond(go_error(StatusCode::INTERNAL_SERVER_ERROR, &message));
         }
-        let scheduled = self.schedule(&mut state, &model, &common.options, common.keep_alive, now);
+        let shift = common
+            .shift
+            .unwrap_or_else(|| default_context_shift(&model));
+        let scheduled = self.schedule(
+            &mut state,
+            &model,
+            &common.options,
+            common.keep_alive,
+            shift,
+            now,
+        );
         let has_tools = !req.tools.is_empty();
         if req.messages.is_empty() {
             state.log.push(record(RecordInput {
@@ -811,16 +896,19 @@ impl Sim {
             return Prepared::Respond(chat_lifecycle(&common.model, "load", now));
         }
 
-        let costs: Vec<MessageCost> = req
-            .messages
-            .iter()
-            .map(|m| MessageCost {
-                is_system: m.role == "system",
-                content_bytes: m.content.len(),
-                images: m.images,
-            })
-            .collect();
-        let fit = tokens::fit_chat(&costs, req.tools_json_bytes, scheduled.num_ctx);
+        let empty_think_block = model.arch.name == "qwen3" && !think;
+        let fixed = tokens::tools_tokens(&req.tools_json)
+            + tokens::assistant_prefix_tokens(empty_think_block);
+        let fit = match tokens::fit_chat(
+            &message_tokens,
+            fixed,
+            self.context_rules(&model, common, scheduled.num_ctx),
+        ) {
+            Ok(fit) => fit,
+            Err(refusal) => {
+                return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
+            }
+        };
         state.log.push(record(RecordInput {
             path: "/api/chat",
             kind: "inference",
@@ -859,6 +947,8 @@ impl Sim {
 
     fn prepare_generate(&self, req: GenerateRequest, now: SystemTime) -> Prepared {
         let common = &req.common;
+        let prompt_tokens =
+            tokens::generate_tokens(&req.prompt, &req.system, &req.suffix, req.raw, req.images);
         let mut state = self.state();
         // An empty or invalid name is a 404 on generate ("keeping with what the API currently
         // returns", says Ollama's source), unlike chat's 400.
@@ -909,7 +999,17 @@ impl Sim {
         if let Err(message) = validate_options(&common.options) {
             return Prepared::Respond(go_error(StatusCode::INTERNAL_SERVER_ERROR, &message));
         }
-        let scheduled = self.schedule(&mut state, &model, &common.options, common.keep_alive, now);
+        let shift = common
+            .shift
+            .unwrap_or_else(|| default_context_shift(&model));
+        let scheduled = self.schedule(
+            &mut state,
+            &model,
+            &common.options,
+            common.keep_alive,
+            shift,
+            now,
+        );
         if req.prompt.is_empty() {
             state.log.push(record(RecordInput {
                 path: "/api/generate",
@@ -924,13 +1024,15 @@ impl Sim {
             state.sched.release(scheduled.placement.runner_id, now);
             return Prepared::Respond(generate_lifecycle(&common.model, "load", now));
         }
-        let fit = tokens::fit_generate(
-            req.prompt.len(),
-            req.system.len(),
-            req.suffix.len(),
-            req.images,
-            scheduled.num_ctx,
-        );
+        let fit = match tokens::fit_generate(
+            prompt_tokens,
+            self.context_rules(&model, common, scheduled.num_ctx),
+        ) {
+            Ok(fit) => fit,
+            Err(refusal) => {
+                return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
+            }
+        };
         state.log.push(record(RecordInput {
             path: "/api/generate",
             kind: "inference",
@@ -965,6 +1067,12 @@ impl Sim {
             },
         ))
     }
+}
+
+/// Ollama turns context shift off by default for deepseek2 models (`server/sched.go`
+/// resolveContextShift) and on for the rest.
+pub(super) fn default_context_shift(model: &InstalledModel) -> bool {
+    model.arch.name != "deepseek2"
 }
 
 /// Ollama's thinking rule: a thinking-capable model thinks unless told `think:false`; asking a

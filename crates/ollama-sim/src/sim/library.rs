@@ -49,6 +49,11 @@ pub struct Architecture {
     pub embedding_length: u32,
     /// Trained context (`<arch>.context_length`); Ollama clamps `num_ctx` to it.
     pub context_length: u32,
+    /// Rows of the embedding and output matrices (`tokenizer.ggml.tokens` length): sizes the
+    /// logits buffer and the embedding table llama.cpp keeps on the CPU.
+    pub vocab_size: u32,
+    /// `<arch>.feed_forward_length` (per expert for MoE models): sizes activations.
+    pub feed_forward_length: u32,
     /// Sliding-window attention, for models whose layers mostly attend to a window only.
     pub sliding_window: Option<SlidingWindow>,
 }
@@ -180,6 +185,9 @@ fn qwen3(block_count: u32, head_count: u32, embedding: u32) -> Architecture {
         value_length: 128,
         embedding_length: embedding,
         context_length: 40960,
+        vocab_size: 151_936,
+        // Qwen3-8B 12288, Qwen3-14B 17408 (Hugging Face configs).
+        feed_forward_length: if embedding == 4096 { 12_288 } else { 17_408 },
         sliding_window: None,
     }
 }
@@ -195,11 +203,21 @@ fn qwen2(block_count: u32, head_count: u32, kv: u32, embedding: u32) -> Architec
         value_length: 128,
         embedding_length: embedding,
         context_length: 32768,
+        // Qwen2.5 7B and 14B pad to 152064 rows.
+        vocab_size: 152_064,
+        // Qwen2.5-7B 18944, Qwen2.5-14B 13824 (Hugging Face configs).
+        feed_forward_length: if embedding == 3584 { 18_944 } else { 13_824 },
         sliding_window: None,
     }
 }
 
-fn llama(block_count: u32, head_count: u32, embedding: u32, context_length: u32) -> Architecture {
+fn llama(
+    block_count: u32,
+    head_count: u32,
+    embedding: u32,
+    context_length: u32,
+    (vocab_size, feed_forward_length): (u32, u32),
+) -> Architecture {
     Architecture {
         name: "llama".into(),
         block_count,
@@ -209,6 +227,8 @@ fn llama(block_count: u32, head_count: u32, embedding: u32, context_length: u32)
         value_length: 128,
         embedding_length: embedding,
         context_length,
+        vocab_size,
+        feed_forward_length,
         sliding_window: None,
     }
 }
@@ -254,6 +274,9 @@ pub fn seed_models() -> Vec<SeedModel> {
                 value_length: 128,
                 embedding_length: 5120,
                 context_length: 16384,
+                // phi-4 (Hugging Face config).
+                vocab_size: 100_352,
+                feed_forward_length: 17_920,
                 sliding_window: None,
             },
             caps: &[Completion],
@@ -320,6 +343,9 @@ pub fn seed_models() -> Vec<SeedModel> {
                 value_length: 256,
                 embedding_length: 3840,
                 context_length: 131072,
+                // Gemma-3-12B (Hugging Face config).
+                vocab_size: 262_208,
+                feed_forward_length: 15_360,
                 sliding_window: Some(SlidingWindow {
                     window: 1024,
                     full_layers: 8,
@@ -345,6 +371,9 @@ pub fn seed_models() -> Vec<SeedModel> {
                 value_length: 64,
                 embedding_length: 2880,
                 context_length: 131072,
+                // gpt-oss-20b: o200k vocabulary, per-expert FFN.
+                vocab_size: 201_088,
+                feed_forward_length: 2_880,
                 sliding_window: Some(SlidingWindow {
                     window: 128,
                     full_layers: 12,
@@ -370,6 +399,9 @@ pub fn seed_models() -> Vec<SeedModel> {
                 value_length: 256,
                 embedding_length: 3584,
                 context_length: 8192,
+                // Gemma-2-9B (Hugging Face config).
+                vocab_size: 256_000,
+                feed_forward_length: 14_336,
                 // Alternating local (4096) and global layers; at 8192 the window barely matters.
                 sliding_window: None,
             },
@@ -393,6 +425,9 @@ pub fn seed_models() -> Vec<SeedModel> {
                 value_length: 128,
                 embedding_length: 2048,
                 context_length: 163840,
+                // DeepSeek-Coder-V2-Lite (Hugging Face config; dense first layer).
+                vocab_size: 102_400,
+                feed_forward_length: 10_944,
                 sliding_window: None,
             },
             caps: &[Completion, Insert],
@@ -405,7 +440,7 @@ pub fn seed_models() -> Vec<SeedModel> {
             parameter_size: "8.0B",
             quantization: "Q4_K_M",
             weights_bytes: 4_920_753_328,
-            arch: llama(32, 32, 4096, 131072),
+            arch: llama(32, 32, 4096, 131072, (128_256, 14_336)),
             caps: &[Completion, Tools],
             engine: &[(8192, 5.7), (10240, 9.3), (16384, 5.7)],
             agentic: &[(8192, 9.1)],
@@ -416,7 +451,7 @@ pub fn seed_models() -> Vec<SeedModel> {
             parameter_size: "8.0B",
             quantization: "Q4_K_M",
             weights_bytes: 4_920_753_328,
-            arch: llama(32, 32, 4096, 131072),
+            arch: llama(32, 32, 4096, 131072, (128_256, 14_336)),
             caps: &[Completion, Tools],
             engine: &[(8192, 5.7)],
             agentic: &[],
@@ -428,7 +463,7 @@ pub fn seed_models() -> Vec<SeedModel> {
             quantization: "Q4_K_M",
             weights_bytes: 2_019_393_189,
             // approx: Llama-3.2-3B config (28 layers, 24 heads, 8 KV heads, hidden 3072).
-            arch: llama(28, 24, 3072, 131072),
+            arch: llama(28, 24, 3072, 131072, (128_256, 8_192)),
             caps: &[Completion, Tools],
             engine: &[(8192, 5.7)],
             agentic: &[],
@@ -440,7 +475,7 @@ pub fn seed_models() -> Vec<SeedModel> {
             quantization: "Q4_0",
             weights_bytes: 4_113_301_824,
             // approx: Mistral-7B-Instruct v0.3 config (32 layers, 32 heads, 8 KV heads).
-            arch: llama(32, 32, 4096, 32768),
+            arch: llama(32, 32, 4096, 32768, (32_768, 14_336)),
             caps: &[Completion, Tools],
             engine: &[(8192, 5.0), (10240, 8.0), (16384, 5.0)],
             agentic: &[],
@@ -461,6 +496,9 @@ pub fn seed_models() -> Vec<SeedModel> {
                 value_length: 64,
                 embedding_length: 2048,
                 context_length: 202752,
+                // approx: GLM-4.7-Flash.
+                vocab_size: 154_880,
+                feed_forward_length: 10_240,
                 sliding_window: None,
             },
             caps: &[Completion, Tools, Thinking],

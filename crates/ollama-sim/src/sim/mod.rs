@@ -16,10 +16,12 @@
 
 pub mod answer;
 mod api;
+pub mod bpe;
 mod control;
 pub mod gowire;
 mod inference;
 pub mod library;
+pub mod memory;
 pub mod models;
 pub mod sched;
 pub mod tokens;
@@ -38,7 +40,7 @@ use serde_json::Value;
 use self::models::InstalledModel;
 use self::sched::{Limits, Scheduler, Stats};
 
-pub use self::sched::COMPUTE_OVERHEAD_BYTES;
+pub use self::memory::KvType;
 
 const GIB: u64 = 1024 * 1024 * 1024;
 
@@ -63,6 +65,10 @@ pub struct SimConfig {
     pub num_parallel: u32,
     /// What `/api/version` reports.
     pub version: String,
+    /// `OLLAMA_FLASH_ATTENTION` (off by default, as in the Ollama the seed measured with).
+    pub flash_attention: bool,
+    /// `OLLAMA_KV_CACHE_TYPE`; honoured only with flash attention, as in Ollama.
+    pub kv_cache_type: KvType,
 }
 
 impl Default for SimConfig {
@@ -77,6 +83,8 @@ impl Default for SimConfig {
             max_loaded_models: 3,
             num_parallel: 1,
             version: "0.32.15".into(),
+            flash_attention: false,
+            kv_cache_type: KvType::F16,
         }
     }
 }
@@ -165,6 +173,9 @@ pub struct SimStats {
     pub load_seconds: f64,
     pub spilled_requests: u64,
     pub requests: u64,
+    /// 400s for prompts over the context (shift off, or `truncate: false`).
+    #[serde(default)]
+    pub refused_too_long: u64,
 }
 
 impl From<&Stats> for SimStats {
@@ -176,6 +187,7 @@ impl From<&Stats> for SimStats {
             load_seconds: s.load_seconds,
             spilled_requests: s.spilled_requests,
             requests: s.requests,
+            refused_too_long: s.refused_too_long,
         }
     }
 }

@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use serde_json::value::{RawValue, to_raw_value};
 use serde_json::{Value, json};
+
+use super::bpe::{QWEN2_RANKS, QWEN25_ADDED, QwenGen, qwen_tokenizer_info};
+use super::memory::Shape;
 
 use super::library::{Architecture, Capability, SEED_BANDWIDTH_GBPS, SeedModel, seed_models};
 
@@ -240,17 +244,72 @@ impl InstalledModel {
         m
     }
 
-    /// The whole `/api/show` answer.
-    pub fn show(&self) -> ShowResponse {
+    /// The tokenizer this model is served and counted with: (generation, `tokenizer.ggml.tokens`
+    /// length). Qwen3 GGUFs pad to 151,936 embedding rows, Qwen2.5 7B/14B to 152,064; every
+    /// other model gets Qwen2.5's 151,665 tokens unpadded (the only vocabulary the sim ships, see
+    /// [`super::bpe`]).
+    pub fn tokenizer(&self) -> (QwenGen, usize) {
+        match self.arch.name.as_str() {
+            "qwen3" => (QwenGen::Qwen3, 151_936),
+            "qwen2" => (QwenGen::Qwen25, 152_064),
+            _ => (QwenGen::Qwen25, QWEN2_RANKS + QWEN25_ADDED.len()),
+        }
+    }
+
+    /// `model_info` with the tokenizer keys; their arrays are `null` unless `verbose`
+    /// (`server/routes.go` getModelData reads no array elements without it).
+    pub fn model_info_with_tokenizer(&self, verbose: bool) -> BTreeMap<String, Box<RawValue>> {
+        let mut info: BTreeMap<String, Box<RawValue>> = self
+            .model_info()
+            .into_iter()
+            .map(|(k, v)| (k, to_raw_value(&v).expect("JSON values serialize")))
+            .collect();
+        let (generation, vocab_size) = self.tokenizer();
+        for (key, value) in qwen_tokenizer_info(generation, vocab_size, verbose) {
+            info.insert(key.to_string(), value);
+        }
+        info
+    }
+
+    /// The whole `/api/show` answer (`verbose`: with the tokenizer's arrays).
+    pub fn show(&self, verbose: bool) -> ShowResponse {
         ShowResponse {
             license: "Simulated model: no license text.".into(),
             modelfile: self.modelfile(),
             parameters: self.parameters_text(),
             template: self.template(),
             details: self.details(false),
-            model_info: self.model_info(),
+            model_info: self.model_info_with_tokenizer(verbose),
             capabilities: self.capability_names(),
             modified_at: rfc3339_nano(self.modified_at),
+        }
+    }
+
+    /// The shape the memory model works with ([`super::memory`]).
+    pub fn shape(&self) -> Shape {
+        let a = &self.arch;
+        Shape {
+            file_bytes: self.size,
+            block_count: a.block_count,
+            embedding_length: a.embedding_length,
+            feed_forward_length: a.feed_forward_length,
+            head_count: a.head_count,
+            head_count_kv: a.head_count_kv,
+            key_length: a.key_length,
+            value_length: a.value_length,
+            vocab_size: a.vocab_size,
+            context_length: a.context_length,
+            sliding_window: a
+                .sliding_window
+                .map(|sw| (sw.window, a.block_count.saturating_sub(sw.full_layers))),
+            // The embedding table's type in the library's quantizations (Q4_K for *_K_M and
+            // Q4_0 files, Q5_K for Q5_K_M, Q8_0 in gpt-oss's MXFP4 file).
+            embd_bits_per_weight: match self.quantization.as_str() {
+                "Q5_K_M" => 5.5,
+                "MXFP4" => 8.5,
+                "F16" => 16.0,
+                _ => 4.5,
+            },
         }
     }
 
@@ -297,7 +356,7 @@ pub struct ShowResponse {
     pub parameters: String,
     pub template: String,
     pub details: Details,
-    pub model_info: BTreeMap<String, Value>,
+    pub model_info: BTreeMap<String, Box<RawValue>>,
     pub capabilities: Vec<&'static str>,
     pub modified_at: String,
 }
@@ -416,6 +475,9 @@ fn nomic_embed_text(modified_at: SystemTime) -> InstalledModel {
             value_length: 64,
             embedding_length: 768,
             context_length: 2048,
+            // nomic-embed-text v1.5 (BERT vocabulary).
+            vocab_size: 30_522,
+            feed_forward_length: 3_072,
             sliding_window: None,
         },
         omit_head_dims: true,
@@ -444,6 +506,9 @@ fn llava_7b(modified_at: SystemTime) -> InstalledModel {
             value_length: 128,
             embedding_length: 4096,
             context_length: 32768,
+            // LLaVA 1.6 on Mistral-7B.
+            vocab_size: 32_000,
+            feed_forward_length: 14_336,
             sliding_window: None,
         },
         omit_head_dims: true,

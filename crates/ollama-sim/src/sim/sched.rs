@@ -4,6 +4,11 @@
 //!
 //! Pure: the caller passes `now` and the VRAM a load needs; nothing here reads a clock.
 //!
+//! Memory follows [`super::memory`]: Ollama's own prediction decides evictions (when another
+//! runner is loaded: evict while prediction + batch surcharge > 80 % of free VRAM), llama.cpp's
+//! placement decides what lands on the GPU with the VRAM that is then free, and a runner holds
+//! its buffers plus a CUDA context on the card.
+//!
 //! Simplifications (Ollama waits where the sim cannot block):
 //! - A reload replaces the runner at once, even with requests in flight (Ollama drains them first).
 //! - When only busy runners are left to evict, the new model loads anyway: spilled into whatever
@@ -12,10 +17,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::gowire::KeepAlive;
-
-/// Compute buffers and driver context every runner holds on top of weights and KV cache.
-/// The router's default `gpu.compute_overhead` is the same number.
-pub const COMPUTE_OVERHEAD_BYTES: u64 = 768 * 1024 * 1024;
+use super::memory::{self, CUDA_CONTEXT_BYTES, RunnerShape, Shape};
 
 /// Simulated load bandwidth from disk/page cache into VRAM (bytes per second).
 pub const LOAD_BYTES_PER_SECOND: f64 = 2e9;
@@ -31,6 +33,8 @@ pub struct RunnerOptions {
     pub main_gpu: i64,
     pub use_mmap: Option<bool>,
     pub num_thread: i64,
+    /// Context shift (fixture 07: a change reloads).
+    pub context_shift: bool,
 }
 
 impl RunnerOptions {
@@ -42,6 +46,7 @@ impl RunnerOptions {
             || self.main_gpu != requested.main_gpu
             || self.use_mmap != requested.use_mmap
             || self.num_thread != requested.num_thread
+            || self.context_shift != requested.context_shift
             || (requested.num_gpu != -1 && requested.num_gpu != self.num_gpu)
     }
 }
@@ -55,10 +60,12 @@ pub struct Runner {
     /// The name that loaded it (what `/api/ps` shows).
     pub model_name: String,
     pub options: RunnerOptions,
-    /// Total bytes (GPU + CPU).
+    /// Total bytes (GPU + CPU), as `/api/ps` reports them.
     pub size: u64,
     /// Bytes on the GPU; `< size` means spilled.
     pub size_vram: u64,
+    /// Where its memory went.
+    pub memory: memory::Placement,
     pub session: KeepAlive,
     pub in_flight: u32,
     /// Set while idle: when the runner unloads.
@@ -101,12 +108,11 @@ pub struct Want<'a> {
     pub key: &'a str,
     pub model_name: &'a str,
     pub options: RunnerOptions,
-    /// Weights + KV cache + compute overhead.
-    pub size: u64,
-    /// Weights only (drives the simulated load time).
-    pub weights: u64,
-    /// How many layers the model has (for `num_gpu` partial offload).
-    pub block_count: u32,
+    /// The model's shape and the runner's (cells, batch, cache type).
+    pub shape: Shape,
+    pub runner: RunnerShape,
+    /// Ollama's prediction plus the batch surcharge (the eviction pre-flight).
+    pub predicted: u64,
     pub keep_alive: Option<KeepAlive>,
 }
 
@@ -122,6 +128,7 @@ pub struct Placement {
     pub load_time: Duration,
     pub size: u64,
     pub size_vram: u64,
+    pub memory: memory::Placement,
     /// Names of the runners evicted to make room.
     pub evicted: Vec<String>,
 }
@@ -145,6 +152,8 @@ pub struct Stats {
     pub load_seconds: f64,
     pub spilled_requests: u64,
     pub requests: u64,
+    /// Requests refused with a 400 because the prompt did not fit the context.
+    pub refused_too_long: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -159,9 +168,12 @@ impl Scheduler {
         &self.runners
     }
 
-    /// VRAM held by loaded runners.
+    /// VRAM held by loaded runners: their buffers and their CUDA contexts.
     pub fn used_vram(&self) -> u64 {
-        self.runners.iter().map(|r| r.size_vram).sum()
+        self.runners
+            .iter()
+            .map(|r| r.size_vram + CUDA_CONTEXT_BYTES)
+            .sum()
     }
 
     /// Drops idle runners whose keep-alive ran out (Ollama's expiry timers, checked lazily).
@@ -189,6 +201,7 @@ impl Scheduler {
                     load_time: Duration::ZERO,
                     size: runner.size,
                     size_vram: runner.size_vram,
+                    memory: runner.memory,
                     evicted: Vec::new(),
                 };
             }
@@ -204,20 +217,21 @@ impl Scheduler {
                 None => break,
             }
         }
-        let gpu_share = if want.options.num_gpu >= 0 && want.block_count > 0 {
-            (want.options.num_gpu as f64 / f64::from(want.block_count)).min(1.0)
-        } else {
-            1.0
-        };
-        let wanted_vram = (want.size as f64 * gpu_share) as u64;
-        while wanted_vram > self.free_vram(limits) {
+        // Ollama's pre-flight runs only when another runner is loaded: a first load never
+        // evicts and is never refused for size.
+        while !self.runners.is_empty()
+            && memory::must_evict_before_loading(want.predicted, 0, self.free_vram(limits))
+        {
             match self.evict_one() {
                 Some(name) => evicted.push(name),
                 None => break,
             }
         }
-        let size_vram = wanted_vram.min(self.free_vram(limits));
-        let load_time = Duration::from_secs_f64(want.weights as f64 / LOAD_BYTES_PER_SECOND);
+        let num_gpu = u32::try_from(want.options.num_gpu).ok();
+        let placed = memory::place(&want.shape, &want.runner, self.free_vram(limits), num_gpu);
+        let size_vram = placed.ps_size_vram();
+        let load_time =
+            Duration::from_secs_f64(want.shape.file_bytes as f64 / LOAD_BYTES_PER_SECOND);
         self.stats.loads += 1;
         self.stats.load_seconds += load_time.as_secs_f64();
         self.stats.evictions += evicted.len() as u64;
@@ -227,8 +241,9 @@ impl Scheduler {
             key: want.key.to_owned(),
             model_name: want.model_name.to_owned(),
             options: want.options,
-            size: want.size,
+            size: placed.ps_size(),
             size_vram,
+            memory: placed,
             session: want
                 .keep_alive
                 .unwrap_or(KeepAlive::For(limits.default_keep_alive)),
@@ -242,6 +257,7 @@ impl Scheduler {
             load_time,
             size: runner.size,
             size_vram,
+            memory: placed,
             evicted,
         };
         self.runners.push(runner);
@@ -333,17 +349,39 @@ mod tests {
             main_gpu: 0,
             use_mmap: None,
             num_thread: 0,
+            context_shift: true,
         }
     }
 
+    /// A dense 40-layer model whose file is `size` bytes.
     fn want<'a>(key: &'a str, size: u64, num_ctx: u32) -> Want<'a> {
+        let shape = Shape {
+            file_bytes: size,
+            block_count: 40,
+            embedding_length: 4096,
+            feed_forward_length: 12288,
+            head_count: 32,
+            head_count_kv: 8,
+            key_length: 128,
+            value_length: 128,
+            vocab_size: 32000,
+            context_length: 131072,
+            sliding_window: None,
+            embd_bits_per_weight: 4.5,
+        };
         Want {
             key,
             model_name: key,
             options: opts(num_ctx),
-            size,
-            weights: size / 2,
-            block_count: 40,
+            predicted: memory::predict_server_vram(&shape, num_ctx, 1),
+            runner: RunnerShape {
+                num_ctx,
+                num_parallel: 1,
+                num_batch: 512,
+                flash_attention: false,
+                kv_type: memory::KvType::F16,
+            },
+            shape,
             keep_alive: None,
         }
     }
@@ -376,16 +414,34 @@ mod tests {
     #[test]
     fn evicts_idle_runners_shortest_keep_alive_first_to_make_room() {
         let mut s = Scheduler::default();
-        let mut long = want("long", 5 * GIB, 4096);
+        let size = 7 * GIB / 2;
+        let mut long = want("long", size, 4096);
         long.keep_alive = Some(KeepAlive::Forever);
         let p = s.acquire(&long, &limits(), t(0));
         s.release(p.runner_id, t(1));
-        let p = s.acquire(&want("short", 5 * GIB, 4096), &limits(), t(2));
+        let p = s.acquire(&want("short", size, 4096), &limits(), t(2));
+        assert!(
+            p.evicted.is_empty(),
+            "two 3.5 GiB models fit Ollama's 80 % rule"
+        );
         s.release(p.runner_id, t(3));
-        let p = s.acquire(&want("new", 5 * GIB, 4096), &limits(), t(4));
+        // A third does not: Ollama evicts the shortest keep-alive first.
+        let p = s.acquire(&want("new", size, 4096), &limits(), t(4));
         assert_eq!(p.evicted, vec!["short".to_owned()]);
-        assert_eq!(p.size_vram, p.size);
+        assert!(!p.memory.spilled());
+        assert_eq!(p.size_vram, p.size, "full offload reports size = size_vram");
         assert_eq!(s.stats.evictions, 1);
+    }
+
+    /// Two 5 GiB models do not stay loaded together on 12 GiB: the second's prediction is over
+    /// 80 % of what the first leaves free (fixture 08), although both would fit byte for byte.
+    #[test]
+    fn ollamas_80_percent_rule_evicts_before_bytes_run_out() {
+        let mut s = Scheduler::default();
+        let p = s.acquire(&want("a", 5 * GIB, 4096), &limits(), t(0));
+        s.release(p.runner_id, t(1));
+        let p = s.acquire(&want("b", 5 * GIB, 4096), &limits(), t(2));
+        assert_eq!(p.evicted, vec!["a".to_owned()]);
     }
 
     #[test]
@@ -394,9 +450,10 @@ mod tests {
         let mut l = limits();
         l.foreign_vram = 2 * GIB;
         let p = s.acquire(&want("big", 14 * GIB, 32768), &l, t(0));
-        assert_eq!(p.size, 14 * GIB);
-        assert_eq!(p.size_vram, 10 * GIB);
-        assert!((p.spilled_fraction() - 4.0 / 14.0).abs() < 1e-9);
+        assert!(p.memory.spilled());
+        assert!(p.size > p.size_vram);
+        // llama.cpp keeps its margin; the CUDA context is on the card too.
+        assert!(s.used_vram() + l.foreign_vram <= l.vram_total - memory::FIT_MARGIN_BYTES);
     }
 
     #[test]
@@ -405,7 +462,7 @@ mod tests {
         let busy = s.acquire(&want("busy", 8 * GIB, 4096), &limits(), t(0));
         let p = s.acquire(&want("other", 8 * GIB, 4096), &limits(), t(1));
         assert!(p.evicted.is_empty());
-        assert_eq!(p.size_vram, 4 * GIB);
+        assert!(p.memory.spilled(), "loads beside the busy runner, spilled");
         assert_eq!(s.runners().len(), 2);
         s.release(busy.runner_id, t(2));
     }
@@ -460,6 +517,7 @@ mod tests {
         let mut w = want("a", 4 * GIB, 4096);
         w.options.num_gpu = 10; // of 40 layers
         let p = s.acquire(&w, &limits(), t(0));
-        assert_eq!(p.size_vram, GIB);
+        assert_eq!(p.memory.layers_gpu, 10);
+        assert!(p.size_vram < p.size / 3);
     }
 }

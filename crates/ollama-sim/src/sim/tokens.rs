@@ -1,48 +1,247 @@
-//! The simulator's token accounting and its silent truncation, modelled on Ollama's
-//! `chatPrompt` (`reference/ollama-protocol.md` §2.3).
+//! The simulator's token accounting: the prompt the model reads, rendered the way the library's
+//! Qwen templates render it (ChatML), counted with the model's own BPE ([`super::bpe`]), and what
+//! Ollama ≥ 0.30.11 does when it is longer than the context (fixtures 05 and 06).
 //!
-//! # The rule (fixed: tests and the router's calibration depend on it; never change it)
+//! # Counting
+//! Ollama tokenizes the rendered template with special tokens parsed, so `<|im_start|>` is one
+//! token. Every message is framed by specials, so a conversation's count is the sum of its
+//! messages' counts: `<|im_start|>{role}\n{content}<|im_end|>\n`, tool calls as
+//! `<tool_call>` blocks, tool results as a user turn in `<tool_response>`; the tool definitions
+//! join the system turn with Qwen's tool preamble; the prompt ends with
+//! `<|im_start|>assistant\n` (plus qwen3's empty `<think>` block when thinking is off); 768 per
+//! image. `/api/generate` renders a system + user turn, a FIM prompt as
+//! `<|fim_prefix|>…<|fim_suffix|>…<|fim_middle|>`, a raw prompt as itself.
 //!
-//! - `text_tokens(s) = ceil(bytes(s) / 4)` (0 for an empty string).
-//! - chat: Σ over messages of `text_tokens(content) + 4` (4 template tokens per message)
-//!   `+ text_tokens(JSON of the tools array)` (0 without tools) `+ 768` per image.
-//! - generate: `text_tokens(prompt) + text_tokens(system) + text_tokens(suffix) + 768` per image;
-//!   no per-message template tokens.
+//! # Too long for the context
+//! 1. Messages ([`keep_messages`], `server/prompt.go` chatPrompt): for `i` in `0..=last`, the
+//!    candidate is the system messages among `messages[..i]` plus `messages[i..]`; the first that
+//!    fits `num_ctx` wins, the last message alone is kept even if it does not fit. No room is
+//!    reserved for the answer. `truncate: false` keeps everything.
+//! 2. The runner ([`runner_prompt`], `llm/llama_server.go` completionPromptForRequest): a prompt
+//!    longer than `num_ctx − 1` keeps `n_keep` head tokens (`num_keep`, default 4, +1 for a BOS)
+//!    and the tail, down to `num_ctx − max((num_ctx − n_keep)/2, 1)` tokens: about half the
+//!    context. With context shift off (`shift: false`, deepseek2 by default) it is a 400 with
+//!    [`LONGER_THAN_CONTEXT`]; with `truncate: false`, llama-server's own 400.
 //!
-//! # Truncation (silent, like Ollama with `truncate` on)
-//!
-//! - chat: while the total exceeds `num_ctx`, drop the oldest non-system message, never the last
-//!   one. Tools and system messages always stay. If it still does not fit, the runner keeps the
-//!   last `num_ctx` tokens: `prompt_eval_count = num_ctx`.
-//! - generate: the runner keeps the tail of the prompt: `prompt_eval_count = min(total, num_ctx)`.
-//!
-//! `prompt_eval_count` always reports the tokens actually evaluated (after truncation).
+//! `prompt_eval_count` reports the tokens of the prompt actually evaluated (cached included).
 
-/// Template tokens each chat message costs on top of its content.
-pub const TEMPLATE_TOKENS_PER_MESSAGE: u64 = 4;
+use super::bpe::Bpe;
 
-/// What one image costs (Ollama's projector models count 768 per image).
+/// What one image costs on projector models (`server/prompt.go`: 768 per image).
 pub const TOKENS_PER_IMAGE: u64 = 768;
 
-/// `ceil(bytes / 4)`.
-pub fn text_tokens(text_bytes: usize) -> u64 {
-    (text_bytes as u64).div_ceil(4)
+/// Ollama's default `num_keep` (`api/types.go` DefaultOptions).
+pub const DEFAULT_NUM_KEEP: i64 = 4;
+
+/// Tokens of a piece of model output or plain text (no template).
+pub fn text_tokens(text: &str) -> u64 {
+    Bpe::qwen2().count(text) as u64
 }
 
-/// One chat message as the accounting sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageCost {
-    pub is_system: bool,
-    pub content_bytes: usize,
+/// One chat message as the template sees it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChatPart<'a> {
+    pub role: &'a str,
+    pub content: &'a str,
+    /// Each tool call as `{"name":…,"arguments":…}` JSON.
+    pub tool_calls: &'a [String],
     pub images: usize,
 }
 
-impl MessageCost {
-    pub fn tokens(&self) -> u64 {
-        text_tokens(self.content_bytes)
-            + TEMPLATE_TOKENS_PER_MESSAGE
-            + self.images as u64 * TOKENS_PER_IMAGE
+/// Tokens of one rendered message.
+pub fn message_tokens(m: &ChatPart<'_>) -> u64 {
+    let mut text = String::with_capacity(m.content.len() + 64);
+    if m.role == "tool" {
+        // Qwen's templates wrap a tool result in a user turn.
+        text.push_str("<|im_start|>user\n<tool_response>\n");
+        text.push_str(m.content);
+        text.push_str("\n</tool_response><|im_end|>\n");
+    } else {
+        text.push_str("<|im_start|>");
+        text.push_str(m.role);
+        text.push('\n');
+        text.push_str(m.content);
+        for call in m.tool_calls {
+            text.push_str("\n<tool_call>\n");
+            text.push_str(call);
+            text.push_str("\n</tool_call>");
+        }
+        text.push_str("<|im_end|>\n");
     }
+    Bpe::qwen2().count(&text) as u64 + m.images as u64 * TOKENS_PER_IMAGE
+}
+
+/// Tokens the tool definitions add to the system turn (Qwen2.5's tool preamble and one JSON line
+/// per tool); zero without tools.
+pub fn tools_tokens(tools: &[String]) -> u64 {
+    if tools.is_empty() {
+        return 0;
+    }
+    let mut text = String::from(
+        "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n\
+         You are provided with function signatures within <tools></tools> XML tags:\n<tools>",
+    );
+    for tool in tools {
+        text.push('\n');
+        text.push_str(tool);
+    }
+    text.push_str(
+        "\n</tools>\n\nFor each function call, return a json object with function name and \
+         arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": \
+         <function-name>, \"arguments\": <args-json-object>}\n</tool_call>",
+    );
+    Bpe::qwen2().count(&text) as u64
+}
+
+/// Tokens after the last message: the assistant turn's opening, and qwen3's empty thinking block
+/// when thinking is off.
+pub fn assistant_prefix_tokens(empty_think_block: bool) -> u64 {
+    if empty_think_block {
+        Bpe::qwen2().count("<|im_start|>assistant\n<think>\n\n</think>\n\n") as u64
+    } else {
+        Bpe::qwen2().count("<|im_start|>assistant\n") as u64
+    }
+}
+
+/// Tokens of a `/api/generate` prompt.
+pub fn generate_tokens(prompt: &str, system: &str, suffix: &str, raw: bool, images: usize) -> u64 {
+    let images = images as u64 * TOKENS_PER_IMAGE;
+    if raw {
+        return text_tokens(prompt) + images;
+    }
+    if !suffix.is_empty() {
+        let text = format!("<|fim_prefix|>{prompt}<|fim_suffix|>{suffix}<|fim_middle|>");
+        return text_tokens(&text) + images;
+    }
+    let mut n = 0;
+    if !system.is_empty() {
+        n += message_tokens(&ChatPart {
+            role: "system",
+            content: system,
+            ..ChatPart::default()
+        });
+    }
+    n += message_tokens(&ChatPart {
+        role: "user",
+        content: prompt,
+        ..ChatPart::default()
+    });
+    n + assistant_prefix_tokens(false) + images
+}
+
+/// One message as the truncation loop sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageTokens {
+    pub is_system: bool,
+    pub tokens: u64,
+}
+
+/// Which messages survive (fixture 05). `fixed` is what every candidate carries (tools, the
+/// assistant prefix). Returns (kept, tokens of the kept prompt).
+pub fn keep_messages(
+    messages: &[MessageTokens],
+    fixed: u64,
+    num_ctx: u32,
+    truncate: bool,
+) -> (Vec<bool>, u64) {
+    let total: u64 = fixed + messages.iter().map(|m| m.tokens).sum::<u64>();
+    if !truncate || messages.is_empty() {
+        return (vec![true; messages.len()], total);
+    }
+    let last = messages.len() - 1;
+    let mut suffix = vec![0u64; messages.len() + 1];
+    for i in (0..messages.len()).rev() {
+        suffix[i] = suffix[i + 1] + messages[i].tokens;
+    }
+    let mut systems_before = 0u64;
+    for i in 0..last {
+        let candidate = fixed + systems_before + suffix[i];
+        if candidate <= u64::from(num_ctx) {
+            return (kept_from(messages, i), candidate);
+        }
+        if messages[i].is_system {
+            systems_before += messages[i].tokens;
+        }
+    }
+    (
+        kept_from(messages, last),
+        fixed + systems_before + suffix[last],
+    )
+}
+
+fn kept_from(messages: &[MessageTokens], first: usize) -> Vec<bool> {
+    messages
+        .iter()
+        .enumerate()
+        .map(|(j, m)| j >= first || m.is_system)
+        .collect()
+}
+
+/// The runner refused the prompt (HTTP 400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunnerRefusal {
+    /// Context shift off.
+    LongerThanContext,
+    /// `truncate: false`: llama-server's own check.
+    ExceedsAvailableContext { tokens: u64, num_ctx: u32 },
+}
+
+impl RunnerRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            RunnerRefusal::LongerThanContext => LONGER_THAN_CONTEXT.to_string(),
+            // llama-server's text (llm/llama_server_test.go l.2638); how Ollama relays it for a
+            // completion is unverified: the sim passes it through.
+            RunnerRefusal::ExceedsAvailableContext { tokens, num_ctx } => format!(
+                "request ({tokens} tokens) exceeds the available context size ({num_ctx} tokens), try increasing it"
+            ),
+        }
+    }
+}
+
+/// Ollama's text for a prompt over the context with context shift off (fixture 06).
+pub const LONGER_THAN_CONTEXT: &str = "the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length";
+
+/// How many tokens of a `prompt_tokens`-long prompt the runner evaluates (fixture 06).
+pub fn runner_prompt(
+    prompt_tokens: u64,
+    num_ctx: u32,
+    truncate: bool,
+    shift: bool,
+    num_keep: i64,
+    adds_bos: bool,
+) -> Result<u64, RunnerRefusal> {
+    let ctx = u64::from(num_ctx);
+    if !truncate {
+        return if prompt_tokens > ctx {
+            Err(RunnerRefusal::ExceedsAvailableContext {
+                tokens: prompt_tokens,
+                num_ctx,
+            })
+        } else {
+            Ok(prompt_tokens)
+        };
+    }
+    if ctx <= 1 || prompt_tokens < ctx {
+        return Ok(prompt_tokens);
+    }
+    if !shift {
+        return Err(RunnerRefusal::LongerThanContext);
+    }
+    let mut n_keep = u64::try_from(num_keep).unwrap_or(prompt_tokens);
+    if adds_bos {
+        n_keep += 1;
+    }
+    Ok(shift_limit(ctx, n_keep.min(ctx - 1)))
+}
+
+/// `contextShiftPromptLimit`.
+pub fn shift_limit(num_ctx: u64, num_keep: u64) -> u64 {
+    if num_ctx <= 1 {
+        return 0;
+    }
+    let keep = num_keep.min(num_ctx - 1);
+    num_ctx - ((num_ctx - keep) / 2).max(1)
 }
 
 /// The outcome of fitting a prompt into a context.
@@ -58,122 +257,168 @@ pub struct Fit {
     pub kept: Vec<bool>,
 }
 
-/// Fits a chat prompt into `num_ctx` by dropping the oldest non-system messages.
-pub fn fit_chat(messages: &[MessageCost], tools_json_bytes: usize, num_ctx: u32) -> Fit {
-    let num_ctx = u64::from(num_ctx);
-    let tools = text_tokens(tools_json_bytes);
-    let costs: Vec<u64> = messages.iter().map(MessageCost::tokens).collect();
-    let prompt_tokens = tools + costs.iter().sum::<u64>();
-    let mut kept = vec![true; messages.len()];
-    let mut total = prompt_tokens;
-    let last = messages.len().saturating_sub(1);
-    for (idx, message) in messages.iter().enumerate() {
-        if total <= num_ctx {
-            break;
-        }
-        if idx == last || message.is_system {
-            continue;
-        }
-        kept[idx] = false;
-        total -= costs[idx];
-    }
-    let evaluated = total.min(num_ctx);
-    Fit {
+/// Context settings of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextRules {
+    pub num_ctx: u32,
+    pub truncate: bool,
+    pub shift: bool,
+    pub num_keep: i64,
+}
+
+/// Fits a chat prompt: messages first, then the runner.
+pub fn fit_chat(
+    messages: &[MessageTokens],
+    fixed: u64,
+    rules: ContextRules,
+) -> Result<Fit, RunnerRefusal> {
+    let prompt_tokens = fixed + messages.iter().map(|m| m.tokens).sum::<u64>();
+    let (kept, kept_tokens) = keep_messages(messages, fixed, rules.num_ctx, rules.truncate);
+    let evaluated = runner_prompt(
+        kept_tokens,
+        rules.num_ctx,
+        rules.truncate,
+        rules.shift,
+        rules.num_keep,
+        false,
+    )?;
+    Ok(Fit {
         prompt_tokens,
         evaluated,
         truncated: evaluated < prompt_tokens,
         kept,
-    }
+    })
 }
 
-/// Fits a generate prompt: the runner keeps its tail.
-pub fn fit_generate(
-    prompt_bytes: usize,
-    system_bytes: usize,
-    suffix_bytes: usize,
-    images: usize,
-    num_ctx: u32,
-) -> Fit {
-    let prompt_tokens = text_tokens(prompt_bytes)
-        + text_tokens(system_bytes)
-        + text_tokens(suffix_bytes)
-        + images as u64 * TOKENS_PER_IMAGE;
-    let evaluated = prompt_tokens.min(u64::from(num_ctx));
-    Fit {
+/// Fits a generate prompt: the runner only.
+pub fn fit_generate(prompt_tokens: u64, rules: ContextRules) -> Result<Fit, RunnerRefusal> {
+    let evaluated = runner_prompt(
+        prompt_tokens,
+        rules.num_ctx,
+        rules.truncate,
+        rules.shift,
+        rules.num_keep,
+        false,
+    )?;
+    Ok(Fit {
         prompt_tokens,
         evaluated,
         truncated: evaluated < prompt_tokens,
         kept: Vec::new(),
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn msg(is_system: bool, content_bytes: usize) -> MessageCost {
-        MessageCost {
-            is_system,
-            content_bytes,
-            images: 0,
+    fn m(tokens: u64) -> MessageTokens {
+        MessageTokens {
+            is_system: false,
+            tokens,
+        }
+    }
+    fn s(tokens: u64) -> MessageTokens {
+        MessageTokens {
+            is_system: true,
+            tokens,
         }
     }
 
+    /// Fixture 05 (server/prompt_test.go TestChatPrompt), with its word counts as token counts.
     #[test]
-    fn counts_follow_the_documented_rule() {
-        assert_eq!(text_tokens(0), 0);
-        assert_eq!(text_tokens(1), 1);
-        assert_eq!(text_tokens(8), 2);
-        assert_eq!(text_tokens(9), 3);
-        let fit = fit_chat(&[msg(true, 10), msg(false, 4)], 9, 4096);
-        // (3 + 4) + (1 + 4) + 3
-        assert_eq!(fit.prompt_tokens, 15);
-        assert_eq!(fit.evaluated, 15);
-        assert!(!fit.truncated);
-        let with_image = MessageCost {
-            is_system: false,
-            content_bytes: 0,
-            images: 2,
+    fn fixture_05_message_truncation() {
+        let harry = [m(4), m(3), m(11)];
+        assert_eq!(keep_messages(&harry, 0, 64, true).0, [true, true, true]);
+        assert_eq!(
+            keep_messages(&harry, 0, 1, true),
+            (vec![false, false, true], 11)
+        );
+        let sys_first = [s(6), m(4), m(3), m(11)];
+        assert_eq!(keep_messages(&sys_first, 0, 2048, true).0, [true; 4]);
+        let sys_mid = [m(4), s(6), m(3), m(11)];
+        assert_eq!(keep_messages(&sys_mid, 0, 2048, true).0, [true; 4]);
+        assert_eq!(
+            keep_messages(&sys_mid, 0, 18, true),
+            (vec![false, true, false, true], 17)
+        );
+        assert_eq!(keep_messages(&harry, 0, 10, false), (vec![true; 3], 18));
+    }
+
+    /// Fixture 06 (llm/llama_server_test.go), including the derived realistic rows.
+    #[test]
+    fn fixture_06_runner_truncation() {
+        for (ctx, keep, limit) in [
+            (8, 3, 6),
+            (4096, 4, 2050),
+            (4096, 5, 2051),
+            (8, 99, 7),
+            (1, 0, 0),
+        ] {
+            assert_eq!(shift_limit(ctx, keep), limit, "{ctx} {keep}");
+        }
+        // The table's (8, -1) -> 4 is the helper clamping a negative keep to 0; in a request a
+        // negative num_keep keeps every token, capped at num_ctx - 1.
+        assert_eq!(shift_limit(8, 0), 4);
+        assert_eq!(runner_prompt(10, 8, true, true, -1, false), Ok(7));
+        assert_eq!(runner_prompt(10, 8, true, true, 3, false), Ok(6));
+        assert_eq!(runner_prompt(7, 8, true, true, 3, false), Ok(7));
+        assert_eq!(
+            runner_prompt(10, 8, true, false, 3, false),
+            Err(RunnerRefusal::LongerThanContext)
+        );
+        assert_eq!(runner_prompt(12000, 8192, true, true, 4, true), Ok(4099));
+        assert_eq!(runner_prompt(12000, 8192, true, true, 4, false), Ok(4098));
+        assert_eq!(runner_prompt(20000, 16384, true, true, 4, true), Ok(8195));
+        assert_eq!(
+            runner_prompt(9000, 8192, false, true, 4, false),
+            Err(RunnerRefusal::ExceedsAvailableContext {
+                tokens: 9000,
+                num_ctx: 8192
+            })
+        );
+    }
+
+    #[test]
+    fn a_message_is_its_frame_plus_its_content() {
+        // <|im_start|> user \n Hello world <|im_end|> \n
+        let hello = ChatPart {
+            role: "user",
+            content: "Hello world",
+            ..ChatPart::default()
         };
-        assert_eq!(with_image.tokens(), 4 + 1536);
+        assert_eq!(message_tokens(&hello), 7);
+        assert_eq!(assistant_prefix_tokens(false), 3);
+        assert_eq!(
+            generate_tokens("def f(", "", "return 1", false, 0),
+            3 + text_tokens("def f(") + text_tokens("return 1")
+        );
+        // Digits are one token each: a number costs its length.
+        assert_eq!(text_tokens("1234567890"), 10);
     }
 
     #[test]
-    fn drops_oldest_non_system_messages_but_keeps_the_last() {
-        // system 104, then three 1004-token messages; ctx 2200 fits system + two of them.
-        let messages = [
-            msg(true, 400),
-            msg(false, 4000),
-            msg(false, 4000),
-            msg(false, 4000),
-        ];
-        let fit = fit_chat(&messages, 0, 2200);
+    fn a_long_chat_keeps_the_system_and_the_tail() {
+        let rules = ContextRules {
+            num_ctx: 2200,
+            truncate: true,
+            shift: true,
+            num_keep: DEFAULT_NUM_KEEP,
+        };
+        let fit = fit_chat(&[s(104), m(1004), m(1004), m(1004)], 3, rules).unwrap();
         assert_eq!(fit.kept, vec![true, false, true, true]);
-        assert_eq!(fit.prompt_tokens, 104 + 3 * 1004);
-        assert_eq!(fit.evaluated, 104 + 2 * 1004);
+        assert_eq!(fit.evaluated, 104 + 2 * 1004 + 3);
         assert!(fit.truncated);
-    }
-
-    #[test]
-    fn an_oversized_last_message_is_cut_to_the_context() {
-        let fit = fit_chat(&[msg(false, 48_000)], 0, 4096);
-        assert_eq!(fit.kept, vec![true]);
-        assert_eq!(fit.prompt_tokens, 12_004);
-        assert_eq!(fit.evaluated, 4096);
-        assert!(fit.truncated);
-    }
-
-    #[test]
-    fn generate_keeps_the_tail() {
-        let fit = fit_generate(40_000, 0, 0, 0, 4096);
-        assert_eq!(
-            (fit.prompt_tokens, fit.evaluated, fit.truncated),
-            (10_000, 4096, true)
-        );
-        let fit = fit_generate(100, 20, 8, 0, 4096);
-        assert_eq!(
-            (fit.prompt_tokens, fit.evaluated, fit.truncated),
-            (32, 32, false)
-        );
+        // The last message alone is still too long: the runner halves it.
+        let fit = fit_chat(
+            &[m(12_004)],
+            3,
+            ContextRules {
+                num_ctx: 4096,
+                ..rules
+            },
+        )
+        .unwrap();
+        assert_eq!(fit.evaluated, 2050);
     }
 }
