@@ -40,16 +40,17 @@ struct Show {
 
 #[derive(Debug, Default, Deserialize)]
 struct ShowInfo {
+    // Options throughout: Ollama writes `null` for arrays it did not read (no `verbose`).
     #[serde(rename = "tokenizer.ggml.model", default)]
-    model: String,
+    model: Option<String>,
     #[serde(rename = "tokenizer.ggml.pre", default)]
-    pre: String,
+    pre: Option<String>,
     #[serde(rename = "tokenizer.ggml.tokens", default)]
-    tokens: Vec<String>,
+    tokens: Option<Vec<String>>,
     #[serde(rename = "tokenizer.ggml.merges", default)]
-    merges: Vec<String>,
+    merges: Option<Vec<String>>,
     #[serde(rename = "tokenizer.ggml.token_type", default)]
-    token_type: Vec<i32>,
+    token_type: Option<Vec<i32>>,
 }
 
 /// One model's counter and the message cache shared by every model with the same vocabulary.
@@ -171,11 +172,12 @@ impl Vocabularies {
                 let info = show.model_info;
                 let c = Cached {
                     tokenizer: GgufTokenizer {
-                        model: info.model,
-                        pre: info.pre,
-                        tokens: info.tokens,
-                        merges: info.merges,
-                        token_type: info.token_type,
+                        model: info.model.unwrap_or_default(),
+                        // Absent in old GGUFs: llama.cpp then uses GPT-2's pattern.
+                        pre: info.pre.unwrap_or_else(|| "default".into()),
+                        tokens: info.tokens.unwrap_or_default(),
+                        merges: info.merges.unwrap_or_default(),
+                        token_type: info.token_type.unwrap_or_default(),
                     },
                     template: show.template,
                 };

@@ -35,7 +35,8 @@ pub struct GgufTokenizer {
     /// is the rank order of vocabularies converted from tiktoken (Qwen, Llama 3).
     #[serde(default)]
     pub merges: Vec<String>,
-    /// `tokenizer.ggml.token_type`: 1 normal, 3 control, 4 user-defined, 6 byte.
+    /// `tokenizer.ggml.token_type`: 1 normal, 3 control, 4 user-defined, 5 unused (padding),
+    /// 6 byte.
     #[serde(default)]
     pub token_type: Vec<i32>,
 }
@@ -148,6 +149,9 @@ impl Bpe {
                 }
                 continue;
             }
+            if kind == 5 {
+                continue;
+            }
             let bytes = decode_token(tok, &table);
             // The first id wins, as in a map built by id order.
             ids.entry(bytes.into_boxed_slice()).or_insert(id as u32);
@@ -212,7 +216,7 @@ impl Bpe {
         let mut order: Vec<(u32, Vec<u8>)> = Vec::new();
         for (id, tok) in t.tokens.iter().enumerate() {
             let kind = t.token_type.get(id).copied().unwrap_or(1);
-            if kind == 3 || kind == 4 {
+            if matches!(kind, 3..=5) {
                 continue;
             }
             let bytes = decode_token(tok, table);
