@@ -133,6 +133,7 @@ async fn routed(
 /// transport failure mid-stream ends the stream with Ollama's own mid-stream error line, so
 /// clients see an error instead of a silently cut answer.
 fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
+    let remaining = resp.content_length();
     let idle = state.settings().config.upstream.idle_timeout.0;
     let guard = routed
         .decision
@@ -150,6 +151,29 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed: Routed,
         state: AppState,
         ended: bool,
+        /// Bytes still due when Ollama sent a `Content-Length` (non-streamed answers): the
+        /// server stops polling a body once that many bytes went out, so the end of the answer
+        /// is recognised by the count, not by the stream's end.
+        remaining: Option<u64>,
+    }
+    impl<S> Relay<S> {
+        /// The answer is complete: mark it finished and learn from its final metrics.
+        fn complete(&mut self) {
+            self.ended = true;
+            if let Some(g) = self.guard.as_mut() {
+                g.finish();
+            }
+            if let (Some(d), Some(last)) = (
+                &self.routed.decision,
+                self.last.take().and_then(LastLine::finish),
+            ) && let Ok(final_chunk) =
+                serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
+                && final_chunk.done
+            {
+                self.state
+                    .observe(d, &self.routed.tally, &final_chunk.metrics);
+            }
+        }
     }
     let init = Relay {
         upstream: Box::pin(upstream),
@@ -159,6 +183,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed,
         state,
         ended: false,
+        remaining,
     };
     let stream = futures_util::stream::unfold(init, |mut r| async move {
         if r.ended {
@@ -168,6 +193,12 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
             Some(Ok(chunk)) => {
                 if let Some(l) = r.last.as_mut() {
                     l.push(&chunk);
+                }
+                if let Some(left) = r.remaining.as_mut() {
+                    *left = left.saturating_sub(chunk.len() as u64);
+                    if *left == 0 {
+                        r.complete();
+                    }
                 }
                 Some((Ok::<Bytes, std::io::Error>(chunk), r))
             }
@@ -181,18 +212,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 Some((Ok(Bytes::from(line)), r))
             }
             None => {
-                r.ended = true;
-                if let Some(g) = r.guard.as_mut() {
-                    g.finish();
-                }
-                if let (Some(d), Some(last)) =
-                    (&r.routed.decision, r.last.take().and_then(LastLine::finish))
-                    && let Ok(final_chunk) =
-                        serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
-                    && final_chunk.done
-                {
-                    r.state.observe(d, &r.routed.tally, &final_chunk.metrics);
-                }
+                r.complete();
                 None
             }
         }
