@@ -566,6 +566,7 @@ impl AppState {
             endpoint,
             routing.tokens.per_message,
             routing.tokens.per_image,
+            self.vocab().estimates(),
         );
         let calibrations = self.learned().calibrations();
         let estimate = tally.tokens(&calibrations.any_model);

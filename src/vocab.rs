@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::inventory::{SharedInventory, TagsResponse};
 use crate::upstream::Upstream;
-use router_core::tokens::{Bpe, GgufTokenizer, MessageCache, ModelTokenizer};
+use router_core::tokens::{Bpe, ClassTokens, GgufTokenizer, MessageCache, ModelTokenizer};
 
 /// Messages remembered per vocabulary (two generations of this many).
 const CACHE_ENTRIES: usize = 4096;
@@ -67,6 +67,8 @@ pub struct Vocabularies {
     handled: Mutex<HashMap<String, String>>,
     /// Built counters by [`Bpe::fingerprint`]: the Qwen family shares one.
     built: Mutex<HashMap<u64, Arc<Bpe>>>,
+    /// The fallback's per-message estimates (they need no vocabulary).
+    estimates: Mutex<MessageCache<ClassTokens>>,
     dir: Option<PathBuf>,
 }
 
@@ -77,8 +79,14 @@ impl Vocabularies {
             by_model: ArcSwap::from_pointee(HashMap::new()),
             handled: Mutex::new(HashMap::new()),
             built: Mutex::new(HashMap::new()),
+            estimates: Mutex::new(MessageCache::new(CACHE_ENTRIES)),
             dir,
         }
+    }
+
+    /// Remembered per-message estimates.
+    pub fn estimates(&self) -> &Mutex<MessageCache<ClassTokens>> {
+        &self.estimates
     }
 
     /// Every counter, by installed model name; cheap to read per request.

@@ -259,6 +259,12 @@ pub trait CountCache {
     fn put(&self, key: u64, tokens: u32);
 }
 
+/// Where per-message estimates are remembered between requests.
+pub trait EstimateCache {
+    fn get(&self, key: u64) -> Option<ClassTokens>;
+    fn put(&self, key: u64, estimate: ClassTokens);
+}
+
 /// No memory: every count is fresh.
 pub struct NoCache;
 
@@ -269,25 +275,44 @@ impl CountCache for NoCache {
     fn put(&self, _: u64, _: u32) {}
 }
 
+impl EstimateCache for NoCache {
+    fn get(&self, _: u64) -> Option<ClassTokens> {
+        None
+    }
+    fn put(&self, _: u64, _: ClassTokens) {}
+}
+
+impl EstimateCache for Mutex<MessageCache<ClassTokens>> {
+    fn get(&self, key: u64) -> Option<ClassTokens> {
+        self.lock().ok()?.get(key)
+    }
+    fn put(&self, key: u64, estimate: ClassTokens) {
+        if let Ok(mut c) = self.lock() {
+            c.put(key, estimate);
+        }
+    }
+}
+
 /// A bounded map of message hash → tokens with two generations: when the current one fills, it
 /// becomes the previous one and the oldest generation is dropped. Entries in use are promoted,
 /// so a live conversation's messages stay; no clock needed.
-#[derive(Debug, Default)]
-pub struct MessageCache {
-    current: FxHashMap<u64, u32>,
-    previous: FxHashMap<u64, u32>,
+#[derive(Debug)]
+pub struct MessageCache<V = u32> {
+    current: FxHashMap<u64, V>,
+    previous: FxHashMap<u64, V>,
     capacity: usize,
 }
 
-impl MessageCache {
-    pub fn new(capacity: usize) -> MessageCache {
+impl<V: Copy> MessageCache<V> {
+    pub fn new(capacity: usize) -> MessageCache<V> {
         MessageCache {
+            current: FxHashMap::default(),
+            previous: FxHashMap::default(),
             capacity: capacity.max(1),
-            ..MessageCache::default()
         }
     }
 
-    pub fn get(&mut self, key: u64) -> Option<u32> {
+    pub fn get(&mut self, key: u64) -> Option<V> {
         if let Some(n) = self.current.get(&key) {
             return Some(*n);
         }
@@ -296,7 +321,7 @@ impl MessageCache {
         Some(n)
     }
 
-    pub fn put(&mut self, key: u64, tokens: u32) {
+    pub fn put(&mut self, key: u64, tokens: V) {
         if self.current.len() >= self.capacity {
             self.previous = std::mem::take(&mut self.current);
         }
@@ -312,7 +337,7 @@ impl MessageCache {
     }
 }
 
-impl CountCache for Mutex<MessageCache> {
+impl CountCache for Mutex<MessageCache<u32>> {
     fn get(&self, key: u64) -> Option<u32> {
         self.lock().ok()?.get(key)
     }
@@ -349,24 +374,43 @@ impl BodyEstimate {
 }
 
 /// Estimates a request's tokens without a vocabulary. `per_message` and `per_image` are the
-/// configured template and image costs.
+/// configured template and image costs. Long texts' estimates are remembered in `cache` by the
+/// hash of their raw JSON, so a follow-up estimates only its new messages.
 pub fn estimate_body(
     body: &NativeBody<'_>,
     endpoint: Endpoint,
     per_message: u32,
     per_image: u32,
+    cache: &dyn EstimateCache,
 ) -> BodyEstimate {
     let p = &body.peek;
     let mut out = BodyEstimate::default();
     let mut text = |raw: Option<&RawValue>, verbatim: bool| {
+        let Some(raw) = raw else { return };
+        let json = raw.get();
+        let key = (json.len() >= 256).then(|| {
+            let mut h = FxHasher::default();
+            json.hash(&mut h);
+            h.finish()
+        });
+        // The byte bound uses the raw JSON length, which bounds the decoded one from above and
+        // is known without decoding (a cached message is never decoded again).
+        out.text_bytes += json.len() as u64;
+        if let Some(hit) = key.and_then(|k| cache.get(k)) {
+            out.text.add(&hit);
+            return;
+        }
         let t: std::borrow::Cow<'_, str> = if verbatim {
-            raw.map_or("", RawValue::get).into()
+            json.into()
         } else {
-            raw_text(raw)
+            raw_text(Some(raw))
         };
         if !t.is_empty() {
-            out.text_bytes += t.len() as u64;
-            out.text.add(&estimate::estimate(&t));
+            let e = estimate::estimate(&t);
+            if let Some(k) = key {
+                cache.put(k, e);
+            }
+            out.text.add(&e);
         }
     };
     let mut messages = 0u64;
@@ -487,6 +531,20 @@ mod tests {
     }
 
     #[test]
+    fn remembered_estimates_equal_fresh_ones() {
+        let long = "let x = compute(1, 2); // sum\n".repeat(40);
+        let body = serde_json::json!({"model":"m","messages":[{"role":"user","content":long}]})
+            .to_string();
+        let native = parse_native(body.as_bytes()).unwrap();
+        let cache = Mutex::new(MessageCache::new(8));
+        let fresh = estimate_body(&native, Endpoint::Chat, 4, 768, &NoCache);
+        let first = estimate_body(&native, Endpoint::Chat, 4, 768, &cache);
+        assert_eq!(cache.lock().unwrap().len(), 1);
+        let again = estimate_body(&native, Endpoint::Chat, 4, 768, &cache);
+        assert_eq!((first, again), (fresh, fresh));
+    }
+
+    #[test]
     fn the_cache_keeps_what_is_used() {
         let mut c = MessageCache::new(2);
         c.put(1, 10);
@@ -503,8 +561,8 @@ mod tests {
     fn the_fallback_never_exceeds_the_byte_bound_and_counts_templates() {
         let body = br#"{"model":"m","messages":[{"role":"user","content":"1234567890"}]}"#;
         let native = parse_native(body).unwrap();
-        let e = estimate_body(&native, Endpoint::Chat, 4, 768);
-        assert_eq!(e.text_bytes, 10);
+        let e = estimate_body(&native, Endpoint::Chat, 4, 768, &NoCache);
+        assert_eq!(e.text_bytes, 12, "the raw JSON string, quotes included");
         let n = e.tokens(&Calibration::default());
         assert!(n >= 10 + 5, "{n}");
         assert!(n <= e.upper_bound());
