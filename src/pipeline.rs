@@ -18,7 +18,7 @@ use crate::vocab::Vocabularies;
 use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
 use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
 use router_core::route::{Candidates, Decision, RouteError, TokenCount, World, decide};
-use router_core::tokens::{BodyEstimate, estimate_body};
+use router_core::tokens::{BodyEstimate, estimate_body, upper_bound};
 use router_core::translate::native::Metrics;
 
 /// One request to route, in native form.
@@ -545,11 +545,11 @@ impl AppState {
             .map_or(any, |c| c.tokens))
     }
 
-    /// Counts a request's prompt tokens: the fallback's estimate (for classification and for
-    /// models without a vocabulary, each with its own calibration), and an exact count per
-    /// distinct vocabulary among the catalog's models whose vocabulary is loaded. Returns the
-    /// estimate's tally, the count classification uses (the largest exact count, else the
-    /// estimate) and the count per catalog model.
+    /// Counts a request's prompt tokens: an exact count per distinct vocabulary among the
+    /// catalog's models whose vocabulary is loaded, and the fallback's estimate (with each
+    /// model's own calibration) for the others. Returns the estimate's tally (for calibration;
+    /// empty when no installed model needed it), the count classification uses (the largest
+    /// exact count, else the estimate) and the count per catalog model.
     ///
     /// Where the bytes already decide the rung — no byte-level BPE makes more tokens than
     /// bytes, so a prompt whose byte bound plus the output reserve fits the smallest rung gets
@@ -561,54 +561,76 @@ impl AppState {
         settings: &Settings,
     ) -> (BodyEstimate, u32, HashMap<String, TokenCount>) {
         let routing = &settings.config.routing;
-        let tally = estimate_body(
-            native,
-            endpoint,
-            routing.tokens.per_message,
-            routing.tokens.per_image,
-            self.vocab().estimates(),
-        );
-        let calibrations = self.learned().calibrations();
-        let estimate = tally.tokens(&calibrations.any_model);
+        let (per_message, per_image) = (routing.tokens.per_message, routing.tokens.per_image);
         let smallest_rung = routing.context_ladder.first().copied().unwrap_or(0);
-        let bound_decides =
-            tally.upper_bound().saturating_add(routing.output_reserve) <= smallest_rung;
+        let bound = upper_bound(native, endpoint, per_message, per_image);
+        let bound_decides = bound.saturating_add(routing.output_reserve) <= smallest_rung;
         let counters = if bound_decides {
             Default::default()
         } else {
             self.vocab().snapshot()
         };
+        let installed = self.inventory().load().installed.clone();
         let mut exact_by_identity: HashMap<u64, u32> = HashMap::new();
         let mut per_model = HashMap::new();
         let mut largest_exact = None::<u32>;
+        let mut without_vocab = Vec::new();
         for spec in settings.catalog.iter() {
-            let count = match Vocabularies::find(&counters, &spec.name) {
-                Some(c) => {
-                    let tokens = *exact_by_identity
-                        .entry(c.tokenizer.identity())
-                        .or_insert_with(|| {
-                            c.tokenizer.count_body(
-                                native,
-                                endpoint,
-                                routing.tokens.per_image,
-                                c.cache.as_ref(),
-                            )
-                        });
-                    largest_exact = Some(largest_exact.map_or(tokens, |l| l.max(tokens)));
-                    TokenCount {
-                        tokens,
-                        exact: true,
-                    }
-                }
-                None => TokenCount {
-                    tokens: calibrations
-                        .by_model
-                        .get(&spec.name)
-                        .map_or(estimate, |c| tally.tokens(c)),
+            let Some(c) = Vocabularies::find(&counters, &spec.name) else {
+                without_vocab.push(spec.name.as_str());
+                continue;
+            };
+            let tokens = *exact_by_identity
+                .entry(c.tokenizer.identity())
+                .or_insert_with(|| {
+                    c.tokenizer
+                        .count_body(native, endpoint, per_image, c.cache.as_ref())
+                });
+            largest_exact = Some(largest_exact.map_or(tokens, |l| l.max(tokens)));
+            per_model.insert(
+                spec.name.clone(),
+                TokenCount {
+                    tokens,
+                    exact: true,
+                },
+            );
+        }
+        // The estimate costs as much as an exact count: skipped when every installed model
+        // has its exact one (models not installed are never chosen).
+        let needs_estimate = largest_exact.is_none()
+            || without_vocab.iter().any(|name| {
+                installed
+                    .as_ref()
+                    .is_none_or(|set| router_core::route::is_installed(set, name))
+            });
+        if !needs_estimate {
+            return (
+                BodyEstimate::default(),
+                largest_exact.unwrap_or(0),
+                per_model,
+            );
+        }
+        let tally = estimate_body(
+            native,
+            endpoint,
+            per_message,
+            per_image,
+            self.vocab().estimates(),
+        );
+        let calibrations = self.learned().calibrations();
+        let estimate = tally.tokens(&calibrations.any_model);
+        for name in without_vocab {
+            let tokens = calibrations
+                .by_model
+                .get(name)
+                .map_or(estimate, |c| tally.tokens(c));
+            per_model.insert(
+                name.to_string(),
+                TokenCount {
+                    tokens,
                     exact: false,
                 },
-            };
-            per_model.insert(spec.name.clone(), count);
+            );
         }
         (tally, largest_exact.unwrap_or(estimate), per_model)
     }

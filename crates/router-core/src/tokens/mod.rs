@@ -413,21 +413,30 @@ pub fn estimate_body(
             out.text.add(&e);
         }
     };
-    let mut messages = 0u64;
     let mut images = p.images.as_ref().map_or(0, Vec::len) as u64;
     text(p.system, false);
     text(p.prompt, false);
     text(p.suffix, false);
     text(p.tools, true);
-    if endpoint == Endpoint::Generate || p.messages.is_none() {
-        messages += 1;
-    }
     for m in p.messages.iter().flatten() {
-        messages += 1;
         images += m.images.as_ref().map_or(0, Vec::len) as u64;
         text(m.content, false);
         text(m.thinking, false);
         text(m.tool_calls, true);
+    }
+    out.framing = framing(body, endpoint, per_message, per_image);
+    out.text_bytes += images * u64::from(per_image);
+    out
+}
+
+/// Template and image tokens around a request's texts, as the fallback prices them.
+fn framing(body: &NativeBody<'_>, endpoint: Endpoint, per_message: u32, per_image: u32) -> f64 {
+    let p = &body.peek;
+    let mut messages = u64::from(endpoint == Endpoint::Generate || p.messages.is_none());
+    let mut images = p.images.as_ref().map_or(0, Vec::len) as u64;
+    for m in p.messages.iter().flatten() {
+        messages += 1;
+        images += m.images.as_ref().map_or(0, Vec::len) as u64;
     }
     let tool_allowance = if p.tools.is_some_and(|t| t.get().len() > 2) {
         f64::from(OTHER_TOOL_PREAMBLE)
@@ -435,11 +444,29 @@ pub fn estimate_body(
         0.0
     };
     // Per message the configured allowance, at least ChatML's five; plus the reply's opening.
-    out.framing = (messages * u64::from(per_message.max(5)) + 8) as f64
+    (messages * u64::from(per_message.max(5)) + 8) as f64
         + images as f64 * f64::from(per_image)
-        + tool_allowance;
-    out.text_bytes += images * u64::from(per_image);
-    out
+        + tool_allowance
+}
+
+/// A bound no byte-level BPE count of the request exceeds, without reading its texts: their raw
+/// JSON lengths (every token is at least one byte) plus the framing.
+pub fn upper_bound(
+    body: &NativeBody<'_>,
+    endpoint: Endpoint,
+    per_message: u32,
+    per_image: u32,
+) -> u32 {
+    let p = &body.peek;
+    let len = |r: Option<&RawValue>| r.map_or(0, |r| r.get().len() as u64);
+    let mut bytes = len(p.system) + len(p.prompt) + len(p.suffix) + len(p.tools);
+    let mut images = p.images.as_ref().map_or(0, Vec::len) as u64;
+    for m in p.messages.iter().flatten() {
+        bytes += len(m.content) + len(m.thinking) + len(m.tool_calls);
+        images += m.images.as_ref().map_or(0, Vec::len) as u64;
+    }
+    let f = framing(body, endpoint, per_message, per_image).ceil() as u64;
+    saturate(bytes + f + images * u64::from(per_image))
 }
 
 #[cfg(test)]
@@ -566,5 +593,9 @@ mod tests {
         let n = e.tokens(&Calibration::default());
         assert!(n >= 10 + 5, "{n}");
         assert!(n <= e.upper_bound());
+        assert_eq!(
+            upper_bound(&native, Endpoint::Chat, 4, 768),
+            e.upper_bound()
+        );
     }
 }
