@@ -223,6 +223,7 @@ fn route(c: &mut Criterion) {
             b.iter(|| {
                 state
                     .route(RouteInput {
+                        settings: state.settings(),
                         dialect: Dialect::Ollama,
                         endpoint: Endpoint::Chat,
                         body: black_box(body),

@@ -172,6 +172,7 @@ impl Env {
         let routed = self
             .state
             .route(RouteInput {
+                settings: self.state.settings(),
                 dialect: Dialect::Ollama,
                 endpoint: Endpoint::Chat,
                 body,

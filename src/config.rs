@@ -45,9 +45,31 @@ pub fn load_with(path: Option<&Path>, overrides: &Overrides) -> Result<Settings,
     let config: Config = figment
         .extract()
         .map_err(|e| figment_error(e, path, text.as_deref()))?;
-    let mut settings = Settings::compile(config, path.map(Path::to_path_buf))?;
+    let mut settings =
+        Settings::compile(config, path.map(Path::to_path_buf)).map_err(name_env_variable)?;
     settings.source = path.map(Path::to_path_buf);
     Ok(settings)
+}
+
+/// A value that fails validation may have come from the environment rather than the file: say so,
+/// or the user hunts for a key their file does not contain.
+fn name_env_variable(e: ConfigError) -> ConfigError {
+    match e {
+        ConfigError::Invalid { key, message, .. }
+            if std::env::var_os(env_var_name(&key)).is_some() =>
+        {
+            ConfigError::Invalid {
+                file: None,
+                key: format!(
+                    "{key} (from the environment variable {})",
+                    env_var_name(&key)
+                ),
+                line: None,
+                message,
+            }
+        }
+        e => e,
+    }
 }
 
 /// Parses a TOML text over the defaults (tests, `explain`), without the environment.
@@ -85,16 +107,36 @@ pub fn load_located(path: Option<&Path>, overrides: &Overrides) -> Result<Settin
 }
 
 fn env_provider() -> Env {
-    const TOP: [&str; 9] = [
-        "listen", "upstream", "gpu", "routing", "profiles", "rules", "models", "aliases",
+    const TOP: [&str; 10] = [
+        "listen",
+        "shutdown_grace",
+        "upstream",
+        "gpu",
+        "routing",
+        "profiles",
+        "rules",
+        "models",
+        "aliases",
         "sessions",
     ];
     // Only keys that start with a known section: other OLLAMA_ROUTER_* variables (the CLI's
     // OLLAMA_ROUTER_CONFIG, test switches) are not config keys.
+    // figment hands the filter the variable's own case (`LISTEN`, `GPU.SOURCE`) and lowercases
+    // keys only afterwards, so compare case-insensitively: a case-sensitive match dropped every
+    // variable a user could set.
     Env::prefixed("OLLAMA_ROUTER_").split("__").filter(|k| {
+        let k = k.as_str().to_ascii_lowercase();
         TOP.iter()
-            .any(|t| k.as_str() == *t || k.as_str().starts_with(&format!("{t}.")))
+            .any(|t| k == *t || k.starts_with(&format!("{t}.")))
     })
+}
+
+/// The variable that sets a dotted key: `gpu.source` → `OLLAMA_ROUTER_GPU__SOURCE`.
+pub fn env_var_name(dotted: &str) -> String {
+    format!(
+        "OLLAMA_ROUTER_{}",
+        dotted.to_ascii_uppercase().replace('.', "__")
+    )
 }
 
 fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> ConfigError {
@@ -107,7 +149,10 @@ fn figment_error(e: figment::Error, path: Option<&Path>, text: Option<&str>) -> 
     if from_env {
         return ConfigError::Invalid {
             file: None,
-            key: format!("{key} (from OLLAMA_ROUTER_* environment)"),
+            key: format!(
+                "{key} (from the environment variable {})",
+                env_var_name(&key)
+            ),
             line: None,
             message,
         };
@@ -208,12 +253,13 @@ impl SettingsShared {
     }
 
     /// Re-reads the file; on error keeps the current snapshot and records why.
-    pub fn reload(&self, path: &Path) -> Result<(), ConfigError> {
+    /// Returns the snapshot that was replaced, so the caller can apply what changed.
+    pub fn reload(&self, path: &Path) -> Result<Arc<Settings>, ConfigError> {
         match load_located(Some(path), &self.overrides) {
             Ok(s) => {
-                self.current.store(Arc::new(s));
+                let old = self.current.swap(Arc::new(s));
                 self.last_error.store(Arc::new(None));
-                Ok(())
+                Ok(old)
             }
             Err(e) => {
                 self.last_error.store(Arc::new(Some(e.to_string())));
@@ -224,8 +270,13 @@ impl SettingsShared {
 
     /// Watches `path` and reloads on change. Polls the modification time: editors save by rename,
     /// which file-event watchers report inconsistently across platforms, and a 1 s poll of one
-    /// `stat` costs nothing.
-    pub fn watch(&self, path: PathBuf) -> tokio::task::JoinHandle<()> {
+    /// `stat` costs nothing. After each accepted reload `on_change(old, new)` applies what the
+    /// snapshot alone does not (the upstream client, restart warnings).
+    pub fn watch(
+        &self,
+        path: PathBuf,
+        on_change: impl Fn(&Settings, &Settings) + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
         let shared = self.clone();
         tokio::spawn(async move {
             let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -237,7 +288,10 @@ impl SettingsShared {
                 if now.is_some() && now != seen {
                     seen = now;
                     match shared.reload(&path) {
-                        Ok(()) => tracing::info!(file = %path.display(), "config reloaded"),
+                        Ok(old) => {
+                            tracing::info!(file = %path.display(), "config reloaded");
+                            on_change(&old, &shared.load());
+                        }
                         Err(e) => {
                             tracing::warn!(error = %e, "config change rejected; keeping the last good config")
                         }

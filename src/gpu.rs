@@ -183,7 +183,7 @@ pub fn select(config: &GpuConfig) -> Reader {
 /// Reads once and publishes.
 pub async fn refresh_once(state: &AppState, reader: &mut Reader) {
     let (probe, reading) = match reader {
-        Reader::Sim => ("sim", read_sim(state.upstream()).await),
+        Reader::Sim => ("sim", read_sim(&state.upstream()).await),
         Reader::Blocking(p) => (p.name(), p.read()),
     };
     publish(state, probe, reading);
@@ -200,8 +200,9 @@ fn publish(state: &AppState, probe: &str, reading: Result<GpuView, String>) {
     }
 }
 
-/// Starts the poller. NVML calls block, so a blocking probe gets its own OS thread; the simulated
-/// probe is an HTTP call and runs as a task.
+/// Starts the poller. NVML calls block, so each blocking read runs on the blocking pool, one read
+/// at a time; the loop itself is a task, so aborting it (shutdown) stops the poller. (A loop that
+/// slept on a blocking thread kept the runtime, and with it Ctrl-C, waiting forever.)
 pub fn spawn_poller(state: AppState) -> tokio::task::JoinHandle<()> {
     let config = state.settings().config.gpu.clone();
     let interval = config.poll_interval.0.max(Duration::from_millis(100));
@@ -214,10 +215,20 @@ pub fn spawn_poller(state: AppState) -> tokio::task::JoinHandle<()> {
                 refresh_once(&state, &mut reader).await;
             }
         }),
-        Reader::Blocking(mut probe) => tokio::task::spawn_blocking(move || {
+        Reader::Blocking(probe) => tokio::spawn(async move {
+            let mut probe = probe;
+            let mut tick = tokio::time::interval(interval);
             loop {
-                publish(&state, probe.name(), probe.read());
-                std::thread::sleep(interval);
+                tick.tick().await;
+                let read = tokio::task::spawn_blocking(move || {
+                    let reading = probe.read();
+                    (probe, reading)
+                });
+                let Ok((p, reading)) = read.await else {
+                    return;
+                };
+                probe = p;
+                publish(&state, probe.name(), reading);
             }
         }),
     }

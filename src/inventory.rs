@@ -110,9 +110,9 @@ impl SharedInventory {
                     if next.shown.get(name) != Some(&digest) {
                         let body =
                             bytes::Bytes::from(serde_json::json!({ "model": name }).to_string());
-                        if let Ok(resp) = upstream.post_json("/api/show", body).await
-                            && resp.status().is_success()
-                            && let Ok(show) = resp.json::<serde_json::Value>().await
+                        if let Ok(Some(show)) = upstream
+                            .probe_post_json::<serde_json::Value>("/api/show", body)
+                            .await
                         {
                             measured.entry(name.to_string()).or_default().arch =
                                 arch_from_show(&show);
@@ -145,9 +145,11 @@ impl SharedInventory {
     }
 
     /// Refreshes every `interval` until the task is aborted.
+    /// Refreshes every `interval` through the client `upstream()` returns at that moment, so a
+    /// reloaded `upstream.url` is followed.
     pub fn spawn_poller(
         &self,
-        upstream: Upstream,
+        upstream: impl Fn() -> Arc<Upstream> + Send + 'static,
         interval: Duration,
     ) -> tokio::task::JoinHandle<()> {
         let shared = self.clone();
@@ -156,7 +158,7 @@ impl SharedInventory {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                shared.refresh(&upstream).await;
+                shared.refresh(&upstream()).await;
             }
         })
     }

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod failure;
 pub mod gpu;
 pub mod inventory;
 pub mod launch;

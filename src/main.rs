@@ -32,7 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match cli.command {
             None => serve(cli.serve).await,
             Some(Command::Serve(args)) => serve(args).await,
@@ -41,7 +41,11 @@ fn main() -> ExitCode {
             Some(Command::Explain(args)) => explain(args),
             Some(Command::Replay(args)) => replay(args).await,
         }
-    })
+    });
+    // Whatever is still running (a GPU read on the blocking pool, a stream past its grace) must
+    // not hold the process: dropping the runtime would wait for blocking tasks indefinitely.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
 }
 
 fn init_tracing(format: LogFormat, default_filter: &str) {
@@ -113,8 +117,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let shared = SettingsShared::with_overrides(settings, overrides);
-    // The demo learns from a simulated Ollama: what it learns must not land in the real state
-    // file (nor its vocabularies in the real cache).
+    // The demo learns speeds of a simulated GPU: they must neither read nor overwrite what the
+    // real router learned about the real one, so the demo keeps its learning (and the
+    // vocabularies it reads from the simulated Ollama) in memory.
     let state_file = if demo.is_some() {
         None
     } else {
@@ -134,36 +139,31 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let upstream_url = state.upstream().base_url().to_string();
-    match state
-        .upstream()
-        .get_json::<serde_json::Value>("/api/version")
-        .await
-    {
-        Ok(v) => {
-            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
-        }
-        Err(_) => tracing::warn!(
-            upstream = %upstream_url,
-            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
-             elsewhere with --upstream URL or upstream.url in router.toml"
-        ),
-    }
-    state.inventory().refresh(state.upstream()).await;
     let mut tasks = vec![
+        // In the background: the router serves (health, pass-through errors, config) at once,
+        // whatever Ollama does; a hung one costs at most `upstream.probe_timeout` per query.
+        tokio::spawn(startup_probe(state.clone())),
         state.inventory().spawn_poller(
-            state.upstream().clone(),
+            {
+                let state = state.clone();
+                move || state.upstream()
+            },
             state.settings().config.upstream.poll_interval.0,
         ),
         gpu::spawn_poller(state.clone()),
         spawn_saver(state.clone()),
         state.vocab().spawn_loader(
-            state.upstream().clone(),
+            {
+                let state = state.clone();
+                move || state.upstream()
+            },
             state.inventory().clone(),
             state.settings().config.upstream.poll_interval.0,
         ),
     ];
     if let Some(p) = path.clone() {
-        tasks.push(shared.watch(p));
+        let live = state.clone();
+        tasks.push(shared.watch(p, move |old, new| live.settings_changed(old, new)));
     }
     let addr = listener
         .local_addr()
@@ -176,9 +176,23 @@ async fn serve(args: ServeArgs) -> ExitCode {
         // Streamed tokens are tiny writes; Nagle would hold them back.
         let _ = tcp.set_nodelay(true);
     });
-    let result = axum::serve(listener, ollama_router::app(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let grace = state.settings().config.shutdown_grace.0;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, ollama_router::app(state.clone())).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        },
+    );
+    // On a signal axum stops accepting and waits for open connections; a stream may run for
+    // minutes, so the wait is capped at the grace.
+    let result = tokio::select! {
+        r = server => r,
+        () = grace_elapsed(stop_rx, grace) => {
+            tracing::warn!(grace = ?grace, "shutdown grace elapsed; closing the answers still streaming");
+            Ok(())
+        }
+    };
     for t in tasks {
         t.abort();
     }
@@ -205,6 +219,24 @@ fn print_demo_banner(addr: &str) {
     );
 }
 
+/// Says once whether Ollama answers, and fills the inventory before the first poll interval.
+async fn startup_probe(state: AppState) {
+    let upstream = state.upstream();
+    let upstream_url = upstream.base_url().to_string();
+    match upstream.get_json::<serde_json::Value>("/api/version").await {
+        Ok(v) => {
+            tracing::info!(upstream = %upstream_url, version = %v["version"], "Ollama reachable")
+        }
+        Err(e) => tracing::warn!(
+            upstream = %upstream_url,
+            error = %e,
+            "Ollama is not reachable; serving anyway. Start it with `ollama serve`, or point the router \
+             elsewhere with --upstream URL or upstream.url in router.toml"
+        ),
+    }
+    state.inventory().refresh(&upstream).await;
+}
+
 /// Persists learned speeds every 30 s.
 fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -216,9 +248,38 @@ fn spawn_saver(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (`kill`, systemd, docker stop).
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the router");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    let which = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = term => "SIGTERM",
+    };
+    tracing::info!(
+        signal = which,
+        "shutting down: no new connections, open answers may finish"
+    );
+}
+
+/// Resolves `grace` after the shutdown signal; never if there is none.
+async fn grace_elapsed(mut stop: tokio::sync::watch::Receiver<bool>, grace: Duration) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(grace).await;
 }
 
 async fn run_sim(args: SimArgs) -> ExitCode {
@@ -248,20 +309,15 @@ async fn run_sim(args: SimArgs) -> ExitCode {
     }
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "printing the effective config is the command's output"
-)]
 fn check(args: CheckArgs) -> ExitCode {
     let path = config_path(args.config);
     match config::load_located(path.as_deref(), &Overrides::default()) {
         Ok(s) => {
             let text = toml_text(&s.config);
-            println!(
+            emit(&format!(
                 "# effective configuration ({})\n{text}",
                 path.map_or("built-in defaults".into(), |p| p.display().to_string())
-            );
-            ExitCode::SUCCESS
+            ))
         }
         Err(e) => {
             eprintln!("ollama-router: {e}");
@@ -274,7 +330,26 @@ fn toml_text(config: &config::Config) -> String {
     toml::to_string_pretty(config).unwrap_or_else(|e| format!("# cannot render: {e}"))
 }
 
-#[expect(clippy::print_stdout, reason = "the decision is the command's output")]
+/// Writes a command's output and a newline to stdout. A reader that went away (`explain | head
+/// -1`) is not an error: the output was not wanted any more, so the command ends quietly with
+/// success instead of panicking as `println!` does on a broken pipe.
+fn emit(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ollama-router: cannot write the output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn explain(args: ExplainArgs) -> ExitCode {
     use router_core::route::{GpuView, LoadedModel};
     let path = config_path(args.config.clone());
@@ -347,7 +422,8 @@ fn explain(args: ExplainArgs) -> ExitCode {
         router_core::request::Endpoint::Chat
     };
     let headers = http::HeaderMap::new();
-    match state.route(ollama_router::pipeline::RouteInput {
+    match state.explain(ollama_router::pipeline::RouteInput {
+        settings: state.settings(),
         dialect: router_core::request::Dialect::Ollama,
         endpoint,
         body: &body,
@@ -355,26 +431,21 @@ fn explain(args: ExplainArgs) -> ExitCode {
         hint: None,
         session: None,
     }) {
-        Ok(routed) => {
-            match routed.decision.as_deref() {
-                Some(d) => {
-                    println!("{}", d.reason());
-                    println!("{}", serde_json::to_string_pretty(d).unwrap_or_default());
-                }
-                None => println!(
-                    "not routed: the model is not one the router manages; it would pass through untouched"
-                ),
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(routed) => emit(&match routed.decision.as_deref() {
+            Some(d) => format!(
+                "{}\n{}",
+                d.reason(),
+                serde_json::to_string_pretty(d).unwrap_or_default()
+            ),
+            None => "not routed: the model is not one the router manages; it would pass through untouched".into(),
+        }),
         Err(e) => {
-            println!("{e}");
+            emit(&e.to_string());
             ExitCode::FAILURE
         }
     }
 }
 
-#[expect(clippy::print_stdout, reason = "the report is the command's output")]
 async fn replay(args: ReplayArgs) -> ExitCode {
     let opts = ollama_sim::replay::ReplayOptions {
         seed: args.seed,
@@ -383,10 +454,7 @@ async fn replay(args: ReplayArgs) -> ExitCode {
         out_dir: args.out,
     };
     match ollama_sim::replay::run(&opts, &ollama_router::launch::replay_router).await {
-        Ok(report) => {
-            println!("{}", report.markdown());
-            ExitCode::SUCCESS
-        }
+        Ok(report) => emit(&report.markdown()),
         Err(e) => {
             eprintln!("ollama-router replay: {e}");
             ExitCode::FAILURE

@@ -353,6 +353,107 @@ mod tests {
         assert_eq!(parse_speed_key(&k), Some(("qwen3:8b".into(), 16384, true)));
     }
 
+    fn decision(num_ctx: u32, prompt_tokens: u32) -> Decision {
+        Decision {
+            requested_model: "auto".into(),
+            model: "qwen3:8b".into(),
+            num_ctx,
+            kind: router_core::request::Kind::Daily,
+            prompt_tokens,
+            tokens_exact: false,
+            needed_ctx: 2000,
+            classified_by: vec!["default".into()],
+            ctx_reason: "preferred".into(),
+            fit: router_core::route::Fit {
+                need_bytes: 1,
+                available_bytes: 2,
+                spill_fraction: 0.0,
+                predicted_tps: 72.0,
+                loaded: false,
+                evicts_busy: false,
+            },
+            rejected: Vec::new(),
+            degraded: false,
+            session: None,
+        }
+    }
+
+    fn answer(prompt_eval_count: u64) -> AnswerMetrics {
+        AnswerMetrics {
+            prompt_eval_count: Some(prompt_eval_count),
+            eval_count: Some(50),
+            eval_duration: Some(1_000_000_000),
+            ..AnswerMetrics::default()
+        }
+    }
+
+    /// An estimate of `code` tokens, all of them code.
+    fn tally(code: f64) -> BodyEstimate {
+        BodyEstimate {
+            text: router_core::tokens::ClassTokens([code, 0.0, 0.0, 0.0]),
+            framing: 0.0,
+            text_bytes: 100_000,
+        }
+    }
+
+    /// Token calibration learns Ollama's count over the raw estimate of the class the prompt is
+    /// made of (plus a 5 % margin) and ignores what says nothing about the tokenizer:
+    /// prompt-cache reuse, truncation, tiny prompts.
+    #[test]
+    fn token_calibration_learns_only_from_telling_answers() {
+        use router_core::tokens::TextClass;
+        let store = LearnStore::open(None);
+        for (raw, evaluated, ctx) in [(1000, 300, 16384), (1000, 16384, 16384), (200, 250, 16384)] {
+            store.observe(
+                &decision(ctx, raw),
+                &tally(f64::from(raw)),
+                &answer(evaluated),
+            );
+            assert!(
+                store.calibrations().by_model.is_empty(),
+                "raw {raw}, evaluated {evaluated} of {ctx}: nothing to learn"
+            );
+        }
+        store.observe(&decision(16384, 1000), &tally(1000.0), &answer(1500));
+        let c = store.calibrations();
+        let learned = c.by_model["qwen3:8b"];
+        assert!(
+            (learned.factor(TextClass::Code) - 1.575).abs() < 1e-9,
+            "{learned:?}"
+        );
+        // Only the class the prompt was made of.
+        assert_eq!(learned.factor(TextClass::Dense), 1.0);
+        assert_eq!(
+            c.any_model.factor(TextClass::Code),
+            learned.factor(TextClass::Code)
+        );
+    }
+
+    /// What was learned survives a restart through the state file, and only a change writes it.
+    #[test]
+    fn learned_state_round_trips_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/learned.json");
+        let store = LearnStore::open(Some(p.clone()));
+        store.save_if_dirty();
+        assert!(!p.exists(), "nothing learned, nothing written");
+        store.observe(&decision(16384, 1000), &tally(1000.0), &answer(1500));
+        store.save_if_dirty();
+        assert!(p.exists());
+        let reopened = LearnStore::open(Some(p));
+        assert_eq!(reopened.snapshot(), store.snapshot());
+        assert_eq!(
+            reopened.calibrations().by_model,
+            store.calibrations().by_model
+        );
+        assert_eq!(
+            reopened
+                .speeds()
+                .get(&("qwen3:8b".to_string(), 16384, true)),
+            Some(&50.0)
+        );
+    }
+
     #[test]
     fn corrupt_state_file_is_ignored() {
         let dir = tempfile::tempdir().unwrap();

@@ -23,6 +23,10 @@ use router_core::translate::native::Metrics;
 
 /// One request to route, in native form.
 pub struct RouteInput<'a> {
+    /// The request's configuration snapshot, loaded once by the handler and used by every step
+    /// of the request (body limit, routing, relay timeouts), so a reload mid-request cannot mix
+    /// two configurations.
+    pub settings: Arc<Settings>,
     pub dialect: Dialect,
     pub endpoint: Endpoint,
     /// A native `/api/chat` or `/api/generate` JSON body.
@@ -43,6 +47,8 @@ pub struct Routed {
     pub tally: BodyEstimate,
     /// [`Decision::reason`], built once: the log line and the header both carry it.
     pub reason: String,
+    /// The snapshot the request was routed with; the relay reads its timeouts from it.
+    pub settings: Arc<Settings>,
 }
 
 impl Routed {
@@ -264,14 +270,108 @@ fn write_options(
     out.push(b'}');
 }
 
+/// Whether an installed name and a requested one are the same model (`llama3.2` is
+/// `llama3.2:latest`).
+fn same_model(installed: &str, requested: &str) -> bool {
+    let with_tag = |n: &str| {
+        if n.contains(':') {
+            n.to_string()
+        } else {
+            format!("{n}:latest")
+        }
+    };
+    with_tag(installed) == with_tag(requested)
+}
+
+/// What routing found, before anything is recorded.
+struct Plan {
+    routed: Routed,
+    /// The session to pin to the decision.
+    session: Option<String>,
+}
+
+/// Why routing failed, with the metric label of a routing failure (`None` for a bad request).
+struct PlanFailure {
+    failure: RouteFailure,
+    label: Option<&'static str>,
+    model: String,
+}
+
+impl From<ParseError> for PlanFailure {
+    fn from(e: ParseError) -> PlanFailure {
+        PlanFailure {
+            failure: e.into(),
+            label: None,
+            model: String::new(),
+        }
+    }
+}
+
 impl AppState {
-    /// Classifies, decides and rewrites one native request. Never awaits.
+    /// Classifies, decides and rewrites one native request, then records it: the session pin,
+    /// the decision log, metrics and the log line. Never awaits.
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
-        let mut settings = self.settings();
+        let dialect = input.dialect;
+        match self.plan(input) {
+            Ok(plan) => {
+                let routed = plan.routed;
+                match &routed.decision {
+                    None => {
+                        self.metrics().passthrough.inc();
+                    }
+                    Some(decision) => {
+                        if let Some(s) = &plan.session {
+                            self.sessions().record(
+                                s,
+                                router_core::route::SessionPin {
+                                    model: decision.model.clone(),
+                                    num_ctx: decision.num_ctx,
+                                    kind: decision.kind,
+                                },
+                            );
+                        }
+                        self.record_decision(dialect, decision, &routed.reason);
+                    }
+                }
+                Ok(routed)
+            }
+            Err(PlanFailure {
+                failure,
+                label,
+                model,
+            }) => {
+                if let Some(label) = label {
+                    self.metrics()
+                        .route_failures
+                        .get_or_create(&ReasonLabels {
+                            reason: label.into(),
+                        })
+                        .inc();
+                    tracing::warn!(model = %model, error = %failure, "request could not be routed");
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// The decision [`AppState::route`] would make, with no side effect at all: no session pin,
+    /// no decision log entry, no metric, no log line (`/router/explain`, `ollama-router explain`).
+    pub fn explain(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
+        self.plan(input).map(|p| p.routed).map_err(|f| f.failure)
+    }
+
+    fn plan(&self, input: RouteInput<'_>) -> Result<Plan, PlanFailure> {
+        let snapshot = input.settings.clone();
+        let mut settings = input.settings;
         let native = parse_native(input.body)?;
         let model = router_core::request::raw_text(native.peek.model).into_owned();
+        let bad = |failure: RouteFailure| PlanFailure {
+            failure,
+            label: None,
+            model: String::new(),
+        };
         if model.is_empty() {
-            return Err(RouteFailure::BadRequest("model is required".into()));
+            return Err(bad(RouteFailure::BadRequest("model is required".into())));
         }
         let (forced, fallback, candidates) = match resolve_model(&settings, &model) {
             ModelTarget::Auto => (None, None, Candidates::Profile),
@@ -281,7 +381,7 @@ impl AppState {
                 (None, None, Candidates::Explicit(name))
             }
             ModelTarget::Catalog(_) => (None, None, Candidates::Profile),
-            ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
+            ModelTarget::BadVirtual(name) => return Err(bad(RouteFailure::ModelNotFound(name))),
             // OpenAI and Anthropic clients cannot set num_ctx themselves: left alone, an
             // installed model the catalog does not know would run at Ollama's default context and
             // truncate silently. So it keeps its name but gets a context sized from what Ollama
@@ -295,12 +395,15 @@ impl AppState {
                     (None, None, Candidates::Explicit(name))
                 }
                 _ => {
-                    self.metrics().passthrough.inc();
-                    return Ok(Routed {
-                        body: Bytes::copy_from_slice(input.body),
-                        decision: None,
-                        tally: BodyEstimate::default(),
-                        reason: String::new(),
+                    return Ok(Plan {
+                        routed: Routed {
+                            body: Bytes::copy_from_slice(input.body),
+                            decision: None,
+                            tally: BodyEstimate::default(),
+                            reason: String::new(),
+                            settings: snapshot,
+                        },
+                        session: None,
                     });
                 }
             },
@@ -312,13 +415,15 @@ impl AppState {
             .unwrap_or("")
             .to_string();
         let session = session_id(input.headers, input.session, &native);
-        let view = native.view(
-            input.dialect,
-            input.endpoint,
-            client,
-            session.clone(),
-            input.hint,
-        )?;
+        let view = native
+            .view(
+                input.dialect,
+                input.endpoint,
+                client,
+                session.clone(),
+                input.hint,
+            )
+            .map_err(|e| bad(e.into()))?;
         let (tally, prompt_tokens, per_model) =
             self.count_tokens(&native, input.endpoint, &settings);
         let class = classify(
@@ -363,34 +468,24 @@ impl AppState {
                         ("no_candidate", RouteFailure::NoRoute(e.to_string()))
                     }
                 };
-                self.metrics()
-                    .route_failures
-                    .get_or_create(&ReasonLabels {
-                        reason: label.into(),
-                    })
-                    .inc();
-                tracing::warn!(model = %model, error = %failure, "request could not be routed");
-                return Err(failure);
+                return Err(PlanFailure {
+                    failure,
+                    label: Some(label),
+                    model,
+                });
             }
         };
         let body = rewrite_native(&native, &decision, &settings);
-        if let Some(s) = &session {
-            self.sessions().record(
-                s,
-                router_core::route::SessionPin {
-                    model: decision.model.clone(),
-                    num_ctx: decision.num_ctx,
-                    kind: decision.kind,
-                },
-            );
-        }
         let reason = decision.reason();
-        self.record_decision(input.dialect, &decision, &reason);
-        Ok(Routed {
-            body,
-            decision: Some(Arc::new(decision)),
-            tally,
-            reason,
+        Ok(Plan {
+            routed: Routed {
+                body,
+                decision: Some(Arc::new(decision)),
+                tally,
+                reason,
+                settings: snapshot,
+            },
+            session,
         })
     }
 
@@ -531,13 +626,29 @@ impl AppState {
     /// else the calibrated estimate.
     pub fn estimate_tokens(
         &self,
+        settings: &Settings,
         endpoint: Endpoint,
         native_body: &[u8],
     ) -> Result<u32, RouteFailure> {
-        let settings = self.settings();
         let native = parse_native(native_body)?;
-        let model = router_core::request::raw_text(native.peek.model);
-        let (_, any, per_model) = self.count_tokens(&native, endpoint, &settings);
+        // Count only for a model the request could actually use: a name that would fail on
+        // `/v1/messages` fails here too, instead of getting a number for a model that is not there.
+        let model = router_core::request::raw_text(native.peek.model).into_owned();
+        match resolve_model(settings, &model) {
+            _ if model.is_empty() => {
+                return Err(RouteFailure::BadRequest("model is required".into()));
+            }
+            ModelTarget::BadVirtual(name) => return Err(RouteFailure::ModelNotFound(name)),
+            ModelTarget::Unknown => {
+                let installed = self.inventory().load().installed.clone();
+                // Unknown to the catalog and not installed (when the installed list is known).
+                if installed.is_some_and(|names| !names.iter().any(|n| same_model(n, &model))) {
+                    return Err(RouteFailure::ModelNotFound(model));
+                }
+            }
+            _ => {}
+        }
+        let (_, any, per_model) = self.count_tokens(&native, endpoint, settings);
         Ok(settings
             .catalog
             .get(&model)

@@ -21,7 +21,8 @@ pub struct AppState {
 
 pub(crate) struct Inner {
     pub settings: SettingsShared,
-    pub upstream: Upstream,
+    /// Swapped when `[upstream]` changes on reload; requests in flight keep the client they got.
+    pub upstream: ArcSwap<Upstream>,
     pub inventory: SharedInventory,
     pub gpu: Arc<ArcSwap<Option<GpuView>>>,
     pub sessions: Sessions,
@@ -46,7 +47,7 @@ impl AppState {
         Ok(AppState {
             inner: Arc::new(Inner {
                 settings,
-                upstream,
+                upstream: ArcSwap::from_pointee(upstream),
                 inventory: SharedInventory::default(),
                 gpu: Arc::new(ArcSwap::from_pointee(None)),
                 sessions,
@@ -79,9 +80,34 @@ impl AppState {
         &self.inner.settings
     }
 
-    /// The only way to talk to Ollama.
-    pub fn upstream(&self) -> &Upstream {
-        &self.inner.upstream
+    /// The only way to talk to Ollama: the client for the current `[upstream]` settings.
+    pub fn upstream(&self) -> Arc<Upstream> {
+        self.inner.upstream.load_full()
+    }
+
+    /// Applies a reloaded configuration where a new snapshot alone is not enough: rebuilds the
+    /// upstream client when `[upstream]` changed, and warns loudly about keys that only take
+    /// effect on restart (the old value stays in force until then).
+    pub fn settings_changed(&self, old: &Settings, new: &Settings) {
+        let (o, n) = (&old.config, &new.config);
+        if o.upstream != n.upstream {
+            match Upstream::new(&n.upstream) {
+                Ok(u) => {
+                    tracing::info!(upstream = %u.base_url(), "upstream settings applied");
+                    self.inner.upstream.store(Arc::new(u));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot apply the new upstream settings; keeping the old client")
+                }
+            }
+        }
+        for key in restart_keys(old, new) {
+            tracing::warn!(
+                key,
+                "changed in the config file, but takes effect only when the router restarts; \
+                 the running router keeps the old value"
+            );
+        }
     }
 
     pub fn inventory(&self) -> &SharedInventory {
@@ -137,6 +163,38 @@ impl AppState {
             .map(|m| m.clone())
             .unwrap_or_default()
     }
+}
+
+/// Keys whose new value the running router cannot apply: what it listens on, what the
+/// background pollers were started with, and the session table's size and state file.
+pub fn restart_keys(old: &Settings, new: &Settings) -> Vec<&'static str> {
+    let (o, n) = (&old.config, &new.config);
+    let mut keys = Vec::new();
+    let mut check = |changed: bool, key: &'static str| {
+        if changed {
+            keys.push(key);
+        }
+    };
+    check(o.listen != n.listen, "listen");
+    check(o.shutdown_grace != n.shutdown_grace, "shutdown_grace");
+    check(
+        o.upstream.poll_interval != n.upstream.poll_interval,
+        "upstream.poll_interval",
+    );
+    check(o.gpu.source != n.gpu.source, "gpu.source");
+    check(
+        o.gpu.poll_interval != n.gpu.poll_interval,
+        "gpu.poll_interval",
+    );
+    check(
+        o.sessions.max_sessions != n.sessions.max_sessions,
+        "sessions.max_sessions",
+    );
+    check(
+        o.sessions.state_file != n.sessions.state_file,
+        "sessions.state_file",
+    );
+    keys
 }
 
 /// Held while a routed response streams; counts a cancellation if dropped before the end.

@@ -16,8 +16,13 @@ pub enum UpstreamError {
         "cannot reach Ollama at {url}: {detail}. Start it with `ollama serve`, or point the router elsewhere with --upstream URL or upstream.url in router.toml"
     )]
     Connect { url: String, detail: String },
-    #[error("Ollama at {url} sent no response within {timeout:?} (upstream.first_byte_timeout)")]
-    Timeout { url: String, timeout: Duration },
+    #[error("Ollama at {url} sent no response within {timeout:?} (upstream.{setting})")]
+    Timeout {
+        url: String,
+        timeout: Duration,
+        /// The setting that bounded the wait: `first_byte_timeout` or `probe_timeout`.
+        setting: &'static str,
+    },
     #[error("request to Ollama at {url} failed: {detail}")]
     Other { url: String, detail: String },
 }
@@ -45,6 +50,7 @@ pub struct Upstream {
     client: reqwest::Client,
     base: String,
     first_byte_timeout: Duration,
+    probe_timeout: Duration,
 }
 
 impl Upstream {
@@ -64,6 +70,7 @@ impl Upstream {
             client,
             base,
             first_byte_timeout: config.first_byte_timeout.0,
+            probe_timeout: config.probe_timeout.0,
         })
     }
 
@@ -90,8 +97,55 @@ impl Upstream {
             .await
     }
 
-    /// GETs and decodes JSON, treating non-2xx as an error.
+    /// The router's own query: GETs and decodes JSON, treating non-2xx as an error. The whole
+    /// exchange is bounded by `upstream.probe_timeout`, not `first_byte_timeout`: start-up and the
+    /// pollers must not hang on an Ollama that accepts connections and never answers.
     pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, UpstreamError> {
+        self.probe(self.get_json_unbounded(path)).await
+    }
+
+    /// POSTs a JSON body and decodes a JSON answer, bounded like [`Upstream::get_json`]; `None`
+    /// for a non-2xx status.
+    pub async fn probe_post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Option<T>, UpstreamError> {
+        self.probe(async {
+            let resp = self.post_json(path, body).await?;
+            if !resp.status().is_success() {
+                return Ok(None);
+            }
+            resp.json()
+                .await
+                .map(Some)
+                .map_err(|e| UpstreamError::Other {
+                    url: self.base.clone(),
+                    detail: format!("POST {path}: {e}"),
+                })
+        })
+        .await
+    }
+
+    async fn probe<T>(
+        &self,
+        query: impl Future<Output = Result<T, UpstreamError>>,
+    ) -> Result<T, UpstreamError> {
+        tokio::time::timeout(self.probe_timeout, query)
+            .await
+            .unwrap_or_else(|_| {
+                Err(UpstreamError::Timeout {
+                    url: self.base.clone(),
+                    timeout: self.probe_timeout,
+                    setting: "probe_timeout",
+                })
+            })
+    }
+
+    async fn get_json_unbounded<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
     ) -> Result<T, UpstreamError> {
@@ -133,6 +187,7 @@ impl Upstream {
             Err(_) => Err(UpstreamError::Timeout {
                 url: self.base.clone(),
                 timeout: self.first_byte_timeout,
+                setting: "first_byte_timeout",
             }),
             Ok(Err(e)) if e.is_connect() => Err(UpstreamError::Connect {
                 url: self.base.clone(),

@@ -259,9 +259,10 @@ impl Vocabularies {
     }
 
     /// Loads vocabularies whenever the inventory shows a new model or digest, until aborted.
+    /// `upstream` is asked each round (a configuration reload may rebuild the client).
     pub fn spawn_loader(
         self: &Arc<Self>,
-        upstream: Upstream,
+        upstream: impl Fn() -> Arc<Upstream> + Send + 'static,
         inventory: SharedInventory,
         interval: Duration,
     ) -> tokio::task::JoinHandle<()> {
@@ -272,7 +273,7 @@ impl Vocabularies {
             loop {
                 tick.tick().await;
                 if let Some(tags) = inventory.load().tags.clone() {
-                    me.refresh(&upstream, &tags).await;
+                    me.refresh(&upstream(), &tags).await;
                 }
             }
         })

@@ -309,6 +309,36 @@ async fn count_tokens_is_answered_locally() {
     .await;
 }
 
+/// count_tokens answers only for models a request could use: a model neither the catalog nor
+/// Ollama knows, or a bad virtual name, is a 404 `not_found_error`, like on `/v1/messages`. An
+/// installed model the catalog does not know is counted.
+#[tokio::test]
+async fn count_tokens_rejects_unknown_models() {
+    within(async {
+        let env = TestEnv::start().await;
+        env.refresh().await;
+        let count = |model: &'static str| {
+            let env = &env;
+            async move {
+                post(
+                    env,
+                    "/v1/messages/count_tokens",
+                    json!({"model": model, "messages": [{"role": "user", "content": "hi"}]}),
+                )
+                .await
+            }
+        };
+        for model in ["no-such-model:7b", "auto:bogus"] {
+            let message = error_message(count(model).await, 404, "not_found_error").await;
+            assert!(message.contains(model), "{message}");
+        }
+        for model in ["llava:7b", "qwen3:8b", "auto"] {
+            assert_eq!(count(model).await.status(), 200, "{model}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_prompt_no_context_can_hold_is_the_error_claude_code_compacts_on() {
     within(async {

@@ -167,40 +167,58 @@ async fn sixteen_gib_gives_complex_work_the_14b() {
     .await;
 }
 
+/// Plays a growing conversation; `session(turn)` is the `X-Session-Id` each turn sends. It opens
+/// with architecture work (complex: qwen3:8b here), then pastes code (daily, whose first choice
+/// here is qwen2.5:7b): only a session pin keeps qwen3:8b after the first turn.
+async fn grow_conversation(session: impl Fn(usize) -> String) -> Vec<(String, u64)> {
+    let profiles = "[profiles.daily]\ncandidates = [\"qwen2.5:7b\", \"qwen3:8b\"]\n\
+                    [profiles.complex]\ncandidates = [\"qwen3:8b\"]\n";
+    let env = TestEnv::with(sim(12, 0), profiles).await;
+    let client = reqwest::Client::new();
+    let mut history =
+        vec![json!({"role": "user", "content": "Refactor this parser into smaller functions"})];
+    let mut served = Vec::new();
+    for turn in 0..4 {
+        let r = client
+            .post(env.url("/api/chat"))
+            .header("X-Session-Id", session(turn))
+            .json(&json!({"model": "auto", "stream": false, "think": false, "messages": history}))
+            .send()
+            .await
+            .unwrap();
+        let model = r.headers()["x-router-model"].to_str().unwrap().to_string();
+        let ctx: u64 = r.headers()["x-router-num-ctx"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let body: Value = r.json().await.unwrap();
+        served.push((model, ctx));
+        history.push(body["message"].clone());
+        history.push(json!({"role": "user", "content": code(2500 * (turn + 1))}));
+        env.refresh().await;
+    }
+    served
+}
+
 #[tokio::test]
 async fn sessions_keep_their_model_as_the_prompt_grows() {
     within(async {
-        let env = TestEnv::with(sim(12, 0), "").await;
-        let client = reqwest::Client::new();
-        let mut history = vec![json!({"role": "user", "content": "Help me with this parser"})];
-        let mut served = Vec::new();
-        for turn in 0..4 {
-            let r = client
-                .post(env.url("/api/chat"))
-                .header("X-Session-Id", "session-1")
-                .json(
-                    &json!({"model": "auto", "stream": false, "think": false, "messages": history}),
-                )
-                .send()
-                .await
-                .unwrap();
-            let model = r.headers()["x-router-model"].to_str().unwrap().to_string();
-            let ctx: u64 = r.headers()["x-router-num-ctx"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            let body: Value = r.json().await.unwrap();
-            served.push((model, ctx));
-            history.push(body["message"].clone());
-            history.push(json!({"role": "user", "content": code(2500 * (turn + 1))}));
-            env.refresh().await;
-        }
+        let served = grow_conversation(|_| "session-1".into()).await;
+        assert_eq!(served[0].0, "qwen3:8b", "{served:?}");
         assert!(served.iter().all(|(m, _)| m == &served[0].0), "{served:?}");
         let ctxs: Vec<u64> = served.iter().map(|(_, c)| *c).collect();
         assert!(
             ctxs.windows(2).all(|w| w[0] <= w[1]),
             "context never shrinks mid-session: {ctxs:?}"
+        );
+        // Control: the same conversation with a new session id every turn is not pinned, and is
+        // served differently; otherwise the assertions above would hold without sessions.
+        let unpinned = grow_conversation(|turn| format!("turn-{turn}")).await;
+        assert_eq!(unpinned[0].0, "qwen3:8b", "{unpinned:?}");
+        assert!(
+            unpinned[1..].iter().all(|(m, _)| m == "qwen2.5:7b"),
+            "without the pin, daily turns go to the daily favourite: {unpinned:?}"
         );
     })
     .await;

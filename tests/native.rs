@@ -414,8 +414,9 @@ async fn ollama_down_is_a_502_naming_the_upstream() {
     .await;
 }
 
+/// Ollama's own mid-stream failure (an `{"error"}` line, then EOF) is relayed as is.
 #[tokio::test]
-async fn mid_stream_failure_reaches_the_client() {
+async fn mid_stream_error_line_reaches_the_client() {
     within(async {
         let env = TestEnv::start().await;
         client()
@@ -430,6 +431,40 @@ async fn mid_stream_failure_reaches_the_client() {
         let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
         assert_eq!(last, json!({"error": "an error was encountered while running the model"}));
         assert!(!text.contains("\"done\":true"));
+    })
+    .await;
+}
+
+/// The connection to Ollama breaks mid-answer (no error line from Ollama at all): the router
+/// ends the stream with an error line of its own, after the chunks that did arrive, so the client
+/// sees a failure instead of an answer that silently stops.
+#[tokio::test]
+async fn broken_upstream_mid_stream_ends_with_an_error_line() {
+    within(async {
+        let upstream = common::scripted_ollama(common::Script::BreakAfter(2));
+        let env = common::router_in_front_of(&upstream.url).await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "qwen3:8b", "messages": [{"role": "user", "content": "hello"}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            3,
+            "two chunks, then the router's error line: {text}"
+        );
+        assert_eq!(lines[1]["message"]["content"], "w1 ", "{text}");
+        let error = lines[2]["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error line: {text}"));
+        assert!(!error.is_empty());
     })
     .await;
 }
@@ -487,6 +522,53 @@ async fn keep_alive_can_be_overridden() {
         let _ = r.bytes().await;
         let last = env.sim_requests().await.pop().unwrap();
         assert_eq!(last["keep_alive"], "30m", "{last}");
+    })
+    .await;
+}
+
+/// A non-streamed native answer (Ollama sends it with a Content-Length) is learned from like a
+/// streamed one, and is not counted as a cancelled stream.
+#[tokio::test]
+async fn non_streamed_answers_are_learned_from() {
+    within(async {
+        let env = TestEnv::start().await;
+        env.refresh().await;
+        let r = post(
+            &env,
+            "/api/chat",
+            json!({"model": "auto", "stream": false, "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let model = header(&r, "x-router-model").to_string();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["done"], true, "{body}");
+        let config: Value = client()
+            .get(env.url("/router/config"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let speeds = config["learned"]["speeds"].as_object().unwrap();
+        assert!(
+            speeds.keys().any(|k| k.starts_with(&format!("{model}@"))),
+            "nothing learned for {model}: {config}"
+        );
+        let metrics = client()
+            .get(env.url("/router/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let cancelled = metrics
+            .lines()
+            .find(|l| l.starts_with("ollama_router_cancelled_streams_total"))
+            .unwrap_or_else(|| panic!("{metrics}"));
+        assert!(cancelled.ends_with(" 0"), "{cancelled}");
     })
     .await;
 }

@@ -353,31 +353,35 @@ async fn mid_stream_failure_ends_with_an_error_frame() {
     .await;
 }
 
+/// A client that hangs up mid-stream makes the router drop its connection to Ollama, which is
+/// what makes Ollama stop generating. An endless upstream notices the hang-up when its next write
+/// fails; the router also counts the cancellation.
 #[tokio::test]
 async fn client_hang_up_drops_the_upstream_stream() {
     within(async {
-        // Realistic timing, so the answer is still streaming when the client leaves.
-        let env = TestEnv::with(
-            ollama_sim::sim::SimConfig {
-                fast: false,
-                ..common::fast_sim()
-            },
-            "",
-        )
-        .await;
+        let upstream = common::scripted_ollama(common::Script::Endless);
+        let env = common::router_in_front_of(&upstream.url).await;
         let mut response = post(
             &env,
             "/v1/chat/completions",
-            json!({"model": "auto", "stream": true, "max_tokens": 4000,
+            json!({"model": "qwen3:8b", "stream": true,
                 "messages": [{"role": "user", "content": "Tell me a very long story."}]}),
         )
         .await;
         let first = response.chunk().await.unwrap().expect("a first frame");
         assert!(first.starts_with(b"data: "));
-        let metrics = env.state.metrics();
-        assert_eq!(metrics.streams_in_flight.get(), 1);
+        let second = response.chunk().await.unwrap().expect("still streaming");
+        assert!(!second.is_empty());
+        assert!(
+            !upstream.hung_up.load(std::sync::atomic::Ordering::SeqCst),
+            "the upstream is still generating while the client reads"
+        );
         drop(response);
-        // The relay owns the upstream body; once it is dropped the guard counts a cancellation.
+        // Only a router that keeps the upstream stream alive makes this wait forever (`within`).
+        while !upstream.hung_up.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let metrics = env.state.metrics();
         while metrics.cancelled_streams.get() == 0 {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
@@ -539,21 +543,38 @@ async fn embeddings_pass_through() {
     .await;
 }
 
+/// `/v1/responses` is forwarded with the virtual model replaced by the routed one. The simulator
+/// has no Responses API, so a scripted Ollama answers and shows what it received.
 #[tokio::test]
 async fn responses_resolve_a_virtual_model_before_forwarding() {
     within(async {
-        let env = TestEnv::start().await;
+        let upstream = common::scripted_ollama(common::Script::Endless);
+        let env = common::router_in_front_of(&upstream.url).await;
         let response = post(
             &env,
             "/v1/responses",
             json!({"model": "auto:complex", "instructions": "You are Codex.", "input": "hi"}),
         )
         .await;
+        assert_eq!(response.status(), 200);
         // The router picked a real model for the virtual name and said so; num_ctx cannot be set
         // on this path, so it is not claimed.
         assert_eq!(header(&response, "x-router-model"), "qwen3:14b");
         assert_eq!(header(&response, "x-router-kind"), "complex");
         assert!(response.headers().get("x-router-num-ctx").is_none());
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["status"], "completed", "Ollama's answer is relayed");
+        let requests = upstream.requests.lock().unwrap().clone();
+        let (_, body) = requests
+            .iter()
+            .find(|(line, _)| line.starts_with("POST /v1/responses"))
+            .unwrap_or_else(|| panic!("not forwarded: {requests:?}"));
+        let sent: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(sent["model"], "qwen3:14b", "{sent}");
+        assert_eq!(
+            sent["instructions"], "You are Codex.",
+            "the rest is untouched"
+        );
     })
     .await;
 }

@@ -130,7 +130,10 @@ async fn exact_counts_once_the_vocabulary_is_loaded_and_a_safe_estimate_before()
             .tags
             .clone()
             .expect("tags read");
-        env.state.vocab().refresh(env.state.upstream(), &tags).await;
+        env.state
+            .vocab()
+            .refresh(&env.state.upstream(), &tags)
+            .await;
         let loaded = env.state.vocab().snapshot();
         assert!(
             loaded.contains_key("qwen3:8b"),

@@ -46,7 +46,7 @@ async fn health(State(state): State<AppState>) -> Response {
 /// Re-reads Ollama's model lists (and the simulated GPU) now instead of at the next poll, e.g.
 /// right after `ollama pull`.
 async fn refresh(State(state): State<AppState>) -> Response {
-    state.inventory().refresh(state.upstream()).await;
+    state.inventory().refresh(&state.upstream()).await;
     if state.settings().config.gpu.source == crate::config::GpuSource::Sim {
         crate::gpu::refresh_once(&state, &mut crate::gpu::Reader::Sim).await;
     }
@@ -75,7 +75,8 @@ async fn config(State(state): State<AppState>) -> Response {
 
 /// Routes a native `/api/chat` body (or `/api/generate` with `?endpoint=generate`) without sending it.
 async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match crate::api::read_body(&state, body).await {
+    let settings = state.settings();
+    let bytes = match crate::api::read_body(&settings, body).await {
         Ok(b) => b,
         Err(e) => return OllamaError::from(e).into_response(),
     };
@@ -87,7 +88,8 @@ async fn explain(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     } else {
         Endpoint::Chat
     };
-    match state.route(RouteInput {
+    match state.explain(RouteInput {
+        settings,
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,

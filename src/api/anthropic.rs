@@ -8,6 +8,7 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -19,6 +20,8 @@ use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 use crate::api::BodyError;
+use crate::config::Settings;
+use crate::failure::Failure;
 use crate::observe::ReasonLabels;
 use crate::pipeline::{RouteFailure, RouteInput, Routed};
 use crate::state::{AppState, StreamGuard};
@@ -70,30 +73,29 @@ impl AnthropicError {
         AnthropicError::new(ErrorType::InvalidRequestError, message)
     }
 
-    fn from_route(failure: RouteFailure) -> AnthropicError {
-        match failure {
-            RouteFailure::BadRequest(message) => AnthropicError::invalid(message),
-            RouteFailure::ModelNotFound(_) => {
-                AnthropicError::new(ErrorType::NotFoundError, failure.to_string())
-            }
+    /// The router's own failures: type, status and text from the one `Failure` type.
+    fn from_failure(failure: &Failure) -> AnthropicError {
+        let message = match failure {
             // Claude Code compacts the conversation when it reads exactly this text.
-            RouteFailure::PromptTooLong { tokens, max } => {
-                AnthropicError::invalid(translate::prompt_too_long_message(tokens, max))
+            Failure::PromptTooLong { tokens, max } => {
+                translate::prompt_too_long_message(*tokens, *max)
             }
-            // Nothing installed can serve this request (capabilities, VRAM): retrying will not
-            // help, so a 400 that shows the reason beats a 5xx that clients retry for minutes.
-            RouteFailure::NoRoute(message) => AnthropicError::invalid(message),
+            other => other.to_string(),
+        };
+        AnthropicError {
+            kind: failure.anthropic_type(),
+            status: failure.status(Dialect::Anthropic),
+            message,
         }
+    }
+
+    fn from_route(failure: RouteFailure) -> AnthropicError {
+        AnthropicError::from_failure(&Failure::from(failure))
     }
 
     fn from_upstream(err: &UpstreamError) -> AnthropicError {
         tracing::warn!(%err, "anthropic: upstream request failed");
-        let mut error = AnthropicError::new(ErrorType::ApiError, err.to_string());
-        error.status = match err {
-            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        error
+        AnthropicError::from_failure(&Failure::from(err))
     }
 
     /// A native error response (`{"error": "..."}` with a 4xx/5xx status), same status except
@@ -115,11 +117,7 @@ impl AnthropicError {
 
 impl From<BodyError> for AnthropicError {
     fn from(error: BodyError) -> AnthropicError {
-        let kind = match error {
-            BodyError::TooLarge { .. } => ErrorType::RequestTooLarge,
-            BodyError::Read(_) => ErrorType::InvalidRequestError,
-        };
-        AnthropicError::new(kind, error.to_string())
+        AnthropicError::from_failure(&Failure::from(error))
     }
 }
 
@@ -183,10 +181,16 @@ fn translate_request(
 }
 
 /// Parse → translate → route. Pure CPU work; no awaiting.
-fn route(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Prepared, AnthropicError> {
+fn route(
+    state: &AppState,
+    settings: Arc<Settings>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Prepared, AnthropicError> {
     let (request, native_body) = translate_request(body, true)?;
     let routed = state
         .route(RouteInput {
+            settings,
             dialect: Dialect::Anthropic,
             endpoint: Endpoint::Chat,
             body: &native_body,
@@ -208,11 +212,12 @@ fn route(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Prepared,
 
 /// `POST /v1/messages`.
 async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match crate::api::read_body(&state, body).await {
+    let settings = state.settings();
+    let body = match crate::api::read_body(&settings, body).await {
         Ok(body) => body,
         Err(error) => return AnthropicError::from(error).into_response(),
     };
-    let prepared = match route(&state, &headers, &body) {
+    let prepared = match route(&state, settings, &headers, &body) {
         Ok(prepared) => prepared,
         Err(error) => return error.into_response(),
     };
@@ -310,8 +315,7 @@ type UpstreamLines = Pin<Box<dyn Stream<Item = UpstreamItem> + Send>>;
 
 /// The NDJSON lines of a successful upstream response; a broken connection or a silence longer
 /// than `upstream.idle_timeout` becomes the last item, as an error.
-fn lines_of(state: &AppState, response: reqwest::Response) -> UpstreamLines {
-    let idle = state.settings().config.upstream.idle_timeout.0;
+fn lines_of(state: &AppState, idle: Duration, response: reqwest::Response) -> UpstreamLines {
     let bytes = crate::stream::with_idle_timeout(
         response
             .bytes_stream()
@@ -335,17 +339,18 @@ fn lines_of(state: &AppState, response: reqwest::Response) -> UpstreamLines {
 /// is committed (headers slower than [`HEADERS_GRACE`]), failures become an `error` event.
 async fn stream_messages(state: AppState, prepared: Prepared) -> Response {
     let Prepared { routed, model, .. } = prepared;
+    let idle = routed.settings.config.upstream.idle_timeout.0;
     let guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
     let mut pending = Box::pin(send_upstream(state.clone(), routed.body.clone()));
 
     let lines: UpstreamLines = match tokio::time::timeout(HEADERS_GRACE, &mut pending).await {
         Ok(Err(error)) => return error.into_response(),
-        Ok(Ok(response)) => lines_of(&state, response),
+        Ok(Ok(response)) => lines_of(&state, idle, response),
         Err(_still_waiting) => {
             let state = state.clone();
             stream::once(pending)
                 .flat_map(move |result| match result {
-                    Ok(response) => lines_of(&state, response),
+                    Ok(response) => lines_of(&state, idle, response),
                     Err(error) => stream::iter([Err(error)]).boxed(),
                 })
                 .boxed()
@@ -514,10 +519,11 @@ fn concat_sse(events: &[StreamEvent]) -> Bytes {
 /// `POST /v1/messages/count_tokens`: Ollama has no such route; the router's own (calibrated)
 /// estimate of the translated request answers it.
 async fn count_tokens(State(state): State<AppState>, body: Body) -> Response {
-    let counted = match crate::api::read_body(&state, body).await {
+    let settings = state.settings();
+    let counted = match crate::api::read_body(&settings, body).await {
         Ok(body) => translate_request(&body, false).and_then(|(_, native_body)| {
             state
-                .estimate_tokens(Endpoint::Chat, &native_body)
+                .estimate_tokens(&settings, Endpoint::Chat, &native_body)
                 .map_err(AnthropicError::from_route)
         }),
         Err(error) => Err(AnthropicError::from(error)),

@@ -14,8 +14,11 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::HeaderMap;
 
+use crate::config::Settings;
+use crate::failure::Failure;
 use crate::state::AppState;
 use crate::upstream::is_hop_by_hop;
+use router_core::request::Dialect;
 
 /// Builds the router; `main`, tests and benches share it.
 pub fn app(state: AppState) -> Router {
@@ -24,8 +27,32 @@ pub fn app(state: AppState) -> Router {
         .merge(openai::routes())
         .merge(anthropic::routes())
         .merge(admin::routes())
+        // After the merges: it applies to the routes already registered. axum adds `Allow`.
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(passthrough)
         .with_state(state)
+}
+
+/// The dialect a path belongs to, for errors raised before any handler runs.
+pub fn dialect_of_path(path: &str) -> Dialect {
+    if path.starts_with("/v1/messages") {
+        Dialect::Anthropic
+    } else if path.starts_with("/v1/") {
+        Dialect::OpenAi
+    } else {
+        Dialect::Ollama
+    }
+}
+
+/// A known path with the wrong method: a 405 with a body in the caller's dialect (axum's own is
+/// empty, which clients report as a bare "405").
+async fn method_not_allowed(method: http::Method, uri: http::Uri) -> Response {
+    let path = uri.path().to_string();
+    Failure::MethodNotAllowed {
+        method: method.to_string(),
+        path: path.clone(),
+    }
+    .render(dialect_of_path(&path))
 }
 
 /// A request body over `upstream.body_limit`, or one that broke off.
@@ -47,8 +74,8 @@ impl BodyError {
 }
 
 /// Reads a whole request body, up to the configured limit (routed requests must be parsed whole).
-pub async fn read_body(state: &AppState, body: Body) -> Result<Bytes, BodyError> {
-    let limit = state.settings().config.upstream.body_limit;
+pub async fn read_body(settings: &Settings, body: Body) -> Result<Bytes, BodyError> {
+    let limit = settings.config.upstream.body_limit;
     axum::body::to_bytes(body, usize::try_from(limit.bytes()).unwrap_or(usize::MAX))
         .await
         .map_err(|e| {
@@ -95,7 +122,7 @@ pub async fn passthrough(State(state): State<AppState>, req: Request) -> Respons
         .forward(parts.method, &path_and_query, &parts.headers, body)
         .await
     {
-        Ok(resp) => relay_untouched(&state, resp),
+        Ok(resp) => relay_untouched(&state.settings(), resp),
         Err(e) => {
             state
                 .metrics()
@@ -110,8 +137,8 @@ pub async fn passthrough(State(state): State<AppState>, req: Request) -> Respons
 }
 
 /// Streams an upstream response back as is (status, headers, bytes), with the idle timeout.
-pub fn relay_untouched(state: &AppState, resp: reqwest::Response) -> Response {
-    let idle = state.settings().config.upstream.idle_timeout.0;
+pub fn relay_untouched(settings: &Settings, resp: reqwest::Response) -> Response {
+    let idle = settings.config.upstream.idle_timeout.0;
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         copy_response_headers(resp.headers(), h);

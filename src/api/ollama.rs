@@ -12,6 +12,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::config::Settings;
+use crate::failure::Failure;
 use crate::pipeline::{RouteFailure, RouteInput, Routed};
 use crate::state::AppState;
 use crate::stream::LastLine;
@@ -51,29 +52,28 @@ impl IntoResponse for OllamaError {
     }
 }
 
+// The router's own failures take their status and text from the one `Failure` type.
+impl From<Failure> for OllamaError {
+    fn from(f: Failure) -> OllamaError {
+        OllamaError::new(f.status(Dialect::Ollama), f.to_string())
+    }
+}
+
 impl From<RouteFailure> for OllamaError {
     fn from(f: RouteFailure) -> OllamaError {
-        let status = match &f {
-            RouteFailure::ModelNotFound(_) => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        OllamaError::new(status, f.to_string())
+        Failure::from(f).into()
     }
 }
 
 impl From<UpstreamError> for OllamaError {
     fn from(e: UpstreamError) -> OllamaError {
-        let status = match e {
-            UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        OllamaError::new(status, e.to_string())
+        Failure::from(e).into()
     }
 }
 
 impl From<crate::api::BodyError> for OllamaError {
     fn from(e: crate::api::BodyError) -> OllamaError {
-        OllamaError::new(e.status(), e.to_string())
+        Failure::from(e).into()
     }
 }
 
@@ -95,8 +95,10 @@ async fn routed(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OllamaError> {
-    let bytes = crate::api::read_body(&state, body).await?;
+    let settings = state.settings();
+    let bytes = crate::api::read_body(&settings, body).await?;
     let routed = state.route(RouteInput {
+        settings,
         dialect: Dialect::Ollama,
         endpoint,
         body: &bytes,
@@ -133,12 +135,15 @@ async fn routed(
 /// transport failure mid-stream ends the stream with Ollama's own mid-stream error line, so
 /// clients see an error instead of a silently cut answer.
 fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
-    let remaining = resp.content_length();
-    let idle = state.settings().config.upstream.idle_timeout.0;
+    let idle = routed.settings.config.upstream.idle_timeout.0;
     let guard = routed
         .decision
         .as_ref()
         .map(|d| state.stream_guard(&d.model));
+    // A non-streamed answer comes with a Content-Length that is forwarded, and the server stops
+    // polling the body once that many bytes are out: the end of the stream is never observed.
+    // So the end is recognised by the byte count too.
+    let remaining = resp.content_length();
     let upstream = crate::stream::with_idle_timeout(
         resp.bytes_stream().map_err(|e| e.to_string()),
         idle,
@@ -151,13 +156,10 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
         routed: Routed,
         state: AppState,
         ended: bool,
-        /// Bytes still due when Ollama sent a `Content-Length` (non-streamed answers): the
-        /// server stops polling a body once that many bytes went out, so the end of the answer
-        /// is recognised by the count, not by the stream's end.
         remaining: Option<u64>,
     }
     impl<S> Relay<S> {
-        /// The answer is complete: mark it finished and learn from its final metrics.
+        /// The answer is complete: not a cancellation, and its final metrics are learned from.
         fn complete(&mut self) {
             self.ended = true;
             if let Some(g) = self.guard.as_mut() {
@@ -265,7 +267,7 @@ fn virtual_tag(name: &str, facts: &VirtualFacts, modified_at: &str) -> Value {
 async fn tags(State(state): State<AppState>) -> Result<Response, OllamaError> {
     let resp = state.upstream().get("/api/tags").await?;
     if !resp.status().is_success() {
-        return Ok(crate::api::relay_untouched(&state, resp));
+        return Ok(crate::api::relay_untouched(&state.settings(), resp));
     }
     let mut list: Value = resp.json().await.map_err(|e| {
         OllamaError::new(
@@ -297,7 +299,7 @@ async fn show(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, OllamaError> {
-    let bytes = crate::api::read_body(&state, body).await?;
+    let bytes = crate::api::read_body(&state.settings(), body).await?;
     let req: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let name = req
         .get("model")
@@ -316,7 +318,7 @@ async fn show(
                 reqwest::Body::from(bytes),
             )
             .await?;
-        return Ok(crate::api::relay_untouched(&state, resp));
+        return Ok(crate::api::relay_untouched(&state.settings(), resp));
     };
     let facts = virtual_model_facts(&settings, kind);
     let base_req = json!({ "model": facts.base });

@@ -30,6 +30,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::config::Settings;
+use crate::failure::Failure;
 use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed};
 use crate::state::{AppState, StreamGuard};
 use crate::upstream::UpstreamError;
@@ -60,7 +62,8 @@ type RouterHeaders = Vec<(HeaderName, HeaderValue)>;
 
 async fn chat_completions(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match read_body(&state, body).await {
+    let settings = state.settings();
+    let body = match read_body(&settings, body).await {
         Ok(body) => body,
         Err(error) => return error_response(&error, &[]),
     };
@@ -74,6 +77,7 @@ async fn chat_completions(State(state): State<AppState>, request: Request) -> Re
     };
     let routed = match route_native(
         &state,
+        settings,
         Endpoint::Chat,
         &native_request,
         &parts.headers,
@@ -99,7 +103,8 @@ async fn chat_completions(State(state): State<AppState>, request: Request) -> Re
 
 async fn completions(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match read_body(&state, body).await {
+    let settings = state.settings();
+    let body = match read_body(&settings, body).await {
         Ok(body) => body,
         Err(error) => return error_response(&error, &[]),
     };
@@ -113,6 +118,7 @@ async fn completions(State(state): State<AppState>, request: Request) -> Respons
     };
     let routed = match route_native(
         &state,
+        settings,
         Endpoint::Generate,
         &native_request,
         &parts.headers,
@@ -172,7 +178,7 @@ async fn embeddings(State(state): State<AppState>, request: Request) -> Response
         .forward(parts.method, "/v1/embeddings", &parts.headers, body)
         .await
     {
-        Ok(upstream) => crate::api::relay_untouched(&state, upstream),
+        Ok(upstream) => crate::api::relay_untouched(&state.settings(), upstream),
         Err(error) => error_response(&upstream_failure(&error), &[]),
     }
 }
@@ -192,21 +198,23 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
             .forward(parts.method, "/v1/responses", &parts.headers, body)
             .await
         {
-            Ok(upstream) => crate::api::relay_untouched(&state, upstream),
+            Ok(upstream) => crate::api::relay_untouched(&state.settings(), upstream),
             Err(error) => error_response(&upstream_failure(&error), &[]),
         };
     }
-    let body = match read_body(&state, body).await {
+    let settings = state.settings();
+    let body = match read_body(&settings, body).await {
         Ok(body) => body,
         Err(error) => return error_response(&error, &[]),
     };
-    let (body, router_headers) = match resolve_responses_model(&state, &parts.headers, body) {
-        Ok(resolved) => resolved,
-        Err(error) => return error_response(&error, &[]),
-    };
+    let (body, router_headers) =
+        match resolve_responses_model(&state, settings, &parts.headers, body) {
+            Ok(resolved) => resolved,
+            Err(error) => return error_response(&error, &[]),
+        };
     match state.upstream().post_json("/v1/responses", body).await {
         Ok(upstream) => {
-            let mut response = crate::api::relay_untouched(&state, upstream);
+            let mut response = crate::api::relay_untouched(&state.settings(), upstream);
             append_headers(response.headers_mut(), &router_headers);
             response
         }
@@ -218,6 +226,7 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
 /// and unparsable bodies are left for Ollama to judge (and answer in its own words).
 fn resolve_responses_model(
     state: &AppState,
+    settings: Arc<Settings>,
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<(Bytes, RouterHeaders), OpenAiError> {
@@ -228,7 +237,7 @@ fn resolve_responses_model(
         return Ok((body, Vec::new()));
     };
     let routes_here = matches!(
-        resolve_model(&state.settings(), model),
+        resolve_model(&settings, model),
         ModelTarget::Auto
             | ModelTarget::Forced(_)
             | ModelTarget::Aliased { .. }
@@ -242,7 +251,15 @@ fn resolve_responses_model(
         .get("prompt_cache_key")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let routed = route_native(state, Endpoint::Chat, &probe, headers, None, session)?;
+    let routed = route_native(
+        state,
+        settings,
+        Endpoint::Chat,
+        &probe,
+        headers,
+        None,
+        session,
+    )?;
     let Some(decision) = &routed.decision else {
         return Ok((body, Vec::new()));
     };
@@ -281,6 +298,7 @@ fn kind_hint(request: &oa::ChatCompletionRequest) -> Option<KindHint> {
 
 fn route_native<T: serde::Serialize>(
     state: &AppState,
+    settings: Arc<Settings>,
     endpoint: Endpoint,
     native_request: &T,
     headers: &HeaderMap,
@@ -290,6 +308,7 @@ fn route_native<T: serde::Serialize>(
     let native_body = serde_json::to_vec(native_request).map_err(|error| internal_error(&error))?;
     state
         .route(RouteInput {
+            settings,
             dialect: Dialect::OpenAi,
             endpoint,
             body: &native_body,
@@ -372,7 +391,7 @@ struct Answer {
 
 impl Answer {
     fn new(state: &AppState, routed: &Routed, upstream: reqwest::Response) -> Answer {
-        let idle = state.settings().config.upstream.idle_timeout.0;
+        let idle = routed.settings.config.upstream.idle_timeout.0;
         let bytes = Box::pin(upstream.bytes_stream().map_err(std::io::Error::other));
         let bytes = crate::stream::with_idle_timeout(bytes, idle, || {
             std::io::Error::new(
@@ -624,33 +643,23 @@ fn model_cards(list: &ModelList) -> Vec<ModelCard> {
     virtual_cards.chain(installed_cards).collect()
 }
 
+// The router's own failures: status, type and text from the one `Failure` type.
 fn route_failure(failure: RouteFailure) -> OpenAiError {
-    match failure {
-        RouteFailure::BadRequest(message) => OpenAiError::invalid_request(message, None),
-        RouteFailure::ModelNotFound(name) => {
-            OpenAiError::model_not_found(format!("model '{name}' not found"))
-        }
-        RouteFailure::PromptTooLong { tokens, max } => {
-            OpenAiError::context_length_exceeded(tokens, max)
-        }
-        // Nothing installed can serve it: like an unknown model, and not worth an SDK retry
-        // (the SDKs retry 5xx), so a 404 with the router's explanation.
-        RouteFailure::NoRoute(message) => OpenAiError::model_not_found(message),
-    }
+    Failure::from(failure).openai()
 }
 
 fn upstream_failure(error: &UpstreamError) -> OpenAiError {
-    OpenAiError::with_status(502, error.to_string())
+    Failure::from(error).openai()
 }
 
 fn internal_error(error: &dyn std::error::Error) -> OpenAiError {
-    OpenAiError::with_status(500, format!("internal error: {error}"))
+    Failure::Internal(error.to_string()).openai()
 }
 
-async fn read_body(state: &AppState, body: Body) -> Result<Bytes, OpenAiError> {
-    crate::api::read_body(state, body)
+async fn read_body(settings: &Settings, body: Body) -> Result<Bytes, OpenAiError> {
+    crate::api::read_body(settings, body)
         .await
-        .map_err(|error| OpenAiError::with_status(error.status().as_u16(), error.to_string()))
+        .map_err(|error| Failure::from(error).openai())
 }
 
 fn error_response(error: &OpenAiError, router_headers: &[(HeaderName, HeaderValue)]) -> Response {

@@ -30,10 +30,16 @@ done
 curl -sf "$router/router/health" >/dev/null || { cat "$logs/router.log" >&2; exit 1; }
 
 status=0
-echo "== Claude Code (headless) through $router"
-CLAUDE_CODE_VERSION=${CLAUDE_CODE_VERSION:-2.1.331} timeout 300 "$root/tests/clients/claude_code.sh" "$router" auto || status=1
-echo "== OpenCode (headless) through $router"
-timeout 300 "$root/tests/clients/opencode.sh" "$router" auto || status=1
+# One machine-readable line per client (`headless: NAME passed|failed`); .ci/run counts these, so a
+# client that never ran is never counted as a pass.
+run_client() {
+    local name=$1; shift
+    echo "== $name (headless) through $router"
+    if "$@"; then echo "headless: $name passed"; else echo "headless: $name failed"; status=1; fi
+}
+run_client claude_code env CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.331}" \
+    timeout 300 "$root/tests/clients/claude_code.sh" "$router" auto
+run_client opencode timeout 300 "$root/tests/clients/opencode.sh" "$router" auto
 
 # Every inference the clients caused reached Ollama with a routed context and nothing truncated.
 curl -sf "http://127.0.0.1:$sim_port/sim/requests" | python3 -c '

@@ -197,3 +197,143 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     );
     stdout
 }
+
+/// What a [`ScriptedOllama`] does with a `POST /api/chat`.
+#[derive(Clone, Copy, Debug)]
+pub enum Script {
+    /// Streams this many NDJSON chunks, then breaks the connection mid-body (no final chunk): a
+    /// transport failure, not Ollama's own `{"error"}` line.
+    BreakAfter(usize),
+    /// Streams a chunk every few milliseconds until the reader goes away.
+    Endless,
+    /// Never answers (no status line): the first-byte timeout's case.
+    Hang,
+    /// Streams this many chunks, then goes silent with the connection open: the idle timeout's.
+    StallAfter(usize),
+}
+
+/// A stand-in Ollama speaking raw HTTP/1.1 for what the simulator does not produce. `POST
+/// /v1/responses` gets a small completed response; every other request an empty 404, so the
+/// router's pollers do not disturb the script.
+pub struct ScriptedOllama {
+    pub url: String,
+    /// Every request received: request line and body.
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    /// Set once a streamed answer could not be written any more: the router hung up on it.
+    pub hung_up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+pub fn scripted_ollama(script: Script) -> ScriptedOllama {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hung_up = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = hung_up.clone();
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = requests.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let flag = flag.clone();
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                log.lock().unwrap().push((
+                    request_line.trim().to_string(),
+                    String::from_utf8_lossy(&body).into_owned(),
+                ));
+                if request_line.starts_with("POST /v1/responses") {
+                    let answer = r#"{"id":"resp_1","object":"response","status":"completed"}"#;
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                        answer.len()
+                    );
+                    return;
+                }
+                if !request_line.starts_with("POST /api/chat") {
+                    let _ = conn.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    return;
+                }
+                if let Script::Hang = script {
+                    std::thread::sleep(std::time::Duration::from_secs(120));
+                    return;
+                }
+                let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
+                let chunk = |i: usize| {
+                    let line = format!(
+                        "{{\"model\":\"qwen3:8b\",\"created_at\":\"2026-01-01T00:00:00Z\",\"message\":{{\"role\":\"assistant\",\"content\":\"w{i} \"}},\"done\":false}}\n"
+                    );
+                    format!("{:x}\r\n{line}\r\n", line.len())
+                };
+                match script {
+                    Script::BreakAfter(n) => {
+                        for i in 0..n {
+                            let _ = conn.write_all(chunk(i).as_bytes());
+                        }
+                        let _ = conn.flush();
+                        let _ = conn.shutdown(std::net::Shutdown::Both);
+                    }
+                    Script::Hang => unreachable!("handled before the status line"),
+                    Script::StallAfter(n) => {
+                        for i in 0..n {
+                            let _ = conn.write_all(chunk(i).as_bytes());
+                        }
+                        let _ = conn.flush();
+                        std::thread::sleep(std::time::Duration::from_secs(120));
+                    }
+                    Script::Endless => {
+                        for i in 0.. {
+                            if conn
+                                .write_all(chunk(i).as_bytes())
+                                .and_then(|()| conn.flush())
+                                .is_err()
+                            {
+                                flag.store(true, Ordering::SeqCst);
+                                return;
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    ScriptedOllama {
+        url,
+        requests,
+        hung_up,
+    }
+}
+
+/// A router with the default configuration (static GPU) in front of `upstream_url`; the sim in
+/// the returned environment is idle.
+pub async fn router_in_front_of(upstream_url: &str) -> TestEnv {
+    router_in_front_of_with(upstream_url, "").await
+}
+
+/// [`router_in_front_of`] with `router_toml` over the defaults.
+pub async fn router_in_front_of_with(upstream_url: &str, router_toml: &str) -> TestEnv {
+    let mut config = from_toml_str(router_toml).unwrap();
+    config.upstream.url = upstream_url.to_string();
+    config.gpu.source = GpuSource::Static;
+    let settings = Settings::compile(config, None).unwrap();
+    TestEnv::with_settings(sim::spawn(fast_sim()).await.unwrap(), settings).await
+}

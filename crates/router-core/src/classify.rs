@@ -311,6 +311,183 @@ mod tests {
         }
     }
 
+    /// Every rule condition, alone in a rule: a request that meets it matches, one that does
+    /// not, does not.
+    #[test]
+    fn every_rule_condition_matches_and_refuses() {
+        use crate::config::{Config, Rule, When};
+        type Case = (
+            &'static str,
+            When,
+            fn(&mut RequestView<'static>, &mut HeaderMap, &mut u32),
+            fn(&mut RequestView<'static>, &mut HeaderMap, &mut u32),
+        );
+        let w = When::default;
+        let cases: Vec<Case> = vec![
+            (
+                "path",
+                When {
+                    path: Some("/api/generate".into()),
+                    ..w()
+                },
+                |v, _, _| v.endpoint = Endpoint::Generate,
+                |v, _, _| v.endpoint = Endpoint::Chat,
+            ),
+            (
+                "dialect",
+                When {
+                    dialect: Some("openai".into()),
+                    ..w()
+                },
+                |v, _, _| v.dialect = Dialect::OpenAi,
+                |v, _, _| v.dialect = Dialect::Ollama,
+            ),
+            (
+                "client",
+                When {
+                    client: Some("(?i)aider".into()),
+                    ..w()
+                },
+                |v, _, _| v.client = "Aider/0.86".into(),
+                |v, _, _| v.client = "curl/8".into(),
+            ),
+            (
+                "model",
+                When {
+                    model: Some("qwen*".into()),
+                    ..w()
+                },
+                |v, _, _| v.model = Cow::Borrowed("qwen3:8b"),
+                |v, _, _| v.model = Cow::Borrowed("auto"),
+            ),
+            (
+                "min_prompt_tokens",
+                When {
+                    min_prompt_tokens: Some(1000),
+                    ..w()
+                },
+                |_, _, t| *t = 1500,
+                |_, _, t| *t = 500,
+            ),
+            (
+                "max_prompt_tokens",
+                When {
+                    max_prompt_tokens: Some(1000),
+                    ..w()
+                },
+                |_, _, t| *t = 500,
+                |_, _, t| *t = 1500,
+            ),
+            (
+                "max_output_tokens",
+                When {
+                    max_output_tokens: Some(256),
+                    ..w()
+                },
+                |v, _, _| v.num_predict = Some(100),
+                |v, _, _| v.num_predict = Some(1000),
+            ),
+            (
+                "last_user_matches",
+                When {
+                    last_user_matches: Some("(?i)unit test".into()),
+                    ..w()
+                },
+                |v, _, _| v.last_user = Cow::Borrowed("write a unit test"),
+                |v, _, _| v.last_user = Cow::Borrowed("hello"),
+            ),
+            (
+                "system_matches",
+                When {
+                    system_matches: Some("(?i)reviewer".into()),
+                    ..w()
+                },
+                |v, _, _| v.system = Cow::Borrowed("You are a code reviewer"),
+                |v, _, _| v.system = Cow::Borrowed(""),
+            ),
+            (
+                "has_tools",
+                When {
+                    has_tools: Some(true),
+                    ..w()
+                },
+                |v, _, _| v.has_tools = true,
+                |v, _, _| v.has_tools = false,
+            ),
+            (
+                "has_images",
+                When {
+                    has_images: Some(true),
+                    ..w()
+                },
+                |v, _, _| v.image_count = 1,
+                |v, _, _| v.image_count = 0,
+            ),
+            (
+                "has_suffix",
+                When {
+                    has_suffix: Some(true),
+                    ..w()
+                },
+                |v, _, _| v.has_suffix = true,
+                |v, _, _| v.has_suffix = false,
+            ),
+            (
+                "raw",
+                When {
+                    raw: Some(true),
+                    ..w()
+                },
+                |v, _, _| v.raw = true,
+                |v, _, _| v.raw = false,
+            ),
+            (
+                "think",
+                When {
+                    think: Some(true),
+                    ..w()
+                },
+                |v, _, _| v.think = Some(Think::On),
+                |v, _, _| v.think = Some(Think::Off),
+            ),
+            (
+                "header",
+                When {
+                    header: [("x-task".to_string(), "^review$".to_string())].into(),
+                    ..w()
+                },
+                |_, h, _| {
+                    h.insert("x-task", http::HeaderValue::from_static("review"));
+                },
+                |_, h, _| {
+                    h.insert("x-task", http::HeaderValue::from_static("write"));
+                },
+            ),
+        ];
+        for (name, when, meet, miss) in cases {
+            let config = Config {
+                rules: vec![Rule {
+                    name: name.into(),
+                    when,
+                    route: Kind::Complex,
+                }],
+                ..Config::default()
+            };
+            let settings = Settings::compile(config, None).unwrap();
+            let rule = &settings.rules[0];
+            assert_eq!(rule.name, name);
+            for (want, edit) in [(true, meet), (false, miss)] {
+                let (mut view, mut headers, mut tokens) = (base(), HeaderMap::new(), 50);
+                edit(&mut view, &mut headers, &mut tokens);
+                assert_eq!(
+                    rule_matches(rule, &view, &headers, tokens),
+                    want,
+                    "{name}: {view:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn evidence_order() {
         let s = Settings::defaults();

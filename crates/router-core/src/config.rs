@@ -21,6 +21,9 @@ use crate::units::{ByteSize, HumanDuration};
 pub struct Config {
     /// Where the router listens.
     pub listen: String,
+    /// On SIGINT/SIGTERM, how long answers still streaming may take to finish before the router
+    /// exits anyway (new connections are refused at once).
+    pub shutdown_grace: HumanDuration,
     pub upstream: UpstreamConfig,
     pub gpu: GpuConfig,
     pub routing: RoutingConfig,
@@ -45,6 +48,10 @@ pub struct UpstreamConfig {
     pub first_byte_timeout: HumanDuration,
     /// Longest silence between two streamed chunks.
     pub idle_timeout: HumanDuration,
+    /// The router's own small queries (start-up check, `/api/tags`, `/api/ps`, `/api/show`,
+    /// `/sim/gpu`), whole answer included: short, so a hung Ollama never stalls start-up or the
+    /// pollers for the length of `first_byte_timeout`.
+    pub probe_timeout: HumanDuration,
     /// Largest request body accepted (coding prompts are big; axum's 2 MB default is not enough).
     pub body_limit: ByteSize,
     /// How often `/api/tags` and `/api/ps` are refreshed in the background.
@@ -200,6 +207,7 @@ impl Default for Config {
         };
         Config {
             listen: "127.0.0.1:11435".into(),
+            shutdown_grace: HumanDuration::secs(10),
             upstream: UpstreamConfig::default(),
             gpu: GpuConfig::default(),
             routing: RoutingConfig::default(),
@@ -244,6 +252,7 @@ impl Default for UpstreamConfig {
             connect_timeout: HumanDuration::secs(2),
             first_byte_timeout: HumanDuration::secs(600),
             idle_timeout: HumanDuration::secs(300),
+            probe_timeout: HumanDuration::secs(5),
             body_limit: ByteSize::mib(64),
             poll_interval: HumanDuration::secs(2),
         }
@@ -468,8 +477,20 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
         );
     }
     match c.upstream.url.parse::<http::Uri>() {
+        // The build has no TLS stack: an https:// upstream would pass here and then fail on
+        // every request, so it is refused up front with what to do instead.
+        Ok(u) if u.scheme_str() == Some("https") => {
+            return err(
+                "upstream.url",
+                format!(
+                    "`{}`: https:// is not supported (this build has no TLS). Ollama itself speaks \
+                     plain HTTP: use its http:// address, or a local TLS-terminating proxy's",
+                    c.upstream.url
+                ),
+            );
+        }
         Ok(u)
-            if matches!(u.scheme_str(), Some("http" | "https"))
+            if u.scheme_str() == Some("http")
                 && u.authority().is_some_and(|a| !a.host().is_empty()) => {}
         _ => {
             return err(
@@ -636,6 +657,21 @@ pub struct OverrideGpu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_url_must_be_plain_http() {
+        let with_url = |url: &str| {
+            let mut c = Config::default();
+            c.upstream.url = url.into();
+            Settings::compile(c, None)
+        };
+        assert!(with_url("http://10.0.0.5:11434").is_ok());
+        let e = with_url("https://ollama.example").unwrap_err().to_string();
+        assert!(e.contains("upstream.url") && e.contains("TLS"), "{e}");
+        for bad in ["ftp://x", "http://", "localhost:11434", ""] {
+            assert!(with_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn defaults_compile() {
