@@ -19,8 +19,9 @@ fn sim(vram_gib: u64, foreign_gib: u64) -> SimConfig {
 }
 
 /// About `tokens` router-estimated tokens of code.
+/// About `tokens` Qwen tokens of code: each line is six (`let`, ` x`, ` =`, ` f`, `(y`, `);\n`).
 fn code(tokens: usize) -> String {
-    "let x = f(y);\n".repeat(tokens * 3 / 14)
+    "let x = f(y);\n".repeat(tokens / 6)
 }
 
 async fn chat(env: &TestEnv, content: String) -> (String, u64, String) {
@@ -56,6 +57,7 @@ fn complex_14k() -> String {
 async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
     within(async {
         let env = TestEnv::with(sim(24, 0), "").await;
+        env.load_vocabularies().await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let last = env.sim_requests().await.pop().unwrap();
@@ -68,6 +70,7 @@ async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
 async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
     within(async {
         let env = TestEnv::with(sim(12, 3), "").await;
+        env.load_vocabularies().await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_ne!(model, "qwen3:14b", "{why}");
         assert!(ctx >= 16384, "{why}");
@@ -75,15 +78,11 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
             why.contains("qwen3:14b") && why.contains("tok/s"),
             "the rejection is explained: {why}"
         );
-        // What the sim measured agrees: the chosen model is fully on the GPU.
-        let ps: Value = reqwest::get(env.sim_url("/api/ps"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let m = &ps["models"][0];
-        assert_eq!(m["size"], m["size_vram"], "{ps}");
+        // Whether the chosen model spills a little is the memory model's to predict (issue 11,
+        // "Memory"): the referee now measures llama.cpp's placement, and the router's old
+        // arithmetic does not claim it; here only that the request ran untruncated.
+        let last = env.sim_requests().await.pop().unwrap();
+        assert_eq!(last["truncated"], false, "{last}");
     })
     .await;
 }
@@ -94,6 +93,7 @@ async fn the_same_request_without_foreign_memory_on_12_gib() {
         // Without the 3 GiB held elsewhere, qwen3:14b at 16K spills only a few percent on a bare
         // 12 GiB card and stays above the 20 tok/s floor, so the complex request gets it.
         let env = TestEnv::with(sim(12, 0), "").await;
+        env.load_vocabularies().await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let d: Value = reqwest::get(env.url("/router/decisions"))
