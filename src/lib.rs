@@ -7,7 +7,7 @@
 //!
 //! Request flow: `api::*` (parse, dialect errors) → [`pipeline`] (view → classify → route →
 //! rewrite, all `router_core`) → [`upstream`] → relay back. Background tasks ([`inventory`],
-//! [`gpu`], [`config`] reload) publish snapshots that requests read without waiting. See
+//! [`gpu`], [`vocab`], [`config`] reload) publish snapshots that requests read without waiting. See
 //! `ARCHITECTURE.md`.
 
 pub mod api;
@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod state;
 pub mod stream;
 pub mod upstream;
+pub mod vocab;
 
 pub use api::app;
 pub use state::AppState;

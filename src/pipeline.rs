@@ -4,6 +4,7 @@
 //! ([`AppState::send_routed`]); an answer whose `prompt_eval_count` shows a cut is counted, logged
 //! and marked ([`AppState::observe`]).
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -16,9 +17,11 @@ use crate::config::Settings;
 use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels};
 use crate::state::AppState;
 use crate::upstream::UpstreamError;
+use crate::vocab::Vocabularies;
 use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
 use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
-use router_core::route::{Candidates, Decision, RouteError, World, decide};
+use router_core::route::{Candidates, Decision, RouteError, TokenCount, World, decide};
+use router_core::tokens::{BodyEstimate, estimate_body, upper_bound};
 use router_core::translate::native::Metrics;
 use router_core::truncation::{Cut, context_refusal};
 
@@ -44,8 +47,8 @@ pub struct Routed {
     pub body: Bytes,
     /// `None`: the model is not one the router routes (custom, embedding); body untouched.
     pub decision: Option<Arc<Decision>>,
-    /// The uncorrected token estimate, for calibration when the answer arrives.
-    pub raw_estimate: u32,
+    /// The fallback's per-class estimate, for calibration when the answer arrives.
+    pub tally: BodyEstimate,
     /// [`Decision::reason`], built once: the log line and the header both carry it.
     pub reason: String,
     /// The decision's entry in the decision log, to mark a cut prompt on when the answer shows one.
@@ -410,7 +413,7 @@ impl AppState {
             kind: d.kind,
             reason: "retry at a larger context".into(),
         });
-        let mut again = self.route_at_least(
+        self.route_at_least(
             RouteInput {
                 settings: routed.settings.clone(),
                 dialect,
@@ -421,9 +424,7 @@ impl AppState {
                 session: routed.decision.as_ref().and_then(|d| d.session.clone()),
             },
             Some(floor),
-        )?;
-        again.raw_estimate = routed.raw_estimate.max(floor);
-        Ok(again)
+        )
     }
 
     fn route_at_least(
@@ -538,7 +539,7 @@ impl AppState {
                         routed: Routed {
                             body: Bytes::copy_from_slice(input.body),
                             decision: None,
-                            raw_estimate: 0,
+                            tally: BodyEstimate::default(),
                             reason: String::new(),
                             record: 0,
                             single,
@@ -566,11 +567,21 @@ impl AppState {
                 input.hint,
             )
             .map_err(|e| bad(e.into()))?;
-        let estimator = settings.config.routing.tokens;
-        let raw_estimate = estimator.estimate(&view, 1.0);
-        let prompt_tokens = estimator
-            .estimate(&view, self.learned().global_correction())
-            .max(floor.unwrap_or(0));
+        let reserve = router_core::route::max_output_reserve(&view, &settings.config.routing);
+        let (tally, prompt_tokens, mut per_model) =
+            self.count_tokens(&native, input.endpoint, &settings, Some(reserve));
+        // Ollama said the prompt is at least `floor` tokens (a refusal or a cut): no count, exact
+        // or not, may size it below that.
+        let floor = floor.unwrap_or(0);
+        let prompt_tokens = prompt_tokens.max(floor);
+        for count in per_model.values_mut() {
+            if count.tokens < floor {
+                *count = TokenCount {
+                    tokens: floor,
+                    exact: false,
+                };
+            }
+        }
         let class = classify(
             &view,
             input.headers,
@@ -580,6 +591,7 @@ impl AppState {
             fallback,
         );
         let mut world = self.world();
+        world.prompt_tokens = Arc::new(per_model);
         world.session = session
             .as_deref()
             .and_then(|s| self.sessions().get(s))
@@ -625,7 +637,7 @@ impl AppState {
             routed: Routed {
                 body,
                 decision: Some(Arc::new(decision)),
-                raw_estimate,
+                tally,
                 reason,
                 record: 0,
                 single,
@@ -867,25 +879,35 @@ impl AppState {
             installed: inv.installed.clone(),
             learned_tps,
             session: None,
+            prompt_tokens: Default::default(),
             measured: inv.measured.clone(),
             footprints: self.learned().footprints(),
         }
     }
 
-    /// Feeds an answer's final metrics back into learning and metrics, and says whether they show
-    /// a cut prompt, which is then counted, logged and marked on the decision (`record`).
+    /// Feeds an answer's final metrics back into learning (speed, token calibration) and
+    /// metrics, and says whether they show a cut prompt, which is then counted, logged and marked
+    /// on the decision (`record`).
     pub fn observe(
         &self,
         decision: &Decision,
-        raw_estimate: u32,
+        tally: &BodyEstimate,
         record: u64,
         metrics: &Metrics,
     ) -> Option<Cut> {
+        if decision.tokens_exact
+            && let Some(p) = metrics.prompt_eval_count
+            && p < u64::from(decision.num_ctx)
+        {
+            // Equal unless Ollama reused its prompt cache (smaller) or the template framed the
+            // prompt differently from what the counter assumes: worth seeing when debugging.
+            tracing::debug!(model = %decision.model, counted = decision.prompt_tokens, evaluated = p, "exact token count vs prompt_eval_count");
+        }
         let cut = metrics
             .prompt_eval_count
             .and_then(|p| router_core::truncation::cut_evidence(p, decision.num_ctx));
         match cut {
-            None => self.learned().observe(decision, raw_estimate, metrics),
+            None => self.learned().observe(decision, tally, metrics),
             Some(how) => {
                 // A cut count says how much Ollama kept, not how long the prompt was: no
                 // calibration from it.
@@ -893,7 +915,7 @@ impl AppState {
                     prompt_eval_count: None,
                     ..*metrics
                 };
-                self.learned().observe(decision, raw_estimate, &speed_only);
+                self.learned().observe(decision, tally, &speed_only);
                 self.metrics().truncation_suspected.inc();
                 self.metrics()
                     .prompt_cut
@@ -915,7 +937,8 @@ impl AppState {
         cut
     }
 
-    /// The router's token estimate for a native body.
+    /// The router's token count for a native body: exact when the model's vocabulary is loaded,
+    /// else the calibrated estimate.
     pub fn estimate_tokens(
         &self,
         settings: &Settings,
@@ -940,12 +963,106 @@ impl AppState {
             }
             _ => {}
         }
-        let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
+        // No rung to decide here: always the exact count where there is one.
+        let (_, any, per_model) = self.count_tokens(&native, endpoint, settings, None);
         Ok(settings
-            .config
-            .routing
-            .tokens
-            .estimate(&view, self.learned().global_correction()))
+            .catalog
+            .get(&model)
+            .and_then(|spec| per_model.get(&spec.name))
+            .map_or(any, |c| c.tokens))
+    }
+
+    /// Counts a request's prompt tokens: an exact count per distinct vocabulary among the
+    /// catalog's models whose vocabulary is loaded, and the fallback's estimate (with each
+    /// model's own calibration) for the others. Returns the estimate's tally (for calibration;
+    /// empty when no installed model needed it), the count classification uses (the largest
+    /// exact count, else the estimate) and the count per catalog model.
+    ///
+    /// Where the bytes already decide the rung — no byte-level BPE makes more tokens than
+    /// bytes, so a prompt whose byte bound plus `reserve` (the largest output reserve any model
+    /// gets for this request) fits the smallest rung gets that rung whatever the count — no exact
+    /// count is made. `None`: no rung to decide, count exactly where a vocabulary is loaded.
+    pub fn count_tokens(
+        &self,
+        native: &NativeBody<'_>,
+        endpoint: Endpoint,
+        settings: &Settings,
+        reserve: Option<u32>,
+    ) -> (BodyEstimate, u32, HashMap<String, TokenCount>) {
+        let routing = &settings.config.routing;
+        let (per_message, per_image) = (routing.tokens.per_message, routing.tokens.per_image);
+        let smallest_rung = routing.context_ladder.first().copied().unwrap_or(0);
+        let bound_decides = reserve.is_some_and(|r| {
+            upper_bound(native, endpoint, per_message, per_image).saturating_add(r) <= smallest_rung
+        });
+        let counters = if bound_decides {
+            Default::default()
+        } else {
+            self.vocab().snapshot()
+        };
+        let installed = self.inventory().load().installed.clone();
+        let mut exact_by_identity: HashMap<u64, u32> = HashMap::new();
+        let mut per_model = HashMap::new();
+        let mut largest_exact = None::<u32>;
+        let mut without_vocab = Vec::new();
+        for spec in settings.catalog.iter() {
+            let Some(c) = Vocabularies::find(&counters, &spec.name) else {
+                without_vocab.push(spec.name.as_str());
+                continue;
+            };
+            let tokens = *exact_by_identity
+                .entry(c.tokenizer.identity())
+                .or_insert_with(|| {
+                    c.tokenizer
+                        .count_body(native, endpoint, per_image, c.cache.as_ref())
+                });
+            largest_exact = Some(largest_exact.map_or(tokens, |l| l.max(tokens)));
+            per_model.insert(
+                spec.name.clone(),
+                TokenCount {
+                    tokens,
+                    exact: true,
+                },
+            );
+        }
+        // The estimate costs as much as an exact count: skipped when every installed model
+        // has its exact one (models not installed are never chosen).
+        let needs_estimate = largest_exact.is_none()
+            || without_vocab.iter().any(|name| {
+                installed
+                    .as_ref()
+                    .is_none_or(|set| router_core::route::is_installed(set, name))
+            });
+        if !needs_estimate {
+            return (
+                BodyEstimate::default(),
+                largest_exact.unwrap_or(0),
+                per_model,
+            );
+        }
+        let tally = estimate_body(
+            native,
+            endpoint,
+            per_message,
+            per_image,
+            self.vocab().estimates(),
+        );
+        let calibrations = self.learned().calibrations();
+        let estimate = tally.tokens(&calibrations.any_model);
+        for name in without_vocab {
+            let tokens = calibrations
+                .by_model
+                .get(name)
+                .map_or(estimate, |c| tally.tokens(c));
+            per_model.insert(
+                name.to_string(),
+                TokenCount {
+                    tokens,
+                    exact: false,
+                },
+            );
+        }
+        (tally, largest_exact.unwrap_or(estimate), per_model)
     }
 
     /// Installed models plus the virtual names, for `/v1/models` and friends.

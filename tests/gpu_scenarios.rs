@@ -19,9 +19,9 @@ fn sim(vram_gib: u64, foreign_gib: u64) -> SimConfig {
     }
 }
 
-/// About `tokens` router-estimated tokens of code.
+/// About `tokens` Qwen tokens of code: each line is six (`let`, ` x`, ` =`, ` f`, `(y`, `);\n`).
 fn code(tokens: usize) -> String {
-    "let x = f(y);\n".repeat(tokens * 3 / 14)
+    "let x = f(y);\n".repeat(tokens / 6)
 }
 
 async fn chat(env: &TestEnv, content: String) -> (String, u64, String) {
@@ -49,17 +49,16 @@ async fn chat(env: &TestEnv, content: String) -> (String, u64, String) {
     out
 }
 
-/// A refactor of about 11.6K tokens as Qwen's tokenizer counts them (the referee's count; 9K by
-/// the router's byte estimate): with qwen3's answer and thinking reserve it needs 16384.
-fn complex_prompt() -> String {
-    format!("Refactor this module step by step:\n{}", code(9_000))
+fn complex_14k() -> String {
+    format!("Refactor this module step by step:\n{}", code(14_000))
 }
 
 #[tokio::test]
 async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
     within(async {
         let env = TestEnv::with(sim(24, 0), "").await;
-        let (model, ctx, why) = chat(&env, complex_prompt()).await;
+        env.load_vocabularies().await;
+        let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let last = env.sim_requests().await.pop().unwrap();
         assert_eq!(last["truncated"], false);
@@ -71,13 +70,16 @@ async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
 async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
     within(async {
         let env = TestEnv::with(sim(12, 3), "").await;
-        let (model, ctx, why) = chat(&env, complex_prompt()).await;
+        env.load_vocabularies().await;
+        let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_ne!(model, "qwen3:14b", "{why}");
         assert!(ctx >= 16384, "{why}");
         assert!(
             why.contains("qwen3:14b") && why.contains("tok/s"),
             "the rejection is explained: {why}"
         );
+        let last = env.sim_requests().await.pop().unwrap();
+        assert_eq!(last["truncated"], false, "{last}");
         // What the referee measured agrees with what the router predicted: qwen3:8b at 16K
         // does not fit the 8 GiB llama.cpp may fill here, and spills a few percent.
         let ps: Value = reqwest::get(env.sim_url("/api/ps"))
@@ -185,7 +187,8 @@ async fn the_same_request_without_foreign_memory_on_12_gib() {
         // seed measured ("KV cache spills to CPU at 16K+", 23 tok/s), but stays above the 20 tok/s
         // floor, so the complex request gets it.
         let env = TestEnv::with(sim(12, 0), "").await;
-        let (model, ctx, why) = chat(&env, complex_prompt()).await;
+        env.load_vocabularies().await;
+        let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let d: Value = reqwest::get(env.url("/router/decisions"))
             .await

@@ -27,8 +27,9 @@ fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
 }
 
 /// A user message of about `tokens` router-estimated tokens (3 bytes each).
+/// About `tokens` Qwen tokens: each line is seven (`fn`, ` f`, `()`, ` {}`, ` //`, ` x`, `\n`).
 fn text_of_tokens(tokens: usize) -> String {
-    "fn f() {} // x\n".repeat(tokens * 3 / 15)
+    "fn f() {} // x\n".repeat(tokens / 7)
 }
 
 #[tokio::test]
@@ -149,6 +150,8 @@ async fn routes_a_plain_chat_and_explains_it() {
 async fn seed_routing_table() {
     within(async {
         let env = TestEnv::start().await;
+        // The table's prompts are sized in real tokens: count them as the model does.
+        env.load_vocabularies().await;
         struct Case {
             name: &'static str,
             path: &'static str,

@@ -314,7 +314,7 @@ async fn complete_message(
             return Err(AnthropicError::new(ErrorType::ApiError, error));
         }
         let cut = routed.decision.as_ref().and_then(|decision| {
-            state.observe(decision, routed.raw_estimate, routed.record, &chunk.metrics)
+            state.observe(decision, &routed.tally, routed.record, &chunk.metrics)
         });
         if cut.is_some()
             && !retried_after_cut
@@ -423,7 +423,7 @@ async fn stream_messages(state: AppState, headers: HeaderMap, prepared: Prepared
         let Ok(routed) = sent.lock() else { return };
         if let Some(decision) = &routed.decision {
             // A stream's headers are gone: a cut shows in the decision log and metrics.
-            let _ = state.observe(decision, routed.raw_estimate, routed.record, metrics);
+            let _ = state.observe(decision, &routed.tally, routed.record, metrics);
         }
     };
     let mut response = sse_response(relay(lines, translator, PING_INTERVAL, on_done, guard));

@@ -193,7 +193,7 @@ async fn single_answer(
             .filter(|c| c.done);
         let cut = chunk.as_ref().and_then(|c| {
             state
-                .observe(&decision, routed.raw_estimate, routed.record, &c.metrics)
+                .observe(&decision, &routed.tally, routed.record, &c.metrics)
                 .map(|how| (how, c.metrics.prompt_eval_count.unwrap_or(0)))
         });
         if let Some((how, _)) = cut
@@ -271,7 +271,7 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 // A stream's headers are gone: a cut shows in the decision log and metrics.
                 let _ = self.state.observe(
                     d,
-                    self.routed.raw_estimate,
+                    &self.routed.tally,
                     self.routed.record,
                     &final_chunk.metrics,
                 );

@@ -419,7 +419,11 @@ struct Answer {
     lines: LineStream,
     state: AppState,
     upstream_url: String,
-    routed: Option<(Arc<router_core::route::Decision>, u32, u64)>,
+    routed: Option<(
+        Arc<router_core::route::Decision>,
+        router_core::tokens::BodyEstimate,
+        u64,
+    )>,
     guard: Option<StreamGuard>,
     /// The final chunk showed a cut prompt: how, and Ollama's count.
     cut: Option<(Cut, u64)>,
@@ -447,7 +451,7 @@ impl Answer {
             routed: routed
                 .decision
                 .clone()
-                .map(|decision| (decision, routed.raw_estimate, routed.record)),
+                .map(|decision| (decision, routed.tally, routed.record)),
             cut: None,
         }
     }
@@ -481,10 +485,8 @@ impl Answer {
     /// Feeds the final chunk's metrics back to the router (learned speed, token calibration) and
     /// notes a cut prompt (in a stream the headers are gone: the decision log and metrics show it).
     fn observe(&mut self, metrics: &native::Metrics) {
-        if let Some((decision, raw_estimate, record)) = &self.routed
-            && let Some(how) = self
-                .state
-                .observe(decision, *raw_estimate, *record, metrics)
+        if let Some((decision, tally, record)) = &self.routed
+            && let Some(how) = self.state.observe(decision, tally, *record, metrics)
         {
             self.cut = Some((how, metrics.prompt_eval_count.unwrap_or(0)));
         }

@@ -76,6 +76,27 @@ impl TestEnv {
         env
     }
 
+    /// Loads the models' vocabularies from the sim's `/api/show` (what the router's background
+    /// loader does after start-up), so prompts are counted exactly from here on. Tests whose
+    /// prompts are sized in real tokens need it: the fallback estimate errs high by design.
+    pub async fn load_vocabularies(&self) {
+        let tags = self
+            .state
+            .inventory()
+            .load()
+            .tags
+            .clone()
+            .expect("the router has read /api/tags");
+        self.state
+            .vocab()
+            .refresh(&self.state.upstream(), &tags)
+            .await;
+        assert!(
+            !self.state.vocab().snapshot().is_empty(),
+            "vocabularies loaded"
+        );
+    }
+
     /// Router URL for `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.router_addr)

@@ -88,6 +88,31 @@ pub struct World {
     /// Footprints `/api/ps` reported after loads, by (model, num_ctx, KV cache type): what a
     /// load really takes beats any prediction.
     pub footprints: Arc<HashMap<(String, u32, KvCacheType), u64>>,
+    /// Prompt tokens counted for particular models, by catalog name: exact with the model's own
+    /// vocabulary, or estimated with its own calibration. A model not listed is sized with the
+    /// classification's count.
+    pub prompt_tokens: Arc<HashMap<String, TokenCount>>,
+}
+
+/// A prompt's tokens for one model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TokenCount {
+    pub tokens: u32,
+    /// Counted with the model's vocabulary (else estimated).
+    pub exact: bool,
+}
+
+impl World {
+    /// The prompt's tokens for `model`, or `default` (an estimate) when none were counted for it.
+    pub fn tokens_for(&self, model: &str, default: u32) -> TokenCount {
+        self.prompt_tokens
+            .get(model)
+            .copied()
+            .unwrap_or(TokenCount {
+                tokens: default,
+                exact: false,
+            })
+    }
 }
 
 /// A model's facts as Ollama reports them (`/api/tags` size, `/api/show` model_info).
@@ -130,8 +155,11 @@ pub struct Decision {
     pub model: String,
     pub num_ctx: u32,
     pub kind: Kind,
+    /// The prompt's tokens for the chosen model.
     pub prompt_tokens: u32,
-    /// Prompt estimate plus the output reserve.
+    /// `prompt_tokens` was counted with the model's own vocabulary (else estimated).
+    pub tokens_exact: bool,
+    /// Prompt tokens plus the output reserve.
     pub needed_ctx: u32,
     pub classified_by: Vec<String>,
     /// Why this context: `loaded`, `session`, `preferred`, `smallest`, `explicit`.
@@ -147,10 +175,15 @@ impl Decision {
     /// One line for `x-router-reason` and logs (ASCII only: it travels in a header).
     pub fn reason(&self) -> String {
         let mut s = format!(
-            "{} ({}); {} tok + reserve -> ctx {} ({}); {} needs {:.1}/{:.1} GiB",
+            "{} ({}); {} tok ({}) + reserve -> ctx {} ({}); {} needs {:.1}/{:.1} GiB",
             self.kind.as_str(),
             self.classified_by.join(","),
             self.prompt_tokens,
+            if self.tokens_exact {
+                "exact"
+            } else {
+                "estimated"
+            },
             self.num_ctx,
             self.ctx_reason,
             self.model,
@@ -230,6 +263,7 @@ pub enum Candidates {
 
 struct Evaluated<'a> {
     spec: &'a ModelSpec,
+    tokens: TokenCount,
     /// Prompt plus this model's output reserve.
     needed: u32,
     num_ctx: u32,
@@ -266,8 +300,9 @@ pub fn decide(
             let known = settings.catalog.get(&l.name);
             if let Some(spec) = known
                 && l.context_length
-                    >= class
-                        .prompt_tokens
+                    >= world
+                        .tokens_for(&spec.name, class.prompt_tokens)
+                        .tokens
                         .saturating_add(output_reserve(spec, view, routing))
                 && !primary.first().is_some_and(|p| same_model(p, &spec.name))
             {
@@ -359,7 +394,8 @@ pub fn decide(
         model: best.spec.name.clone(),
         num_ctx: best.num_ctx,
         kind: class.kind,
-        prompt_tokens: class.prompt_tokens,
+        prompt_tokens: best.tokens.tokens,
+        tokens_exact: best.tokens.exact,
         needed_ctx: best.needed,
         classified_by: class.reasons.clone(),
         ctx_reason: if matches!(candidates, Candidates::Explicit(_))
@@ -376,10 +412,11 @@ pub fn decide(
     })
 }
 
+/// `tokens`: the classification's prompt tokens and the output reserve.
 fn evaluate_all<'a>(
     names: &[String],
     view: &RequestView<'_>,
-    prompt_tokens: u32,
+    default_tokens: u32,
     settings: &'a Settings,
     world: &World,
     rejected: &mut Vec<Rejection>,
@@ -402,6 +439,8 @@ fn evaluate_all<'a>(
             continue;
         }
         let rungs = rungs_for(spec, &settings.config.routing.context_ladder);
+        let tokens = world.tokens_for(&spec.name, default_tokens);
+        let prompt_tokens = tokens.tokens;
         let reserve = output_reserve(spec, view, &settings.config.routing);
         let top = rungs.last().copied().unwrap_or(0);
         // A prompt that nearly fills the largest context still gets it, with less room for the
@@ -419,7 +458,10 @@ fn evaluate_all<'a>(
             *max_prompt = Some(max_prompt.map_or(holds, |m| m.max(holds)));
         }
         match evaluate(spec, &rungs, needed, settings, world) {
-            Some(e) => out.push(e),
+            Some(mut e) => {
+                e.tokens = tokens;
+                out.push(e)
+            }
             None => rejected.push(Rejection {
                 model: spec.name.clone(),
                 reason: format!(
@@ -446,6 +488,22 @@ pub fn output_reserve(spec: &ModelSpec, view: &RequestView<'_>, routing: &Routin
         None => spec.has(Capability::Thinking),
     };
     let extra = if thinks { routing.thinking_reserve } else { 0 };
+    match view.num_predict {
+        Some(n) if n > 0 => u32::try_from(n)
+            .unwrap_or(u32::MAX)
+            .min(routing.output_reserve_max.saturating_add(extra)),
+        _ => routing.output_reserve.saturating_add(extra),
+    }
+}
+
+/// The largest [`output_reserve`] any model gets for this request: the thinking room counts
+/// unless the request turns thinking off. A prompt whose token bound plus this fits a context
+/// fits it on every model.
+pub fn max_output_reserve(view: &RequestView<'_>, routing: &RoutingConfig) -> u32 {
+    let extra = match &view.think {
+        Some(t) if !t.is_on() => 0,
+        _ => routing.thinking_reserve,
+    };
     match view.num_predict {
         Some(n) if n > 0 => u32::try_from(n)
             .unwrap_or(u32::MAX)
@@ -540,6 +598,7 @@ fn evaluate<'a>(
         && reuse(l.context_length)
     {
         return Some(Evaluated {
+            tokens: TokenCount::default(),
             spec,
             needed,
             num_ctx: l.context_length,
@@ -553,6 +612,7 @@ fn evaluate<'a>(
         && reuse(pin.num_ctx)
     {
         return Some(Evaluated {
+            tokens: TokenCount::default(),
             spec,
             needed,
             num_ctx: pin.num_ctx,
@@ -576,6 +636,7 @@ fn evaluate<'a>(
         let f = fit(spec, *ctx, settings, world);
         if f.spill_fraction == 0.0 {
             return Some(Evaluated {
+                tokens: TokenCount::default(),
                 spec,
                 needed,
                 num_ctx: *ctx,
@@ -586,6 +647,7 @@ fn evaluate<'a>(
     }
     // 4. Nothing fits fully: the smallest holder spills least.
     Some(Evaluated {
+        tokens: TokenCount::default(),
         spec,
         needed,
         num_ctx: first,
@@ -874,6 +936,38 @@ mod tests {
         );
         // 12K tokens + 2048 reserve → 16384.
         check(Kind::Daily, 12_000, view(), &w, "qwen3:8b", 16384);
+    }
+
+    #[test]
+    fn a_models_exact_count_sizes_its_context() {
+        // The estimate says 20K (→ 32768); qwen3:8b's own vocabulary says 12K (→ 16384).
+        let estimated = World {
+            gpu: gpu(12, 0),
+            ..World::default()
+        };
+        let d = decide_for(Kind::Daily, 20_000, view(), &estimated).unwrap();
+        assert_eq!((d.num_ctx, d.tokens_exact), (32768, false));
+        assert!(
+            d.reason().contains("20000 tok (estimated)"),
+            "{}",
+            d.reason()
+        );
+        let counted = World {
+            prompt_tokens: Arc::new(HashMap::from([(
+                "qwen3:8b".to_string(),
+                TokenCount {
+                    tokens: 12_000,
+                    exact: true,
+                },
+            )])),
+            ..estimated
+        };
+        let d = decide_for(Kind::Daily, 20_000, view(), &counted).unwrap();
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx, d.prompt_tokens, d.tokens_exact),
+            ("qwen3:8b", 16384, 12_000, true)
+        );
+        assert!(d.reason().contains("12000 tok (exact)"), "{}", d.reason());
     }
 
     #[test]
