@@ -1,13 +1,32 @@
-//! Nothing cut silently, against the referee: pasted logs and CSV (text the router's byte
-//! estimate under-counts two to three times, as Qwen's tokenizer counts it) through every dialect,
-//! streamed and not. Every answer the simulated Ollama gave was for the whole prompt; a prompt no
-//! context holds gets the dialect's own "prompt is too long"; and when Ollama is allowed to cut,
-//! the cut is caught, retried or marked.
+//! Nothing cut silently, against the referee: pasted logs and CSV through every dialect, streamed
+//! and not, sent to a router that under-counts them (its token calibration is far off, as one
+//! learned against another vocabulary would be: the content-aware estimate alone would size them
+//! right). Every answer the simulated Ollama gave was for the whole prompt; a prompt no context
+//! holds gets the dialect's own "prompt is too long"; and when Ollama is allowed to cut, the cut is
+//! caught, retried or marked.
 
 mod common;
 
 use common::{TestEnv, within};
+use ollama_sim::sim::SimConfig;
 use serde_json::{Value, json};
+
+/// A router whose learned token calibration prices every kind of text at 0.3 of the fallback's
+/// estimate, so these pastes are under-counted about three times (vocabularies are not loaded):
+/// only Ollama's refusal or cut shows how long they are. The directory holds the state file.
+async fn undercounting_router(sim: SimConfig, router_toml: &str) -> (TestEnv, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("learned.json");
+    let off = json!({"factors": [0.3, 0.3, 0.3, 0.3], "samples": [1, 1, 1, 1]});
+    let learned = json!({"speeds": {}, "token_calibration": {"qwen3:8b": off}});
+    std::fs::write(&file, learned.to_string()).unwrap();
+    let env = TestEnv::with_state_file(sim, router_toml, Some(file)).await;
+    assert!(
+        env.state.vocab().snapshot().is_empty(),
+        "counted by the estimate"
+    );
+    (env, dir)
+}
 
 fn corpus(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,7 +115,7 @@ fn assert_too_long(dialect: Dialect, status: u16, body: &str) {
 #[tokio::test]
 async fn no_silent_truncation_on_pasted_logs_and_csv() {
     within(async {
-        let env = TestEnv::start().await;
+        let (env, _dir) = undercounting_router(common::fast_sim(), "").await;
         let csv = corpus("data_metrics.csv"); // 36 KB, 31.8K tokens
         let log = corpus("log_router.log"); // 66 KB, 35.7K tokens
         let half_csv = &csv[..csv.len() / 2];
@@ -157,7 +176,7 @@ async fn no_silent_truncation_on_pasted_logs_and_csv() {
         for r in &requests {
             assert_eq!(r["truncated"], false, "{r}");
         }
-        // The byte estimate under-counts these pastes: it was Ollama's refusal, routed again at a
+        // The router under-counts these pastes: it was Ollama's refusal, routed again at a
         // context that holds the prompt, that kept them whole.
         assert!(retried >= 1, "{retried} retries");
     })
@@ -168,7 +187,8 @@ async fn no_silent_truncation_on_pasted_logs_and_csv() {
 async fn a_cut_ollama_was_allowed_to_make_is_retried_or_marked() {
     within(async {
         // Ollama may cut here (the client's default, `routing.allow_truncation`).
-        let env = TestEnv::with(common::fast_sim(), "[routing]\nallow_truncation = true\n").await;
+        let (env, _dir) =
+            undercounting_router(common::fast_sim(), "[routing]\nallow_truncation = true\n").await;
         let csv = corpus("data_metrics.csv");
 
         // Streamed: the headers are gone, so the decision log and the metrics carry it.
@@ -230,9 +250,9 @@ async fn a_cut_ollama_was_allowed_to_make_is_retried_or_marked() {
 #[tokio::test]
 async fn a_refused_stream_is_routed_again_before_it_starts() {
     within(async {
-        let csv = corpus("data_metrics.csv"); // 31.8K tokens; the byte estimate says ~12K
+        let csv = corpus("data_metrics.csv"); // 31.8K tokens; the under-count says ~10K
         for dialect in [Dialect::Anthropic, Dialect::OpenAi] {
-            let env = TestEnv::start().await;
+            let (env, _dir) = undercounting_router(common::fast_sim(), "").await;
             let (status, headers, body) =
                 ask(&env, dialect, true, &format!("Which rows?\n{csv}")).await;
             assert_eq!(status, 200, "{dialect:?}: {body}");
