@@ -1,9 +1,14 @@
 //! What Ollama has: installed models (`/api/tags`) and loaded models (`/api/ps`), refreshed by a
 //! background task and published as a snapshot. Requests read the snapshot and never wait on Ollama.
+//!
+//! Between two polls the router is not blind to what it does itself: a request it routes to a
+//! model that is not loaded (or loaded at another context) is noted as a pending load, with the
+//! models Ollama will evict for it, and [`Inventory::loaded_now`] shows Ollama as it will be. A
+//! pending load ends when `/api/ps` shows it, or after [`PENDING_LOAD_TTL`] (a load that failed).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
@@ -51,6 +56,36 @@ pub struct Inventory {
     shown: HashMap<String, String>,
     /// The last refresh error, for `/router/health`.
     pub last_error: Option<String>,
+    /// Loads the router caused that `/api/ps` does not show yet, oldest first.
+    pending: Vec<PendingLoad>,
+}
+
+/// A load the router sent on its way.
+#[derive(Clone, Debug)]
+struct PendingLoad {
+    model: LoadedModel,
+    evicts: Vec<String>,
+    since: Instant,
+}
+
+/// How long a noted load stands in for `/api/ps` (loads on a 12 GB card take seconds; one that
+/// failed must not haunt routing).
+pub const PENDING_LOAD_TTL: Duration = Duration::from_secs(30);
+
+impl Inventory {
+    /// Loaded models as they are about to be: `/api/ps`'s list with the router's own pending
+    /// loads applied (their evictions removed, the model at its new context in place).
+    pub fn loaded_now(&self) -> Option<Vec<LoadedModel>> {
+        if self.pending.is_empty() {
+            return self.loaded.clone();
+        }
+        let mut loaded = self.loaded.clone().unwrap_or_default();
+        for p in &self.pending {
+            loaded.retain(|l| l.name != p.model.name && !p.evicts.contains(&l.name));
+            loaded.push(p.model.clone());
+        }
+        Some(loaded)
+    }
 }
 
 /// Shared, swappable inventory.
@@ -66,6 +101,21 @@ impl SharedInventory {
 
     pub fn store(&self, inv: Inventory) {
         self.inner.store(Arc::new(inv));
+    }
+
+    /// Notes that a routed request is loading `model` (evicting `evicts`), so the next request
+    /// sees it before `/api/ps` does.
+    pub fn note_load(&self, model: LoadedModel, evicts: Vec<String>) {
+        self.inner.rcu(|inv| {
+            let mut next = (**inv).clone();
+            next.pending.retain(|p| p.model.name != model.name);
+            next.pending.push(PendingLoad {
+                model: model.clone(),
+                evicts: evicts.clone(),
+                since: Instant::now(),
+            });
+            next
+        });
     }
 
     /// Refreshes both lists once. Keeps old values for a list whose fetch failed.
@@ -141,7 +191,25 @@ impl SharedInventory {
             }
             Err(e) => next.last_error = Some(e.to_string()),
         }
-        self.store(next);
+        // Loads noted while this refresh was waiting on Ollama count too; those `/api/ps` now
+        // shows at their context, and stale ones, are over.
+        self.inner.rcu(|current| {
+            let mut merged = next.clone();
+            merged.pending = current
+                .pending
+                .iter()
+                .filter(|p| {
+                    p.since.elapsed() < PENDING_LOAD_TTL
+                        && !merged.loaded.as_ref().is_some_and(|loaded| {
+                            loaded.iter().any(|l| {
+                                l.name == p.model.name && l.context_length == p.model.context_length
+                            })
+                        })
+                })
+                .cloned()
+                .collect();
+            merged
+        });
     }
 
     /// Refreshes every `interval` until the task is aborted.
@@ -209,6 +277,40 @@ pub fn arch_from_show(show: &serde_json::Value) -> Option<Architecture> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn loaded(name: &str, ctx: u32) -> LoadedModel {
+        LoadedModel {
+            name: name.into(),
+            context_length: ctx,
+            size: 1,
+            size_vram: 1,
+            busy: false,
+        }
+    }
+
+    #[test]
+    fn a_noted_load_shows_at_once_with_its_evictions() {
+        let inv = SharedInventory::default();
+        inv.store(Inventory {
+            loaded: Some(vec![loaded("qwen3:8b", 16384), loaded("qwen2.5:7b", 16384)]),
+            ..Inventory::default()
+        });
+        inv.note_load(loaded("qwen3:14b", 8192), vec!["qwen3:8b".into()]);
+        let now = inv.load().loaded_now().unwrap();
+        let names: Vec<(&str, u32)> = now
+            .iter()
+            .map(|l| (l.name.as_str(), l.context_length))
+            .collect();
+        assert_eq!(names, [("qwen2.5:7b", 16384), ("qwen3:14b", 8192)]);
+        // A reload at another context replaces the old entry.
+        inv.note_load(loaded("qwen2.5:7b", 32768), vec![]);
+        let now = inv.load().loaded_now().unwrap();
+        assert!(
+            now.iter()
+                .any(|l| l.name == "qwen2.5:7b" && l.context_length == 32768)
+        );
+        assert_eq!(now.iter().filter(|l| l.name == "qwen2.5:7b").count(), 1);
+    }
 
     #[test]
     fn reads_architecture_from_show() {

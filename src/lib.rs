@@ -7,7 +7,7 @@
 //!
 //! Request flow: `api::*` (parse, dialect errors) → [`pipeline`] (view → classify → route →
 //! rewrite, all `router_core`) → [`upstream`] → relay back. Background tasks ([`inventory`],
-//! [`gpu`], [`config`] reload) publish snapshots that requests read without waiting. See
+//! [`gpu`], [`vocab`], [`config`] reload) publish snapshots that requests read without waiting. See
 //! `ARCHITECTURE.md`.
 
 pub mod api;
@@ -27,6 +27,7 @@ pub mod status;
 pub mod stream;
 pub mod telemetry;
 pub mod upstream;
+pub mod vocab;
 
 pub use api::app;
 pub use state::AppState;

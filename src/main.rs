@@ -121,7 +121,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
     };
     let shared = SettingsShared::with_overrides(settings, overrides);
     // The demo learns speeds of a simulated GPU: they must neither read nor overwrite what the
-    // real router learned about the real one, so the demo keeps its learning in memory.
+    // real router learned about the real one, so the demo keeps its learning (and the
+    // vocabularies it reads from the simulated Ollama) in memory.
     let state_file = if demo.is_some() {
         None
     } else {
@@ -154,6 +155,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         ),
         gpu::spawn_poller(state.clone()),
         spawn_saver(state.clone()),
+        state.vocab().spawn_loader(
+            {
+                let state = state.clone();
+                move || state.upstream()
+            },
+            state.inventory().clone(),
+            state.settings().config.upstream.poll_interval.0,
+        ),
     ];
     if let Some(p) = path.clone() {
         let live = state.clone();

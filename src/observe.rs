@@ -1,5 +1,6 @@
 //! Observation: Prometheus metrics, the ring buffer of recent decisions, and what the router learns
-//! from answers (real tok/s per model and context, and how far the token estimate is off).
+//! from answers (real tok/s per model and context, and how far the token estimate is off) and from
+//! `/api/ps` (what a model at a context really occupies).
 //!
 //! Learned figures persist in a small JSON state file so a restart keeps them; a corrupt file is
 //! ignored with a warning.
@@ -16,6 +17,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
+
+use router_core::catalog::KvCacheType;
+use router_core::tokens::{BodyEstimate, Calibration};
 
 use router_core::route::Decision;
 use router_core::translate::native::Metrics as AnswerMetrics;
@@ -70,6 +74,10 @@ pub struct RouterMetrics {
     pub upstream_errors: Family<ReasonLabels, Counter>,
     pub passthrough: Counter,
     pub truncation_suspected: Counter,
+    /// Answers whose prompt Ollama cut, by how it shows (`reached_num_ctx`, `context_shift_half`).
+    pub prompt_cut: Family<ReasonLabels, Counter>,
+    /// Requests sent again at a larger context, by why (`refused`: Ollama's 400, `cut`).
+    pub context_retries: Family<ReasonLabels, Counter>,
     pub streams_in_flight: Gauge,
     pub cancelled_streams: Counter,
     /// Requests the guard turned away, by reason (host, origin, token, busy, ...).
@@ -98,6 +106,8 @@ impl Default for RouterMetrics {
             upstream_errors: Family::default(),
             passthrough: Counter::default(),
             truncation_suspected: Counter::default(),
+            prompt_cut: Family::default(),
+            context_retries: Family::default(),
             streams_in_flight: Gauge::default(),
             cancelled_streams: Counter::default(),
             refused: Family::default(),
@@ -139,6 +149,16 @@ impl Default for RouterMetrics {
             "truncation_suspected",
             "Answers whose prompt_eval_count reached num_ctx (Ollama may have truncated)",
             m.truncation_suspected.clone(),
+        );
+        registry.register(
+            "prompt_cut",
+            "Answers whose prompt_eval_count shows Ollama cut the prompt",
+            m.prompt_cut.clone(),
+        );
+        registry.register(
+            "context_retries",
+            "Requests sent again at a context that holds the prompt",
+            m.context_retries.clone(),
         );
         registry.register(
             "streams_in_flight",
@@ -216,6 +236,8 @@ impl RouterMetrics {
 /// A recent decision for `/router/decisions`.
 #[derive(Clone, Debug, Serialize)]
 pub struct DecisionRecord {
+    /// Sequence number, so what the answer later shows can be added to its decision.
+    pub id: u64,
     pub at: String,
     pub dialect: String,
     /// The request's `x-request-id` (absent outside a request, e.g. offline explain).
@@ -225,6 +247,9 @@ pub struct DecisionRecord {
     #[serde(default)]
     pub reason: String,
     pub decision: Decision,
+    /// Ollama cut the prompt: how it showed (set when the answer's final chunk arrives).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
 }
 
 /// The last N decisions.
@@ -242,12 +267,26 @@ impl DecisionLog {
         }
     }
 
-    pub fn push(&self, rec: DecisionRecord) {
-        if let Ok(mut ring) = self.ring.lock() {
-            if ring.len() == self.capacity {
-                ring.pop_front();
-            }
-            ring.push_back(rec);
+    /// Adds a record, numbering it; returns its id.
+    pub fn push(&self, mut rec: DecisionRecord) -> u64 {
+        let Ok(mut ring) = self.ring.lock() else {
+            return 0;
+        };
+        rec.id = ring.back().map_or(1, |r| r.id + 1);
+        let id = rec.id;
+        if ring.len() == self.capacity {
+            ring.pop_front();
+        }
+        ring.push_back(rec);
+        id
+    }
+
+    /// Records that the answer to decision `id` had its prompt cut (no-op once it left the ring).
+    pub fn mark_cut(&self, id: u64, how: &str) {
+        if let Ok(mut ring) = self.ring.lock()
+            && let Some(rec) = ring.iter_mut().rev().find(|r| r.id == id)
+        {
+            rec.cut = Some(how.to_string());
         }
     }
 
@@ -265,9 +304,40 @@ impl DecisionLog {
 pub struct Learned {
     /// Smoothed tok/s keyed by `model@ctx@gpu|spill`.
     pub speeds: HashMap<String, f64>,
-    /// Per-model multiplier on the byte-based token estimate.
-    pub token_correction: HashMap<String, f64>,
+    /// Per model, per kind of text: multipliers on the fallback token estimate, learned from
+    /// `prompt_eval_count`. A log paste teaches the dense class only, so it does not inflate the
+    /// next prose or code request.
+    #[serde(default)]
+    pub token_calibration: HashMap<String, Calibration>,
+    /// `/api/ps` `size` after a load, keyed by [`footprint_key`].
+    #[serde(default)]
+    pub footprints: HashMap<String, u64>,
 }
+
+/// Token calibrations as requests read them.
+#[derive(Debug, Default)]
+pub struct Calibrations {
+    pub by_model: HashMap<String, Calibration>,
+    /// Per class, the largest factor any model learned: for the estimate made before the model
+    /// is chosen, safe for every candidate.
+    pub any_model: Calibration,
+}
+
+/// `model@num_ctx@kv` (e.g. `qwen3:8b@16384@f16`).
+pub fn footprint_key(model: &str, ctx: u32, kv: KvCacheType) -> String {
+    format!("{model}@{ctx}@{}", kv.as_str())
+}
+
+/// Parses a key written by [`footprint_key`].
+pub fn parse_footprint_key(key: &str) -> Option<(String, u32, KvCacheType)> {
+    let mut parts = key.rsplitn(3, '@');
+    let kv = KvCacheType::parse(parts.next()?)?;
+    let ctx = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_string(), ctx, kv))
+}
+
+/// Learned footprints as routing reads them.
+pub type Footprints = HashMap<(String, u32, KvCacheType), u64>;
 
 pub fn speed_key(model: &str, ctx: u32, on_gpu: bool) -> String {
     format!("{model}@{ctx}@{}", if on_gpu { "gpu" } else { "spill" })
@@ -286,10 +356,11 @@ pub fn parse_speed_key(key: &str) -> Option<(String, u32, bool)> {
 #[derive(Debug)]
 pub struct LearnStore {
     inner: Mutex<Learned>,
-    /// Parsed speeds and the global correction, republished on every change so requests read
+    /// Parsed speeds, token calibrations and footprints, republished on every change so requests read
     /// them without locking or parsing.
     speeds: arc_swap::ArcSwap<HashMap<(String, u32, bool), f64>>,
-    correction: arc_swap::ArcSwap<f64>,
+    calibrations: arc_swap::ArcSwap<Calibrations>,
+    footprints: arc_swap::ArcSwap<Footprints>,
     dirty: AtomicBool,
     path: Option<PathBuf>,
 }
@@ -315,7 +386,8 @@ impl LearnStore {
             .unwrap_or_default();
         let store = LearnStore {
             speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
-            correction: arc_swap::ArcSwap::from_pointee(1.0),
+            calibrations: arc_swap::ArcSwap::from_pointee(Calibrations::default()),
+            footprints: arc_swap::ArcSwap::from_pointee(HashMap::new()),
             inner: Mutex::new(learned),
             dirty: AtomicBool::new(false),
             path,
@@ -333,13 +405,59 @@ impl LearnStore {
             .filter_map(|(k, v)| parse_speed_key(k).map(|key| (key, *v)))
             .collect();
         self.speeds.store(std::sync::Arc::new(parsed));
-        let c = l
-            .token_correction
-            .values()
-            .copied()
-            .reduce(f64::max)
-            .unwrap_or(1.0);
-        self.correction.store(std::sync::Arc::new(c));
+        let mut any_model = Calibration::default();
+        for c in l.token_calibration.values() {
+            for i in 0..any_model.factors.len() {
+                if c.samples[i] > 0 {
+                    any_model.factors[i] = if any_model.samples[i] == 0 {
+                        c.factors[i]
+                    } else {
+                        any_model.factors[i].max(c.factors[i])
+                    };
+                    any_model.samples[i] += c.samples[i];
+                }
+            }
+        }
+        self.calibrations.store(std::sync::Arc::new(Calibrations {
+            by_model: l.token_calibration.clone(),
+            any_model,
+        }));
+        let footprints = l
+            .footprints
+            .iter()
+            .filter_map(|(k, v)| parse_footprint_key(k).map(|key| (key, *v)))
+            .collect();
+        self.footprints.store(std::sync::Arc::new(footprints));
+    }
+
+    /// Learned footprints by (model, num_ctx, KV cache type); cheap to read per request.
+    pub fn footprints(&self) -> std::sync::Arc<Footprints> {
+        self.footprints.load_full()
+    }
+
+    /// Learns what a loaded model occupies from an `/api/ps` entry. `weights` is the model's file
+    /// size: while a model loads, Ollama reports just that (no buffers parsed yet), which says
+    /// nothing about the context, so only a size above it is a footprint. The latest reading
+    /// wins (a footprint is a measurement, not a noisy sample).
+    pub fn observe_footprint(
+        &self,
+        model: &str,
+        ctx: u32,
+        kv: KvCacheType,
+        size: u64,
+        weights: u64,
+    ) {
+        if ctx == 0 || size <= weights {
+            return;
+        }
+        let key = (model.to_string(), ctx, kv);
+        if self.footprints.load().get(&key) == Some(&size) {
+            return;
+        }
+        let Ok(mut l) = self.inner.lock() else { return };
+        l.footprints.insert(footprint_key(model, ctx, kv), size);
+        self.dirty.store(true, Ordering::Relaxed);
+        self.publish(&l);
     }
 
     /// Learned tok/s by (model, num_ctx, fully on GPU); cheap to read per request.
@@ -351,10 +469,9 @@ impl LearnStore {
         self.inner.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    /// The correction applied to estimates before the model is known: the largest learned one, so
-    /// the estimate stays conservative for every candidate.
-    pub fn global_correction(&self) -> f64 {
-        **self.correction.load()
+    /// Learned token calibrations; cheap to read per request.
+    pub fn calibrations(&self) -> std::sync::Arc<Calibrations> {
+        self.calibrations.load_full()
     }
 
     /// Learns from a final chunk.
@@ -362,12 +479,13 @@ impl LearnStore {
     /// Speed: `eval_count / eval_duration`, only when at least 8 tokens were generated (shorter
     /// answers are dominated by per-request overhead).
     ///
-    /// Token calibration: `prompt_eval_count / raw_estimate`, only when Ollama evaluated at least
-    /// half the estimate and 256 tokens. A smaller count means Ollama reused its prompt cache and
-    /// evaluated only the new suffix — that says nothing about the tokenizer. A count at `num_ctx`
-    /// means truncation, which says nothing either. The learned ratio is kept with a 10 % margin
-    /// so the estimate stays on the safe side.
-    pub fn observe(&self, decision: &Decision, raw_estimate: u32, m: &AnswerMetrics) {
+    /// Token calibration: per class of text, what Ollama evaluated against the fallback's raw
+    /// estimate ([`Calibration::learn`]), only when Ollama evaluated at least 256 tokens and half
+    /// the router's count. A smaller count means Ollama reused its prompt cache and evaluated
+    /// only the new suffix — that says nothing about the tokenizer. A count at `num_ctx` means
+    /// truncation, which says nothing either. Learned for every model, exact counts or not: a
+    /// model whose vocabulary is known still needs the estimate when Ollama restarts.
+    pub fn observe(&self, decision: &Decision, tally: &BodyEstimate, m: &AnswerMetrics) {
         let Ok(mut l) = self.inner.lock() else { return };
         if let (Some(n), Some(d)) = (m.eval_count, m.eval_duration)
             && n >= 8
@@ -384,17 +502,14 @@ impl LearnStore {
             self.dirty.store(true, Ordering::Relaxed);
         }
         if let Some(p) = m.prompt_eval_count
-            && raw_estimate > 0
             && p >= 256
-            && p * 2 >= u64::from(raw_estimate)
+            && p * 2 >= u64::from(decision.prompt_tokens)
             && p < u64::from(decision.num_ctx)
-        {
-            let ratio = (p as f64 / f64::from(raw_estimate) * 1.1).clamp(0.5, 2.0);
-            let v = l
-                .token_correction
+            && l.token_calibration
                 .entry(decision.model.clone())
-                .or_insert(ratio);
-            *v = *v * (1.0 - SMOOTHING) + ratio * SMOOTHING;
+                .or_default()
+                .learn(&tally.text, p as f64 - tally.framing)
+        {
             self.dirty.store(true, Ordering::Relaxed);
         }
         self.publish(&l);
@@ -443,13 +558,14 @@ mod tests {
         assert_eq!(parse_speed_key(&k), Some(("qwen3:8b".into(), 16384, true)));
     }
 
-    fn decision(num_ctx: u32) -> Decision {
+    fn decision(num_ctx: u32, prompt_tokens: u32) -> Decision {
         Decision {
             requested_model: "auto".into(),
             model: "qwen3:8b".into(),
             num_ctx,
             kind: router_core::request::Kind::Daily,
-            prompt_tokens: 1000,
+            prompt_tokens,
+            tokens_exact: false,
             needed_ctx: 2000,
             classified_by: vec!["default".into()],
             ctx_reason: "preferred".into(),
@@ -460,6 +576,8 @@ mod tests {
                 predicted_tps: 72.0,
                 loaded: false,
                 evicts_busy: false,
+                evicts: Vec::new(),
+                learned: false,
             },
             rejected: Vec::new(),
             degraded: false,
@@ -476,24 +594,46 @@ mod tests {
         }
     }
 
-    /// Token calibration learns Ollama's count over the raw estimate (plus a 10 % margin) and
-    /// ignores what says nothing about the tokenizer: prompt-cache reuse, truncation, tiny prompts.
+    /// An estimate of `code` tokens, all of them code.
+    fn tally(code: f64) -> BodyEstimate {
+        BodyEstimate {
+            text: router_core::tokens::ClassTokens([code, 0.0, 0.0, 0.0]),
+            framing: 0.0,
+            text_bytes: 100_000,
+        }
+    }
+
+    /// Token calibration learns Ollama's count over the raw estimate of the class the prompt is
+    /// made of (plus a 5 % margin) and ignores what says nothing about the tokenizer:
+    /// prompt-cache reuse, truncation, tiny prompts.
     #[test]
     fn token_calibration_learns_only_from_telling_answers() {
+        use router_core::tokens::TextClass;
         let store = LearnStore::open(None);
-        assert_eq!(store.global_correction(), 1.0);
         for (raw, evaluated, ctx) in [(1000, 300, 16384), (1000, 16384, 16384), (200, 250, 16384)] {
-            store.observe(&decision(ctx), raw, &answer(evaluated));
-            assert_eq!(
-                store.global_correction(),
-                1.0,
+            store.observe(
+                &decision(ctx, raw),
+                &tally(f64::from(raw)),
+                &answer(evaluated),
+            );
+            assert!(
+                store.calibrations().by_model.is_empty(),
                 "raw {raw}, evaluated {evaluated} of {ctx}: nothing to learn"
             );
         }
-        store.observe(&decision(16384), 1000, &answer(1500));
-        let learned = store.snapshot().token_correction["qwen3:8b"];
-        assert!((learned - 1.65).abs() < 1e-9, "{learned}");
-        assert_eq!(store.global_correction(), learned);
+        store.observe(&decision(16384, 1000), &tally(1000.0), &answer(1500));
+        let c = store.calibrations();
+        let learned = c.by_model["qwen3:8b"];
+        assert!(
+            (learned.factor(TextClass::Code) - 1.575).abs() < 1e-9,
+            "{learned:?}"
+        );
+        // Only the class the prompt was made of.
+        assert_eq!(learned.factor(TextClass::Dense), 1.0);
+        assert_eq!(
+            c.any_model.factor(TextClass::Code),
+            learned.factor(TextClass::Code)
+        );
     }
 
     /// What was learned survives a restart through the state file, and only a change writes it.
@@ -504,18 +644,52 @@ mod tests {
         let store = LearnStore::open(Some(p.clone()));
         store.save_if_dirty();
         assert!(!p.exists(), "nothing learned, nothing written");
-        store.observe(&decision(16384), 1000, &answer(1500));
+        store.observe(&decision(16384, 1000), &tally(1000.0), &answer(1500));
+        // Both learnings share the one state file: token calibration and footprints.
+        store.observe_footprint("qwen3:8b", 16384, KvCacheType::F16, 9_300, 5_000);
         store.save_if_dirty();
         assert!(p.exists());
         let reopened = LearnStore::open(Some(p));
         assert_eq!(reopened.snapshot(), store.snapshot());
-        assert_eq!(reopened.global_correction(), store.global_correction());
+        assert!(!reopened.calibrations().by_model.is_empty());
+        assert_eq!(
+            reopened.calibrations().by_model,
+            store.calibrations().by_model
+        );
+        assert_eq!(
+            reopened
+                .footprints()
+                .get(&("qwen3:8b".to_string(), 16384, KvCacheType::F16)),
+            Some(&9_300)
+        );
         assert_eq!(
             reopened
                 .speeds()
                 .get(&("qwen3:8b".to_string(), 16384, true)),
             Some(&50.0)
         );
+    }
+
+    #[test]
+    fn footprints_persist_and_ignore_loading_readings() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("learned.json");
+        let store = LearnStore::open(Some(p.clone()));
+        // Mid-load Ollama reports the file size: not a footprint.
+        store.observe_footprint("qwen3:8b", 16384, KvCacheType::F16, 5_000, 5_000);
+        assert!(store.footprints().is_empty());
+        store.observe_footprint("qwen3:8b", 16384, KvCacheType::F16, 9_300, 5_000);
+        store.save_if_dirty();
+        let reopened = LearnStore::open(Some(p));
+        assert_eq!(
+            reopened
+                .footprints()
+                .get(&("qwen3:8b".to_string(), 16384, KvCacheType::F16)),
+            Some(&9_300)
+        );
+        // A state file from before footprints were learned still loads.
+        let old: Learned = serde_json::from_str(r#"{"speeds":{},"token_correction":{}}"#).unwrap();
+        assert!(old.footprints.is_empty());
     }
 
     #[test]

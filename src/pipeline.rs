@@ -1,6 +1,10 @@
 //! The routing pipeline every dialect shares: native body → view → classify → decide → rewritten
-//! body. Synchronous and CPU-only; handlers do the I/O around it.
+//! body (synchronous, CPU-only), and sending the result so that no prompt is cut silently: a
+//! prompt Ollama refuses as too long is routed again for the size Ollama reported
+//! ([`AppState::send_routed`]); an answer whose `prompt_eval_count` shows a cut is counted, logged
+//! and marked ([`AppState::observe`]).
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -13,10 +17,13 @@ use crate::config::Settings;
 use crate::observe::{DecisionLabels, DecisionRecord, ReasonLabels};
 use crate::state::AppState;
 use crate::upstream::UpstreamError;
+use crate::vocab::Vocabularies;
 use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
 use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
-use router_core::route::{Candidates, Decision, RouteError, World, decide};
+use router_core::route::{Candidates, Decision, RouteError, TokenCount, World, decide};
+use router_core::tokens::{BodyEstimate, estimate_body, upper_bound};
 use router_core::translate::native::Metrics;
+use router_core::truncation::{Cut, context_refusal};
 
 /// One request to route, in native form.
 pub struct RouteInput<'a> {
@@ -55,10 +62,16 @@ pub struct Routed {
     pub body: Bytes,
     /// `None`: the model is not one the router routes (custom, embedding); body untouched.
     pub decision: Option<Arc<Decision>>,
-    /// The uncorrected token estimate, for calibration when the answer arrives.
-    pub raw_estimate: u32,
+    /// The fallback's per-class estimate, for calibration when the answer arrives.
+    pub tally: BodyEstimate,
     /// [`Decision::reason`], built once: the log line and the header both carry it.
     pub reason: String,
+    /// The decision's entry in the decision log, to mark a cut prompt on when the answer shows one.
+    pub record: u64,
+    /// The client asked for one JSON answer (`stream: false`), which can be retried unseen.
+    pub single: bool,
+    /// Why this request was routed a second time (`refused`, `cut`), if it was.
+    pub retried: Option<&'static str>,
     /// The snapshot the request was routed with; the relay reads its timeouts from it.
     pub settings: Arc<Settings>,
 }
@@ -93,6 +106,12 @@ impl Routed {
                 Some(HeaderValue::from_static("true")),
             ));
         }
+        if let Some(why) = self.retried {
+            out.push((
+                HeaderName::from_static("x-router-retried"),
+                Some(HeaderValue::from_static(why)),
+            ));
+        }
         out.into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect()
@@ -116,6 +135,70 @@ impl From<ParseError> for RouteFailure {
     fn from(e: ParseError) -> RouteFailure {
         RouteFailure::BadRequest(e.to_string())
     }
+}
+
+/// Why a routed request has no answer to relay.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// Ollama could not be reached, or did not answer in time.
+    Upstream(UpstreamError),
+    /// Ollama answered an error: its status and body (one short JSON object), relayed as is.
+    Status {
+        status: http::StatusCode,
+        body: Bytes,
+    },
+    /// Ollama refused the prompt as longer than the context and no context the router may give
+    /// holds it. Native clients get Ollama's own answer (`status`, `body`); the other dialects
+    /// their "prompt is too long" with `tokens` (Ollama's count when it gave one) and `max`.
+    PromptTooLong {
+        tokens: u32,
+        max: u32,
+        status: http::StatusCode,
+        body: Bytes,
+    },
+}
+
+/// An `x-router-truncated` header for a non-streamed answer whose prompt Ollama cut.
+pub fn cut_header(cut: Cut, prompt_eval_count: u64) -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static("x-router-truncated"),
+        HeaderValue::from_str(&format!(
+            "{}; prompt_eval_count={prompt_eval_count}",
+            cut.as_str()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("true")),
+    )
+}
+
+/// The message of a native error body (`{"error": "..."}`), else its text.
+pub fn native_error_text(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct NativeError {
+        error: serde_json::Value,
+    }
+    match serde_json::from_slice::<NativeError>(body) {
+        Ok(NativeError {
+            error: serde_json::Value::String(s),
+        }) => s,
+        Ok(NativeError { error }) => error.to_string(),
+        Err(_) => String::from_utf8_lossy(body).trim().to_owned(),
+    }
+}
+
+/// Upper bound for reading a native error body: it is one short JSON object.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+async fn read_bounded(response: reqwest::Response) -> Bytes {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(Ok(chunk)) = chunks.next().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= ERROR_BODY_LIMIT {
+            break;
+        }
+    }
+    Bytes::from(body)
 }
 
 /// Models for listings: what Ollama has, plus the router's virtual names.
@@ -203,6 +286,10 @@ pub fn rewrite_native(native: &NativeBody<'_>, decision: &Decision, settings: &S
             Some(r) => replace.push((span_of(body, r), value)),
             None => insert.push((field, value)),
         }
+    }
+    // Refused with its size beats cut silently (see `routing.allow_truncation`).
+    if !routing.allow_truncation && native.peek.truncate.is_none() {
+        insert.push(("truncate", "false"));
     }
     replace.sort_by_key(|(range, _)| range.start);
     let mut out = Vec::with_capacity(body.len() + 96);
@@ -325,19 +412,62 @@ impl AppState {
     /// Classifies, decides and rewrites one native request, then records it: the session pin,
     /// the decision log, metrics and the log line. Never awaits.
     pub fn route(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
-        self.route_skipping(input, &[])
+        self.route_with(input, None, &[])
     }
 
-    /// [`AppState::route`] after Ollama answered 404 for the `missing` models: they are listed
-    /// first among the decision's rejections, so the log, `/router/decisions` and
-    /// `x-router-reason` say why the next candidate serves.
-    fn route_skipping(
+    /// Routes `routed`'s request again for a prompt of at least `floor` tokens, keeping its
+    /// kind and configuration snapshot: Ollama said the prompt is that long (or longer than the
+    /// context it got).
+    pub fn reroute(
+        &self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        routed: &Routed,
+        floor: Option<u32>,
+        missing: &[String],
+    ) -> Result<Routed, RouteFailure> {
+        let hint = routed.decision.as_ref().map(|d| KindHint {
+            kind: d.kind,
+            reason: "retry at a larger context".into(),
+        });
+        self.route_with(
+            RouteInput {
+                settings: routed.settings.clone(),
+                dialect,
+                endpoint,
+                body: &routed.body,
+                headers,
+                hint,
+                session: routed.decision.as_ref().and_then(|d| d.session.clone()),
+            },
+            floor,
+            missing,
+        )
+        .map(|mut again| {
+            // The body sent names the model the router picked; the client asked for another.
+            if let (Some(first), Some(d)) = (
+                routed.decision.as_ref(),
+                again.decision.as_mut().and_then(Arc::get_mut),
+            ) {
+                d.requested_model = first.requested_model.clone();
+            }
+            again
+        })
+    }
+
+    /// [`AppState::route`] for a prompt of at least `floor` tokens (Ollama's own count), after
+    /// Ollama answered 404 for the `missing` models: they are listed first among the decision's
+    /// rejections, so the log, `/router/decisions` and `x-router-reason` say why the next
+    /// candidate serves.
+    fn route_with(
         &self,
         input: RouteInput<'_>,
+        floor: Option<u32>,
         missing: &[String],
     ) -> Result<Routed, RouteFailure> {
         let dialect = input.dialect;
-        match self.plan(input) {
+        match self.plan(input, floor) {
             Ok(mut plan) => {
                 if let Some(d) = plan.routed.decision.as_mut().and_then(Arc::get_mut)
                     && !missing.is_empty()
@@ -349,7 +479,7 @@ impl AppState {
                     d.rejected.splice(0..0, skipped);
                     plan.routed.reason = d.reason();
                 }
-                let routed = plan.routed;
+                let mut routed = plan.routed;
                 match &routed.decision {
                     None => {
                         self.metrics().passthrough.inc();
@@ -366,7 +496,23 @@ impl AppState {
                             );
                         }
                         self.count_effects(plan.client_num_ctx, decision, &routed.settings);
-                        self.record_decision(dialect, decision, &routed.reason);
+                        if !decision.fit.loaded {
+                            // Ollama is about to load it: the next request must see that now,
+                            // not at the next poll.
+                            let spill = decision.fit.spill_fraction.clamp(0.0, 1.0);
+                            self.inventory().note_load(
+                                router_core::route::LoadedModel {
+                                    name: decision.model.clone(),
+                                    context_length: decision.num_ctx,
+                                    size: decision.fit.need_bytes,
+                                    size_vram: (decision.fit.need_bytes as f64 * (1.0 - spill))
+                                        as u64,
+                                    busy: false,
+                                },
+                                decision.fit.evicts.clone(),
+                            );
+                        }
+                        routed.record = self.record_decision(dialect, decision, &routed.reason);
                         crate::telemetry::note_routed(decision);
                     }
                 }
@@ -394,53 +540,6 @@ impl AppState {
         }
     }
 
-    /// Sends a routed request to Ollama. When Ollama answers 404 before the first byte for a
-    /// model the router picked (deleted since the last poll, never pulled), that model leaves
-    /// the installed list and the request is routed again to the next candidate, the skip
-    /// recorded in the decision. A model the client named itself is not swapped, and when no
-    /// other candidate can serve, Ollama's own 404 is the answer.
-    pub async fn send_routed(
-        &self,
-        input: RouteInput<'_>,
-        mut routed: Routed,
-    ) -> (Routed, Result<reqwest::Response, UpstreamError>) {
-        let mut missing: Vec<String> = Vec::new();
-        loop {
-            let sent = self
-                .upstream()
-                .post_json(input.endpoint.path(), routed.body.clone())
-                .await;
-            let resp = match sent {
-                Ok(resp) => resp,
-                Err(e) => return (routed, Err(e)),
-            };
-            let Some(decision) = routed.decision.clone() else {
-                return (routed, Ok(resp));
-            };
-            let picked_by_router = decision.model != decision.requested_model;
-            if resp.status() != http::StatusCode::NOT_FOUND
-                || !picked_by_router
-                || missing.contains(&decision.model)
-            {
-                return (routed, Ok(resp));
-            }
-            tracing::warn!(model = %decision.model, "Ollama does not have the routed model; trying the next candidate");
-            missing.push(decision.model.clone());
-            self.forget_installed(&decision.model);
-            match self.route_skipping(input.again(), &missing) {
-                Ok(next)
-                    if next
-                        .decision
-                        .as_ref()
-                        .is_some_and(|d| !missing.contains(&d.model)) =>
-                {
-                    routed = next;
-                }
-                _ => return (routed, Ok(resp)),
-            }
-        }
-    }
-
     /// Drops a model from the installed list until the next inventory poll says otherwise.
     fn forget_installed(&self, model: &str) {
         let inventory = self.inventory().load();
@@ -458,13 +557,16 @@ impl AppState {
     /// The decision [`AppState::route`] would make, with no side effect at all: no session pin,
     /// no decision log entry, no metric, no log line (`/router/explain`, `ollama-router explain`).
     pub fn explain(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
-        self.plan(input).map(|p| p.routed).map_err(|f| f.failure)
+        self.plan(input, None)
+            .map(|p| p.routed)
+            .map_err(|f| f.failure)
     }
 
-    fn plan(&self, input: RouteInput<'_>) -> Result<Plan, PlanFailure> {
+    fn plan(&self, input: RouteInput<'_>, floor: Option<u32>) -> Result<Plan, PlanFailure> {
         let snapshot = input.settings.clone();
         let mut settings = input.settings;
         let native = parse_native(input.body)?;
+        let single = native.peek.stream == Some(false);
         let model = router_core::request::raw_text(native.peek.model).into_owned();
         let bad = |failure: RouteFailure| PlanFailure {
             failure,
@@ -500,8 +602,11 @@ impl AppState {
                         routed: Routed {
                             body: Bytes::copy_from_slice(input.body),
                             decision: None,
-                            raw_estimate: 0,
+                            tally: BodyEstimate::default(),
                             reason: String::new(),
+                            record: 0,
+                            single,
+                            retried: None,
                             settings: snapshot,
                         },
                         session: None,
@@ -526,9 +631,21 @@ impl AppState {
                 input.hint,
             )
             .map_err(|e| bad(e.into()))?;
-        let estimator = settings.config.routing.tokens;
-        let raw_estimate = estimator.estimate(&view, 1.0);
-        let prompt_tokens = estimator.estimate(&view, self.learned().global_correction());
+        let reserve = router_core::route::max_output_reserve(&view, &settings.config.routing);
+        let (tally, prompt_tokens, mut per_model) =
+            self.count_tokens(&native, input.endpoint, &settings, Some(reserve));
+        // Ollama said the prompt is at least `floor` tokens (a refusal or a cut): no count, exact
+        // or not, may size it below that.
+        let floor = floor.unwrap_or(0);
+        let prompt_tokens = prompt_tokens.max(floor);
+        for count in per_model.values_mut() {
+            if count.tokens < floor {
+                *count = TokenCount {
+                    tokens: floor,
+                    exact: false,
+                };
+            }
+        }
         let class = classify(
             &view,
             input.headers,
@@ -538,6 +655,7 @@ impl AppState {
             fallback,
         );
         let mut world = self.world();
+        world.prompt_tokens = Arc::new(per_model);
         world.session = session
             .as_deref()
             .and_then(|s| self.sessions().get(s))
@@ -583,13 +701,142 @@ impl AppState {
             routed: Routed {
                 body,
                 decision: Some(Arc::new(decision)),
-                raw_estimate,
+                tally,
                 reason,
+                record: 0,
+                single,
+                retried: None,
                 settings: snapshot,
             },
             session,
             client_num_ctx: view.num_ctx,
         })
+    }
+
+    /// Sends a routed request. When Ollama refuses the prompt as longer than its context — a 400
+    /// before any answer, so the client has seen nothing — the request is routed again for the
+    /// size Ollama reported and sent once more; `routed` then describes the retry.
+    pub async fn send_routed(
+        &self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        routed: &mut Routed,
+    ) -> Result<reqwest::Response, SendFailure> {
+        let mut missing: Vec<String> = Vec::new();
+        loop {
+            let response = self
+                .upstream()
+                .post_json(endpoint.path(), routed.body.clone())
+                .await
+                .map_err(SendFailure::Upstream)?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            // Ollama does not have the model the router picked (deleted since the last poll,
+            // never pulled): it leaves the installed list and the next candidate serves, the skip
+            // recorded in the decision. A model the client named itself is not swapped, and when
+            // no other candidate can serve, Ollama's own 404 is the answer.
+            if status == http::StatusCode::NOT_FOUND
+                && let Some(decision) = routed.decision.clone()
+                && decision.model != decision.requested_model
+                && !missing.contains(&decision.model)
+            {
+                tracing::warn!(model = %decision.model, "Ollama does not have the routed model; trying the next candidate");
+                missing.push(decision.model.clone());
+                self.forget_installed(&decision.model);
+                if let Ok(next) = self.reroute(dialect, endpoint, headers, routed, None, &missing)
+                    && next
+                        .decision
+                        .as_ref()
+                        .is_some_and(|d| !missing.contains(&d.model))
+                {
+                    *routed = next;
+                    continue;
+                }
+            }
+            let body = read_bounded(response).await;
+            let refusal = context_refusal(status.as_u16(), &native_error_text(&body));
+            let (Some(refusal), Some(decision)) = (refusal, routed.decision.clone()) else {
+                return Err(SendFailure::Status { status, body });
+            };
+            // Ollama's count when it gave one; else the prompt is at least the context it had.
+            let tokens = refusal
+                .tokens
+                .unwrap_or(decision.num_ctx)
+                .max(decision.prompt_tokens);
+            let too_long = |max: u32| SendFailure::PromptTooLong {
+                tokens,
+                max,
+                status,
+                body: body.clone(),
+            };
+            let holds = decision
+                .num_ctx
+                .saturating_sub(decision.needed_ctx.saturating_sub(decision.prompt_tokens));
+            if routed.retried.is_some() {
+                return Err(too_long(holds));
+            }
+            tracing::warn!(model = %decision.model, num_ctx = decision.num_ctx, tokens, "Ollama refused the prompt as too long for its context; routing it again");
+            self.count_retry("refused");
+            match self.reroute(
+                dialect,
+                endpoint,
+                headers,
+                routed,
+                Some(tokens.saturating_add(1)),
+                &[],
+            ) {
+                Ok(mut again) => {
+                    again.retried = Some("refused");
+                    *routed = again;
+                }
+                Err(RouteFailure::PromptTooLong { max, .. }) => return Err(too_long(max)),
+                Err(_) => return Err(SendFailure::Status { status, body }),
+            }
+        }
+    }
+
+    fn count_retry(&self, why: &str) {
+        self.metrics()
+            .context_retries
+            .get_or_create(&ReasonLabels { reason: why.into() })
+            .inc();
+    }
+
+    /// After an answer the client has not seen yet whose prompt was cut (`cut` from
+    /// [`AppState::observe`]; a non-streamed answer):
+    /// routes the request again at a context that holds more than Ollama kept, once. `None`:
+    /// no retry (already retried, or nothing larger is possible), the cut answer stands.
+    pub fn retry_after_cut(
+        &self,
+        dialect: Dialect,
+        endpoint: Endpoint,
+        headers: &HeaderMap,
+        routed: &Routed,
+    ) -> Option<Routed> {
+        let decision = routed.decision.as_ref()?;
+        if routed.retried.is_some() {
+            return None;
+        }
+        // The prompt was longer than the context: at least num_ctx tokens.
+        let mut again = self
+            .reroute(
+                dialect,
+                endpoint,
+                headers,
+                routed,
+                Some(decision.num_ctx.saturating_add(1)),
+                &[],
+            )
+            .ok()?;
+        if again.decision.as_ref()?.num_ctx <= decision.num_ctx {
+            return None;
+        }
+        self.count_retry("cut");
+        again.retried = Some("cut");
+        Some(again)
     }
 
     /// A catalog entry for an installed model the catalog does not know, from Ollama's own
@@ -646,12 +893,13 @@ impl AppState {
             engine: Vec::new(),
             agentic: Vec::new(),
             measured_tps: Vec::new(),
+            measured_vram: Vec::new(),
             gpu_tps,
             not_recommended: None,
         })
     }
 
-    fn record_decision(&self, dialect: Dialect, d: &Decision, reason: &str) {
+    fn record_decision(&self, dialect: Dialect, d: &Decision, reason: &str) -> u64 {
         self.metrics()
             .decisions
             .get_or_create(&DecisionLabels {
@@ -680,51 +928,121 @@ impl AppState {
             "routed"
         );
         let record = DecisionRecord {
+            id: 0,
             at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             dialect: dialect.as_str().into(),
             request_id: crate::telemetry::current_id(),
             reason: reason.to_string(),
             decision: d.clone(),
+            cut: None,
         };
         self.feed().publish(crate::telemetry::FeedEvent::Decision(
             crate::status::RecentDecision::from(&record),
         ));
-        self.decisions().push(record);
+        self.decisions().push(record)
     }
 
     /// The world routing sees right now, from the latest snapshots.
     pub fn world(&self) -> World {
         let inv = self.inventory().load();
+        let settings = self.settings();
+        // What `/api/ps` reports after a load is the footprint from now on.
+        let kv = settings.config.gpu.kv_cache_type;
+        for l in inv.loaded.iter().flatten() {
+            let weights = inv
+                .measured
+                .get(&l.name)
+                .and_then(|m| m.weights_bytes)
+                .or_else(|| settings.catalog.get(&l.name).map(|s| s.weights_bytes))
+                .unwrap_or(0);
+            self.learned()
+                .observe_footprint(&l.name, l.context_length, kv, l.size, weights);
+        }
         let busy = self.busy_models();
-        let mut loaded = inv.loaded.clone().unwrap_or_default();
+        let mut loaded = inv.loaded_now().unwrap_or_default();
         for l in &mut loaded {
             l.busy = busy.get(&l.name).is_some_and(|n| *n > 0);
         }
+        // A measured free figure does not know the loads the router just sent (nor the models
+        // they evict): shift it by the difference between `/api/ps` and the pending view.
+        let mut gpu = self.gpu();
+        if let Some(g) = gpu.as_mut()
+            && let Some(free) = g.free
+        {
+            let vram = |list: &[router_core::route::LoadedModel]| -> u64 {
+                list.iter().map(|l| l.size_vram).sum()
+            };
+            let polled = vram(inv.loaded.as_deref().unwrap_or_default());
+            g.free = Some((free + polled).saturating_sub(vram(&loaded)));
+        }
         let learned_tps = self.learned().speeds();
         World {
-            gpu: self.gpu(),
+            gpu,
             loaded,
             installed: inv.installed.clone(),
             learned_tps,
             session: None,
+            prompt_tokens: Default::default(),
             measured: inv.measured.clone(),
+            footprints: self.learned().footprints(),
         }
     }
 
-    /// Feeds an answer's final metrics back into learning and metrics.
-    pub fn observe(&self, decision: &Decision, raw_estimate: u32, metrics: &Metrics) {
+    /// Feeds an answer's final metrics back into learning (speed, token calibration) and
+    /// metrics, and says whether they show a cut prompt, which is then counted, logged and marked
+    /// on the decision (`record`).
+    pub fn observe(
+        &self,
+        decision: &Decision,
+        tally: &BodyEstimate,
+        record: u64,
+        metrics: &Metrics,
+    ) -> Option<Cut> {
         crate::telemetry::note_answer(metrics);
-        self.learned().observe(decision, raw_estimate, metrics);
-        if metrics
-            .prompt_eval_count
-            .is_some_and(|p| p + 16 >= u64::from(decision.num_ctx))
+        if decision.tokens_exact
+            && let Some(p) = metrics.prompt_eval_count
+            && p < u64::from(decision.num_ctx)
         {
-            self.metrics().truncation_suspected.inc();
-            tracing::warn!(model = %decision.model, num_ctx = decision.num_ctx, "prompt_eval_count reached num_ctx: Ollama may have truncated the prompt");
+            // Equal unless Ollama reused its prompt cache (smaller) or the template framed the
+            // prompt differently from what the counter assumes: worth seeing when debugging.
+            tracing::debug!(model = %decision.model, counted = decision.prompt_tokens, evaluated = p, "exact token count vs prompt_eval_count");
         }
+        let cut = metrics
+            .prompt_eval_count
+            .and_then(|p| router_core::truncation::cut_evidence(p, decision.num_ctx));
+        match cut {
+            None => self.learned().observe(decision, tally, metrics),
+            Some(how) => {
+                // A cut count says how much Ollama kept, not how long the prompt was: no
+                // calibration from it.
+                let speed_only = Metrics {
+                    prompt_eval_count: None,
+                    ..*metrics
+                };
+                self.learned().observe(decision, tally, &speed_only);
+                self.metrics().truncation_suspected.inc();
+                self.metrics()
+                    .prompt_cut
+                    .get_or_create(&ReasonLabels {
+                        reason: how.as_str().into(),
+                    })
+                    .inc();
+                self.decisions().mark_cut(record, how.as_str());
+                tracing::warn!(
+                    model = %decision.model,
+                    num_ctx = decision.num_ctx,
+                    prompt_eval_count = metrics.prompt_eval_count,
+                    estimate = decision.prompt_tokens,
+                    cut = how.as_str(),
+                    "Ollama cut the prompt"
+                );
+            }
+        }
+        cut
     }
 
-    /// The router's token estimate for a native body.
+    /// The router's token count for a native body: exact when the model's vocabulary is loaded,
+    /// else the calibrated estimate.
     pub fn estimate_tokens(
         &self,
         settings: &Settings,
@@ -749,12 +1067,106 @@ impl AppState {
             }
             _ => {}
         }
-        let view = native.view(Dialect::Ollama, endpoint, String::new(), None, None)?;
+        // No rung to decide here: always the exact count where there is one.
+        let (_, any, per_model) = self.count_tokens(&native, endpoint, settings, None);
         Ok(settings
-            .config
-            .routing
-            .tokens
-            .estimate(&view, self.learned().global_correction()))
+            .catalog
+            .get(&model)
+            .and_then(|spec| per_model.get(&spec.name))
+            .map_or(any, |c| c.tokens))
+    }
+
+    /// Counts a request's prompt tokens: an exact count per distinct vocabulary among the
+    /// catalog's models whose vocabulary is loaded, and the fallback's estimate (with each
+    /// model's own calibration) for the others. Returns the estimate's tally (for calibration;
+    /// empty when no installed model needed it), the count classification uses (the largest
+    /// exact count, else the estimate) and the count per catalog model.
+    ///
+    /// Where the bytes already decide the rung — no byte-level BPE makes more tokens than
+    /// bytes, so a prompt whose byte bound plus `reserve` (the largest output reserve any model
+    /// gets for this request) fits the smallest rung gets that rung whatever the count — no exact
+    /// count is made. `None`: no rung to decide, count exactly where a vocabulary is loaded.
+    pub fn count_tokens(
+        &self,
+        native: &NativeBody<'_>,
+        endpoint: Endpoint,
+        settings: &Settings,
+        reserve: Option<u32>,
+    ) -> (BodyEstimate, u32, HashMap<String, TokenCount>) {
+        let routing = &settings.config.routing;
+        let (per_message, per_image) = (routing.tokens.per_message, routing.tokens.per_image);
+        let smallest_rung = routing.context_ladder.first().copied().unwrap_or(0);
+        let bound_decides = reserve.is_some_and(|r| {
+            upper_bound(native, endpoint, per_message, per_image).saturating_add(r) <= smallest_rung
+        });
+        let counters = if bound_decides {
+            Default::default()
+        } else {
+            self.vocab().snapshot()
+        };
+        let installed = self.inventory().load().installed.clone();
+        let mut exact_by_identity: HashMap<u64, u32> = HashMap::new();
+        let mut per_model = HashMap::new();
+        let mut largest_exact = None::<u32>;
+        let mut without_vocab = Vec::new();
+        for spec in settings.catalog.iter() {
+            let Some(c) = Vocabularies::find(&counters, &spec.name) else {
+                without_vocab.push(spec.name.as_str());
+                continue;
+            };
+            let tokens = *exact_by_identity
+                .entry(c.tokenizer.identity())
+                .or_insert_with(|| {
+                    c.tokenizer
+                        .count_body(native, endpoint, per_image, c.cache.as_ref())
+                });
+            largest_exact = Some(largest_exact.map_or(tokens, |l| l.max(tokens)));
+            per_model.insert(
+                spec.name.clone(),
+                TokenCount {
+                    tokens,
+                    exact: true,
+                },
+            );
+        }
+        // The estimate costs as much as an exact count: skipped when every installed model
+        // has its exact one (models not installed are never chosen).
+        let needs_estimate = largest_exact.is_none()
+            || without_vocab.iter().any(|name| {
+                installed
+                    .as_ref()
+                    .is_none_or(|set| router_core::route::is_installed(set, name))
+            });
+        if !needs_estimate {
+            return (
+                BodyEstimate::default(),
+                largest_exact.unwrap_or(0),
+                per_model,
+            );
+        }
+        let tally = estimate_body(
+            native,
+            endpoint,
+            per_message,
+            per_image,
+            self.vocab().estimates(),
+        );
+        let calibrations = self.learned().calibrations();
+        let estimate = tally.tokens(&calibrations.any_model);
+        for name in without_vocab {
+            let tokens = calibrations
+                .by_model
+                .get(name)
+                .map_or(estimate, |c| tally.tokens(c));
+            per_model.insert(
+                name.to_string(),
+                TokenCount {
+                    tokens,
+                    exact: false,
+                },
+            );
+        }
+        (tally, largest_exact.unwrap_or(estimate), per_model)
     }
 
     /// Installed models plus the virtual names, for `/v1/models` and friends.
@@ -853,7 +1265,7 @@ mod tests {
         assert_eq!(
             out,
             r#"{"model": "qwen3:8b", "messages":[{"role":"user","content":"h\u00e9 \"x\""}],
-            "options": {"temperature":0.1,"num_ctx":16384}, "stream": false}"#
+            "options": {"temperature":0.1,"num_ctx":16384}, "stream": false,"truncate":false}"#
         );
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["messages"][0]["content"], "h\u{e9} \"x\"");
@@ -867,7 +1279,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"model":"qwen3:8b","messages":[] ,"options":{"num_ctx":16384},"keep_alive":"30m"}"#
+            r#"{"model":"qwen3:8b","messages":[] ,"options":{"num_ctx":16384},"keep_alive":"30m","truncate":false}"#
         );
         let out = rewrite(
             r#"{"model":"auto","keep_alive":-1}"#,
@@ -875,7 +1287,23 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"model":"qwen3:8b","keep_alive":-1,"options":{"num_ctx":16384}}"#
+            r#"{"model":"qwen3:8b","keep_alive":-1,"options":{"num_ctx":16384},"truncate":false}"#
         );
+    }
+
+    #[test]
+    fn asks_ollama_to_refuse_rather_than_cut() {
+        // The client's own `truncate` stands; without one the router sends `truncate: false`
+        // unless `routing.allow_truncation` is set.
+        let out = rewrite(r#"{"model":"auto","truncate":true}"#, "");
+        assert_eq!(
+            out,
+            r#"{"model":"qwen3:8b","truncate":true,"options":{"num_ctx":16384}}"#
+        );
+        let out = rewrite(
+            r#"{"model":"auto"}"#,
+            "[routing]\nallow_truncation = true\n",
+        );
+        assert_eq!(out, r#"{"model":"qwen3:8b","options":{"num_ctx":16384}}"#);
     }
 }

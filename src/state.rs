@@ -9,6 +9,7 @@ use crate::config::{Settings, SettingsShared};
 use crate::inventory::SharedInventory;
 use crate::observe::{DecisionLog, LearnStore, RouterMetrics};
 use crate::upstream::{Upstream, UpstreamError};
+use crate::vocab::Vocabularies;
 use router_core::route::GpuView;
 use router_core::session::Sessions;
 
@@ -26,6 +27,8 @@ pub(crate) struct Inner {
     pub gpu: Arc<ArcSwap<Option<GpuView>>>,
     pub sessions: Sessions,
     pub learned: LearnStore,
+    /// Model vocabularies for exact token counts, loaded in the background.
+    pub vocab: Arc<Vocabularies>,
     pub decisions: DecisionLog,
     pub metrics: RouterMetrics,
     pub feed: crate::telemetry::Feed,
@@ -51,6 +54,14 @@ impl AppState {
                 inventory: SharedInventory::default(),
                 gpu: Arc::new(ArcSwap::from_pointee(None)),
                 sessions,
+                // Vocabularies are cached beside the learned state (never without one: the
+                // demo and tests run memory-only).
+                vocab: Arc::new(Vocabularies::new(
+                    state_file
+                        .as_deref()
+                        .and_then(std::path::Path::parent)
+                        .map(|d| d.join("vocab")),
+                )),
                 learned: LearnStore::open(state_file),
                 decisions: DecisionLog::new(256),
                 metrics: RouterMetrics::default(),
@@ -123,6 +134,10 @@ impl AppState {
 
     pub fn learned(&self) -> &LearnStore {
         &self.inner.learned
+    }
+
+    pub fn vocab(&self) -> &Arc<Vocabularies> {
+        &self.inner.vocab
     }
 
     pub fn sessions(&self) -> &Sessions {

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 use router_core::request::{Dialect, Endpoint, Kind};
-use router_core::route::{Candidates, decide};
 
 /// `GET /router/status`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -194,7 +193,7 @@ impl AppState {
         let profiles = Kind::ALL
             .into_iter()
             .map(|kind| {
-                let (pick, error) = match self.preview(kind, &world) {
+                let (pick, error) = match self.preview(kind) {
                     Ok(p) => (Some(p), None),
                     Err(e) => (None, Some(e)),
                 };
@@ -249,32 +248,30 @@ impl AppState {
 
     /// What a short chat request forced to `kind` would get now. Runs the pure core only:
     /// nothing is recorded, no session is pinned.
-    fn preview(&self, kind: Kind, world: &router_core::route::World) -> Result<Pick, String> {
+    fn preview(&self, kind: Kind) -> Result<Pick, String> {
         let settings = self.settings();
         let body = format!(
             r#"{{"model":"auto:{}","messages":[{{"role":"user","content":"status preview"}}]}}"#,
             kind.as_str()
         );
-        let native =
-            router_core::request::parse_native(body.as_bytes()).map_err(|e| e.to_string())?;
-        let view = native
-            .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
+        // The same side-effect-free planning `/router/explain` uses.
+        let headers = http::HeaderMap::new();
+        let routed = self
+            .explain(crate::pipeline::RouteInput {
+                settings,
+                dialect: Dialect::Ollama,
+                endpoint: Endpoint::Chat,
+                body: body.as_bytes(),
+                headers: &headers,
+                hint: None,
+                session: None,
+            })
             .map_err(|e| e.to_string())?;
-        let tokens = settings
-            .config
-            .routing
-            .tokens
-            .estimate(&view, self.learned().global_correction());
-        let class = router_core::classify::classify(
-            &view,
-            &http::HeaderMap::new(),
-            tokens,
-            &settings,
-            Some(kind),
-            None,
-        );
-        let d = decide(&class, &view, Candidates::Profile, &settings, world)
-            .map_err(|e| e.to_string())?;
+        let d = routed
+            .decision
+            .as_deref()
+            .cloned()
+            .ok_or_else(|| "no decision".to_owned())?;
         Ok(Pick {
             reason: d.reason(),
             model: d.model,

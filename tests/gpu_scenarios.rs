@@ -5,6 +5,7 @@ mod common;
 
 use common::{TestEnv, within};
 use ollama_sim::sim::SimConfig;
+use router_core::catalog::KvCacheType;
 use serde_json::{Value, json};
 
 const GIB: u64 = 1024 * 1024 * 1024;
@@ -18,9 +19,9 @@ fn sim(vram_gib: u64, foreign_gib: u64) -> SimConfig {
     }
 }
 
-/// About `tokens` router-estimated tokens of code.
+/// About `tokens` Qwen tokens of code: each line is six (`let`, ` x`, ` =`, ` f`, `(y`, `);\n`).
 fn code(tokens: usize) -> String {
-    "let x = f(y);\n".repeat(tokens * 3 / 14)
+    "let x = f(y);\n".repeat(tokens / 6)
 }
 
 async fn chat(env: &TestEnv, content: String) -> (String, u64, String) {
@@ -57,6 +58,7 @@ fn complex_14k() -> String {
 async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
     within(async {
         let env = TestEnv::with(sim(24, 0), "").await;
+        env.load_vocabularies().await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let last = env.sim_requests().await.pop().unwrap();
@@ -70,6 +72,7 @@ async fn complex_request_on_24_gib_gets_the_14b_at_16k() {
 async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
     within(async {
         let env = TestEnv::with(sim(12, 3), "").await;
+        env.load_vocabularies().await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_ne!(model, "qwen3:14b", "{why}");
         assert!(ctx >= 16384, "{why}");
@@ -77,7 +80,10 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
             why.contains("qwen3:14b") && why.contains("tok/s"),
             "the rejection is explained: {why}"
         );
-        // What the sim measured agrees: the chosen model is fully on the GPU.
+        let last = env.sim_requests().await.pop().unwrap();
+        assert_eq!(last["truncated"], false, "{last}");
+        // What the referee measured agrees with what the router predicted: qwen3:8b at 16K
+        // does not fit the 8 GiB llama.cpp may fill here, and spills a few percent.
         let ps: Value = reqwest::get(env.sim_url("/api/ps"))
             .await
             .unwrap()
@@ -85,7 +91,93 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
             .await
             .unwrap();
         let m = &ps["models"][0];
-        assert_eq!(m["size"], m["size_vram"], "{ps}");
+        let (size, vram) = (
+            m["size"].as_f64().unwrap(),
+            m["size_vram"].as_f64().unwrap(),
+        );
+        let measured = (size - vram) / size;
+        let predicted = last_fit(&env).await["spill_fraction"].as_f64().unwrap();
+        assert!(measured > 0.0 && predicted > 0.0, "{ps} vs {predicted}");
+        assert!((measured - predicted).abs() < 0.1, "{ps} vs {predicted}");
+    })
+    .await;
+}
+
+/// The fit of the newest decision, from `/router/decisions`.
+async fn last_fit(env: &TestEnv) -> Value {
+    let d: Value = reqwest::get(env.url("/router/decisions"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    d[0]["decision"]["fit"].clone()
+}
+
+/// Spill points the seed measured, predicted before anything is learned and confirmed by the
+/// referee (the simulated Ollama's own memory model, calibrated on the seed): on a bare 12 GiB
+/// card qwen3:14b fits at 8192 and spills at 10240. After the load the router learns the
+/// footprint `/api/ps` reports and uses it from then on.
+#[tokio::test]
+async fn a_spill_the_seed_measured_is_predicted_and_then_learned() {
+    within(async {
+        for (ctx, spills) in [(8192u32, false), (10240, true)] {
+            let toml =
+                format!("[routing]\nrespect_explicit_models = true\ncontext_ladder = [{ctx}]\n");
+            let env = TestEnv::with(sim(12, 0), &toml).await;
+            let r = reqwest::Client::new()
+                .post(env.url("/api/chat"))
+                .json(
+                    &json!({"model": "qwen3:14b", "stream": false, "think": false,
+                    "messages": [{"role": "user", "content": "hi"}]}),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let _ = r.bytes().await;
+            let fit = last_fit(&env).await;
+            let ps: Value = reqwest::get(env.sim_url("/api/ps"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let m = &ps["models"][0];
+            assert_eq!(m["context_length"], ctx, "{ps}");
+            let (size, vram) = (
+                m["size"].as_u64().unwrap(),
+                m["size_vram"].as_u64().unwrap(),
+            );
+            assert_eq!(size > vram, spills, "referee at {ctx}: {ps}");
+            let predicted = fit["spill_fraction"].as_f64().unwrap();
+            assert_eq!(predicted > 0.0, spills, "router at {ctx}: {fit}");
+            assert_eq!(fit["learned"], false, "{fit}");
+            // The router knows what it just loaded without waiting for a poll of /api/ps.
+            let before_poll = env.state.world();
+            assert!(
+                before_poll
+                    .loaded
+                    .iter()
+                    .any(|l| l.name == "qwen3:14b" && l.context_length == ctx),
+                "{:?}",
+                before_poll.loaded
+            );
+            // The footprint the referee reports is learned and replaces the prediction.
+            env.refresh().await;
+            let world = env.state.world();
+            let key = ("qwen3:14b".to_string(), ctx, KvCacheType::F16);
+            assert_eq!(world.footprints.get(&key).copied(), Some(size), "at {ctx}");
+            let spec = env
+                .state
+                .settings()
+                .catalog
+                .get("qwen3:14b")
+                .cloned()
+                .unwrap();
+            let again = router_core::route::fit(&spec, ctx, &env.state.settings(), &world);
+            assert!(again.learned && again.need_bytes == size, "{again:?}");
+        }
     })
     .await;
 }
@@ -93,9 +185,11 @@ async fn foreign_memory_keeps_the_14b_from_spilling_below_20_tok_s() {
 #[tokio::test]
 async fn the_same_request_without_foreign_memory_on_12_gib() {
     within(async {
-        // Without the 3 GiB held elsewhere, qwen3:14b at 16K spills only a few percent on a bare
-        // 12 GiB card and stays above the 20 tok/s floor, so the complex request gets it.
+        // Without the 3 GiB held elsewhere, qwen3:14b at 16K spills on a bare 12 GiB card, as the
+        // seed measured ("KV cache spills to CPU at 16K+", 23 tok/s), but stays above the 20 tok/s
+        // floor, so the complex request gets it.
         let env = TestEnv::with(sim(12, 0), "").await;
+        env.load_vocabularies().await;
         let (model, ctx, why) = chat(&env, complex_14k()).await;
         assert_eq!((model.as_str(), ctx), ("qwen3:14b", 16384), "{why}");
         let d: Value = reqwest::get(env.url("/router/decisions"))
@@ -106,7 +200,8 @@ async fn the_same_request_without_foreign_memory_on_12_gib() {
             .unwrap();
         let fit = &d[0]["decision"]["fit"];
         assert!(fit["predicted_tps"].as_f64().unwrap() >= 20.0, "{fit}");
-        assert!(fit["spill_fraction"].as_f64().unwrap() < 0.1, "{fit}");
+        let spill = fit["spill_fraction"].as_f64().unwrap();
+        assert!(spill > 0.0 && spill < 0.25, "{fit}");
     })
     .await;
 }

@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -23,7 +23,7 @@ use crate::api::BodyError;
 use crate::config::Settings;
 use crate::failure::Failure;
 use crate::observe::ReasonLabels;
-use crate::pipeline::{RouteFailure, RouteInput, Routed};
+use crate::pipeline::{RouteFailure, RouteInput, Routed, SendFailure};
 use crate::state::{AppState, StreamGuard};
 use crate::stream::ndjson_lines;
 use crate::upstream::UpstreamError;
@@ -41,9 +41,6 @@ const PING_INTERVAL: Duration = Duration::from_secs(5);
 /// SSE response. Ollama answers errors (unknown model, busy, bad request) at once, so they still
 /// get their real status; a slow answer means a model load, during which pings must flow.
 const HEADERS_GRACE: Duration = PING_INTERVAL;
-
-/// Upper bound for reading a native error body: it is one short JSON object.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// The Anthropic routes, merged into the app by `api::app`.
 pub fn routes() -> Router<AppState> {
@@ -142,37 +139,12 @@ fn native_error_message(body: &[u8]) -> Option<String> {
         })
 }
 
-/// Reads a native error response (bounded) and renders it.
-async fn native_error(response: reqwest::Response) -> AnthropicError {
-    let status = response.status();
-    let mut body = Vec::new();
-    let mut chunks = response.bytes_stream();
-    while let Some(Ok(chunk)) = chunks.next().await {
-        body.extend_from_slice(&chunk);
-        if body.len() >= ERROR_BODY_LIMIT {
-            break;
-        }
-    }
-    AnthropicError::from_native_status(status, &body)
-}
-
 /// Everything the handler learned before talking to Ollama.
 struct Prepared {
     request: translate::MessagesRequest,
     routed: Routed,
     /// The model the request goes to, reported back to the client.
     model: String,
-    /// What routing the request again takes, should Ollama not have the model.
-    resend: Resend,
-}
-
-/// The routing input, owned, so the send (which may re-route) can outlive the handler's frame.
-struct Resend {
-    settings: Arc<Settings>,
-    native_body: Vec<u8>,
-    headers: HeaderMap,
-    hint: Option<router_core::request::KindHint>,
-    session: Option<String>,
 }
 
 /// Parse → translate, for both endpoints. `validate` adds `/v1/messages`' own checks.
@@ -199,15 +171,16 @@ fn route(
     body: &[u8],
 ) -> Result<Prepared, AnthropicError> {
     let (request, native_body) = translate_request(body, true)?;
-    let resend = Resend {
-        settings,
-        native_body,
-        headers: headers.clone(),
-        hint: translate::kind_hint(&request, headers),
-        session: translate::session_id(&request),
-    };
     let routed = state
-        .route(resend.input())
+        .route(RouteInput {
+            settings,
+            dialect: Dialect::Anthropic,
+            endpoint: Endpoint::Chat,
+            body: &native_body,
+            headers,
+            hint: translate::kind_hint(&request, headers),
+            session: translate::session_id(&request),
+        })
         .map_err(AnthropicError::from_route)?;
     let model = routed
         .decision
@@ -217,22 +190,7 @@ fn route(
         request,
         routed,
         model,
-        resend,
     })
-}
-
-impl Resend {
-    fn input(&self) -> RouteInput<'_> {
-        RouteInput {
-            settings: self.settings.clone(),
-            dialect: Dialect::Anthropic,
-            endpoint: Endpoint::Chat,
-            body: &self.native_body,
-            headers: &self.headers,
-            hint: self.hint.clone(),
-            session: self.session.clone(),
-        }
-    }
 }
 
 /// `POST /v1/messages`.
@@ -248,17 +206,15 @@ async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Body)
     };
     // The translated copy went upstream; the client's body is not needed while streaming.
     drop(body);
-    // The paths set the x-router-* headers of the model that finally served (a model Ollama
-    // turns out not to have is skipped for the next candidate); errors keep the first decision's.
-    let router_headers = prepared.routed.response_headers();
     if prepared.request.stream {
-        stream_messages(state, prepared, router_headers).await
+        stream_messages(state, headers, prepared).await
     } else {
-        complete_message(state, prepared)
+        let fallback = prepared.routed.response_headers();
+        complete_message(state, headers, prepared)
             .await
             .unwrap_or_else(|error| {
                 let mut response = error.into_response();
-                response.headers_mut().extend(router_headers);
+                response.headers_mut().extend(fallback);
                 response
             })
     }
@@ -288,73 +244,97 @@ fn count_upstream_error(state: &AppState, reason: &str) {
         .inc();
 }
 
-/// POSTs the routed body (routing again past a model Ollama does not have), counting failures.
-/// Returns the decision that was finally sent.
+/// POSTs the routed body, counting failures; a prompt Ollama refuses as too long is routed again
+/// once for its reported size (`routed` then describes the retry), and otherwise becomes the
+/// "prompt is too long" error Claude Code compacts on.
 async fn send_upstream(
-    state: AppState,
-    resend: Resend,
-    routed: Routed,
-) -> Result<(Routed, reqwest::Response), AnthropicError> {
-    let (routed, sent) = state.send_routed(resend.input(), routed).await;
-    let response = sent.map_err(|err| {
-        count_upstream_error(&state, "connect");
-        AnthropicError::from_upstream(&err)
-    })?;
-    if !response.status().is_success() {
-        count_upstream_error(&state, "status");
-        return Err(native_error(response).await);
+    state: &AppState,
+    headers: &HeaderMap,
+    routed: &mut Routed,
+) -> Result<reqwest::Response, AnthropicError> {
+    match state
+        .send_routed(Dialect::Anthropic, Endpoint::Chat, headers, routed)
+        .await
+    {
+        Ok(response) => Ok(response),
+        Err(SendFailure::Upstream(err)) => {
+            count_upstream_error(state, "connect");
+            Err(AnthropicError::from_upstream(&err))
+        }
+        Err(SendFailure::Status { status, body }) => {
+            count_upstream_error(state, "status");
+            Err(AnthropicError::from_native_status(status, &body))
+        }
+        Err(SendFailure::PromptTooLong { tokens, max, .. }) => {
+            Err(AnthropicError::from_failure(&Failure::PromptTooLong {
+                tokens,
+                max,
+            }))
+        }
     }
-    Ok((routed, response))
 }
 
-/// The model a decision sends to, for the client and the busy marker.
-fn served_model(routed: &Routed, fallback: &str) -> String {
-    routed
-        .decision
-        .as_ref()
-        .map_or_else(|| fallback.to_owned(), |d| d.model.clone())
-}
-
-/// A non-stream request: one native answer, one Messages object.
-async fn complete_message(state: AppState, prepared: Prepared) -> Result<Response, AnthropicError> {
+/// A non-stream request: one native answer, one Messages object. An answer whose prompt Ollama
+/// cut is asked for once more at a context that holds it before the client sees it.
+async fn complete_message(
+    state: AppState,
+    headers: HeaderMap,
+    prepared: Prepared,
+) -> Result<Response, AnthropicError> {
     let Prepared {
-        routed,
-        model,
-        resend,
-        ..
+        mut routed, model, ..
     } = prepared;
-    let mut guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
-    let answer = async {
-        let (routed, response) = send_upstream(state.clone(), resend, routed).await?;
-        let bytes = response.bytes().await.map_err(|e| {
-            count_upstream_error(&state, "midstream");
+    let mut retried_after_cut = false;
+    loop {
+        let model = routed
+            .decision
+            .as_ref()
+            .map_or_else(|| model.clone(), |d| d.model.clone());
+        let mut guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
+        let answer = async {
+            let response = send_upstream(&state, &headers, &mut routed).await?;
+            response.bytes().await.map_err(|e| {
+                count_upstream_error(&state, "midstream");
+                AnthropicError::new(
+                    ErrorType::ApiError,
+                    format!("reading Ollama's answer failed: {e}"),
+                )
+            })
+        }
+        .await;
+        // Finished either way: only a client hang-up (this future dropped) counts as cancelled.
+        guard.finish();
+        let chunk: native::ChatChunk = serde_json::from_slice(&answer?).map_err(|e| {
             AnthropicError::new(
                 ErrorType::ApiError,
-                format!("reading Ollama's answer failed: {e}"),
+                format!("Ollama sent an answer the router cannot read: {e}"),
             )
         })?;
-        Ok::<_, AnthropicError>((routed, bytes))
+        if let Some(error) = chunk.error {
+            return Err(AnthropicError::new(ErrorType::ApiError, error));
+        }
+        let cut = routed.decision.as_ref().and_then(|decision| {
+            state.observe(decision, &routed.tally, routed.record, &chunk.metrics)
+        });
+        if cut.is_some()
+            && !retried_after_cut
+            && let Some(again) =
+                state.retry_after_cut(Dialect::Anthropic, Endpoint::Chat, &headers, &routed)
+        {
+            retried_after_cut = true;
+            routed = again;
+            continue;
+        }
+        let message = translate::message_response(&chunk, &new_ids());
+        let mut response = axum::Json(message).into_response();
+        response.headers_mut().extend(routed.response_headers());
+        if let Some(how) = cut {
+            let (k, v) =
+                crate::pipeline::cut_header(how, chunk.metrics.prompt_eval_count.unwrap_or(0));
+            response.headers_mut().insert(k, v);
+        }
+        return Ok(response);
     }
-    .await;
-    // Finished either way: only a client hang-up (this future dropped) counts as cancelled.
-    guard.finish();
-    let (routed, answer) = answer?;
-    let chunk: native::ChatChunk = serde_json::from_slice(&answer).map_err(|e| {
-        AnthropicError::new(
-            ErrorType::ApiError,
-            format!("Ollama sent an answer the router cannot read: {e}"),
-        )
-    })?;
-    if let Some(error) = chunk.error {
-        return Err(AnthropicError::new(ErrorType::ApiError, error));
-    }
-    if let Some(decision) = &routed.decision {
-        state.observe(decision, routed.raw_estimate, &chunk.metrics);
-    }
-    let message = translate::message_response(&chunk, &new_ids());
-    let mut response = axum::Json(message).into_response();
-    response.headers_mut().extend(routed.response_headers());
-    Ok(response)
 }
 
 /// One item of the upstream side of a stream: an NDJSON line, or why there are no more.
@@ -385,64 +365,69 @@ fn lines_of(state: &AppState, idle: Duration, response: reqwest::Response) -> Up
 
 /// A streaming request. Errors Ollama reports at once keep their HTTP status; once the response
 /// is committed (headers slower than [`HEADERS_GRACE`]), failures become an `error` event.
-async fn stream_messages(
-    state: AppState,
-    prepared: Prepared,
-    router_headers: Vec<(HeaderName, HeaderValue)>,
-) -> Response {
-    let Prepared {
-        routed,
-        model,
-        resend,
-        ..
-    } = prepared;
+async fn stream_messages(state: AppState, headers: HeaderMap, prepared: Prepared) -> Response {
+    let Prepared { routed, model, .. } = prepared;
     let idle = routed.settings.config.upstream.idle_timeout.0;
-    let mut guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
-    let mut pending = Box::pin(send_upstream(state.clone(), resend, routed.clone()));
+    let guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
+    let first_headers = routed.response_headers();
+    // The request as finally sent (a refusal for length routes it again): the headers and what
+    // the answer is learned against follow it.
+    let sent = Arc::new(Mutex::new(routed));
+    let mut pending = Box::pin({
+        let (state, sent) = (state.clone(), sent.clone());
+        async move {
+            let mut routed = sent.lock().map(|r| r.clone()).map_err(|_| {
+                AnthropicError::new(ErrorType::ApiError, "router state poisoned".to_owned())
+            })?;
+            let result = send_upstream(&state, &headers, &mut routed).await;
+            if let Ok(mut slot) = sent.lock() {
+                *slot = routed;
+            }
+            result
+        }
+    });
 
-    let (routed, model, lines): (Routed, String, UpstreamLines) =
+    let final_headers = |sent: &Mutex<Routed>| {
+        sent.lock()
+            .map(|r| r.response_headers())
+            .unwrap_or_default()
+    };
+    let (lines, router_headers): (UpstreamLines, _) =
         match tokio::time::timeout(HEADERS_GRACE, &mut pending).await {
             Ok(Err(error)) => {
                 let mut response = error.into_response();
-                response.headers_mut().extend(router_headers);
+                response.headers_mut().extend(final_headers(&sent));
                 return response;
             }
-            Ok(Ok((sent, response))) => {
-                let served = served_model(&sent, &model);
-                if served != model {
-                    // The next candidate serves: it is the busy one now.
-                    guard.finish();
-                    guard = sent.decision.as_ref().map(|_| state.stream_guard(&served));
-                }
-                (sent, served, lines_of(&state, idle, response))
-            }
-            // Committed before Ollama answered: the first decision is the one reported.
+            Ok(Ok(response)) => (lines_of(&state, idle, response), final_headers(&sent)),
             Err(_still_waiting) => {
                 let state = state.clone();
                 let lines = stream::once(pending)
                     .flat_map(move |result| match result {
-                        Ok((_, response)) => lines_of(&state, idle, response),
+                        Ok(response) => lines_of(&state, idle, response),
                         Err(error) => stream::iter([Err(error)]).boxed(),
                     })
                     .boxed();
-                (routed, model, lines)
+                // Committed before the answer: the headers of the first routing.
+                (lines, first_headers)
             }
         };
 
-    let estimated_input = routed
-        .decision
-        .as_ref()
-        .map_or(0, |d| u64::from(d.prompt_tokens));
+    let estimated_input = sent
+        .lock()
+        .ok()
+        .and_then(|r| r.decision.as_ref().map(|d| u64::from(d.prompt_tokens)))
+        .unwrap_or(0);
     let translator = StreamTranslator::new(new_ids(), model, estimated_input);
-    let decision = routed.decision.clone();
-    let raw_estimate = routed.raw_estimate;
     let on_done = move |metrics: &native::Metrics| {
-        if let Some(decision) = &decision {
-            state.observe(decision, raw_estimate, metrics);
+        let Ok(routed) = sent.lock() else { return };
+        if let Some(decision) = &routed.decision {
+            // A stream's headers are gone: a cut shows in the decision log and metrics.
+            let _ = state.observe(decision, &routed.tally, routed.record, metrics);
         }
     };
     let mut response = sse_response(relay(lines, translator, PING_INTERVAL, on_done, guard));
-    response.headers_mut().extend(routed.response_headers());
+    response.headers_mut().extend(router_headers);
     response
 }
 

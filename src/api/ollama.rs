@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::config::Settings;
 use crate::failure::Failure;
-use crate::pipeline::{RouteFailure, RouteInput, Routed};
+use crate::pipeline::{RouteFailure, RouteInput, Routed, SendFailure};
 use crate::state::AppState;
 use crate::stream::LastLine;
 use crate::upstream::UpstreamError;
@@ -122,29 +122,25 @@ async fn routed(
 ) -> Result<Response, OllamaError> {
     let settings = state.settings();
     let bytes = crate::api::read_body(&settings, body).await?;
-    let input = RouteInput {
-        settings,
-        dialect: Dialect::Ollama,
-        endpoint,
-        body: &bytes,
-        headers: &headers,
-        hint: None,
-        session: None,
-    };
-    let routed = state
-        .route(input.again())
+    let mut routed = state
+        .route(RouteInput {
+            settings,
+            dialect: Dialect::Ollama,
+            endpoint,
+            body: &bytes,
+            headers: &headers,
+            hint: None,
+            session: None,
+        })
         .map_err(|failure| refusal(failure, &headers))?;
-    // A model Ollama turns out not to have is skipped for the next candidate.
-    let (routed, resp) = state.send_routed(input, routed).await;
-    let resp = resp.inspect_err(|_| {
-        state
-            .metrics()
-            .upstream_errors
-            .get_or_create(&crate::observe::ReasonLabels {
-                reason: "connect".into(),
-            })
-            .inc();
-    })?;
+    drop(bytes);
+    let resp = match send(&state, endpoint, &headers, &mut routed).await {
+        Ok(resp) => resp,
+        Err(failure) => return Ok(failure),
+    };
+    if routed.single && routed.decision.is_some() {
+        return single_answer(state, endpoint, headers, routed, resp).await;
+    }
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         crate::api::copy_response_headers(resp.headers(), h);
@@ -158,6 +154,107 @@ async fn routed(
     let body = relay_native(state, routed, resp);
     out.body(body)
         .map_err(|e| OllamaError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// Sends a routed request; a failure is already the response to give (Ollama's own error,
+/// relayed as is, including a prompt too long for every context the router may give).
+async fn send(
+    state: &AppState,
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    routed: &mut Routed,
+) -> Result<reqwest::Response, Response> {
+    match state
+        .send_routed(Dialect::Ollama, endpoint, headers, routed)
+        .await
+    {
+        Ok(resp) => Ok(resp),
+        Err(SendFailure::Upstream(e)) => {
+            state
+                .metrics()
+                .upstream_errors
+                .get_or_create(&crate::observe::ReasonLabels {
+                    reason: "connect".into(),
+                })
+                .inc();
+            Err(OllamaError::from(e).into_response())
+        }
+        Err(
+            SendFailure::Status { status, body } | SendFailure::PromptTooLong { status, body, .. },
+        ) => {
+            let mut out = Response::new(Body::from(body));
+            *out.status_mut() = status;
+            out.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            for (k, v) in routed.response_headers() {
+                out.headers_mut().insert(k, v);
+            }
+            Err(out)
+        }
+    }
+}
+
+/// A non-streamed answer (`stream: false`): one JSON object, read whole so that an answer whose
+/// prompt Ollama cut can be asked for again at a context that holds it before the client sees it.
+async fn single_answer(
+    state: AppState,
+    endpoint: Endpoint,
+    headers: HeaderMap,
+    mut routed: Routed,
+    mut resp: reqwest::Response,
+) -> Result<Response, OllamaError> {
+    let mut retried_after_cut = false;
+    while let Some(decision) = routed.decision.clone() {
+        let mut guard = state.stream_guard(&decision.model);
+        let status = resp.status();
+        let upstream_headers = resp.headers().clone();
+        let answer = resp.bytes().await;
+        guard.finish();
+        let answer = answer.map_err(|e| {
+            OllamaError::new(
+                StatusCode::BAD_GATEWAY,
+                format!("reading Ollama's answer failed: {e}"),
+            )
+        })?;
+        let chunk = serde_json::from_slice::<router_core::translate::native::ChatChunk>(&answer)
+            .ok()
+            .filter(|c| c.done);
+        let cut = chunk.as_ref().and_then(|c| {
+            state
+                .observe(&decision, &routed.tally, routed.record, &c.metrics)
+                .map(|how| (how, c.metrics.prompt_eval_count.unwrap_or(0)))
+        });
+        if let Some((how, _)) = cut
+            && !retried_after_cut
+            && let Some(again) = state.retry_after_cut(Dialect::Ollama, endpoint, &headers, &routed)
+        {
+            tracing::warn!(model = %decision.model, cut = how.as_str(), "retrying a cut prompt at a larger context");
+            retried_after_cut = true;
+            routed = again;
+            resp = match send(&state, endpoint, &headers, &mut routed).await {
+                Ok(resp) => resp,
+                Err(failure) => return Ok(failure),
+            };
+            continue;
+        }
+        let mut out = Response::new(Body::from(answer));
+        *out.status_mut() = status;
+        crate::api::copy_response_headers(&upstream_headers, out.headers_mut());
+        for (k, v) in routed.response_headers() {
+            out.headers_mut().insert(k, v);
+        }
+        if let Some((how, count)) = cut {
+            let (k, v) = crate::pipeline::cut_header(how, count);
+            out.headers_mut().insert(k, v);
+        }
+        return Ok(out);
+    }
+    Err(OllamaError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "unrouted answer",
+    ))
 }
 
 /// Relays a native response byte for byte, watching the last line for the final metrics. A
@@ -201,8 +298,13 @@ fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Bod
                 serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
                 && final_chunk.done
             {
-                self.state
-                    .observe(d, self.routed.raw_estimate, &final_chunk.metrics);
+                // A stream's headers are gone: a cut shows in the decision log and metrics.
+                let _ = self.state.observe(
+                    d,
+                    &self.routed.tally,
+                    self.routed.record,
+                    &final_chunk.metrics,
+                );
             }
         }
     }

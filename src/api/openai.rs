@@ -32,7 +32,7 @@ use serde_json::Value;
 
 use crate::config::Settings;
 use crate::failure::Failure;
-use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed};
+use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed, SendFailure};
 use crate::state::{AppState, StreamGuard};
 use crate::upstream::UpstreamError;
 use router_core::request::{Dialect, Endpoint, Kind, KindHint};
@@ -42,6 +42,7 @@ use router_core::translate::openai::{
     ModelCardList, OpenAiError,
 };
 use router_core::translate::responses as rs;
+use router_core::truncation::Cut;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -103,7 +104,7 @@ async fn chat_completions(State(state): State<AppState>, request: Request) -> Re
             created,
         }
     };
-    relay_translated(state, input, routed, mode).await
+    relay_translated(state, parts.headers, routed, Endpoint::Chat, mode).await
 }
 
 async fn completions(State(state): State<AppState>, request: Request) -> Response {
@@ -149,7 +150,7 @@ async fn completions(State(state): State<AppState>, request: Request) -> Respons
             created,
         }
     };
-    relay_translated(state, input, routed, mode).await
+    relay_translated(state, parts.headers, routed, Endpoint::Generate, mode).await
 }
 
 async fn list_models(State(state): State<AppState>) -> Response {
@@ -236,7 +237,7 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
         Ok(native_body) => native_body,
         Err(error) => return error_response(&internal_error(&error), &[]),
     };
-    let input = RouteInput {
+    let routed = match state.route(RouteInput {
         settings,
         dialect: Dialect::OpenAi,
         endpoint: Endpoint::Chat,
@@ -244,8 +245,7 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
         headers: &parts.headers,
         hint: None,
         session,
-    };
-    let routed = match state.route(input.again()) {
+    }) {
         Ok(routed) => routed,
         Err(failure) => return error_response(&route_failure(failure), &[]),
     };
@@ -265,7 +265,7 @@ async fn responses(State(state): State<AppState>, request: Request) -> Response 
             created: 0,
         }
     };
-    relay_translated(state, input, routed, mode).await
+    relay_translated(state, parts.headers, routed, Endpoint::Chat, mode).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,47 +298,88 @@ enum Mode<S, B> {
     },
 }
 
+/// Sends a routed request: a prompt Ollama refuses as too long is routed again once for the size
+/// it reported (`routed` then describes the retry), else it is `context_length_exceeded`.
+async fn send(
+    state: &AppState,
+    headers: &HeaderMap,
+    routed: &mut Routed,
+    endpoint: Endpoint,
+) -> Result<reqwest::Response, OpenAiError> {
+    match state
+        .send_routed(Dialect::OpenAi, endpoint, headers, routed)
+        .await
+    {
+        Ok(upstream) => Ok(upstream),
+        Err(SendFailure::Upstream(error)) => Err(upstream_failure(&error)),
+        Err(SendFailure::Status { status, body }) => {
+            Err(OpenAiError::from_native(status.as_u16(), &body))
+        }
+        Err(SendFailure::PromptTooLong { tokens, max, .. }) => {
+            Err(Failure::PromptTooLong { tokens, max }.openai())
+        }
+    }
+}
+
 async fn relay_translated<S, B>(
     state: AppState,
-    input: RouteInput<'_>,
-    routed: Routed,
+    headers: HeaderMap,
+    mut routed: Routed,
+    endpoint: Endpoint,
     mode: Mode<S, B>,
 ) -> Response
 where
     S: SseCodec,
-    B: Collector<Chunk = S::Chunk>,
+    B: Collector<Chunk = S::Chunk> + Clone,
 {
-    // A model Ollama turns out not to have is skipped for the next candidate.
-    let (routed, sent) = state.send_routed(input, routed).await;
-    let router_headers = routed.response_headers();
-    let upstream = match sent {
+    let mut upstream = match send(&state, &headers, &mut routed, endpoint).await {
         Ok(upstream) => upstream,
-        Err(error) => return error_response(&upstream_failure(&error), &router_headers),
+        Err(error) => return error_response(&error, &routed.response_headers()),
     };
-    let status = upstream.status();
-    if !status.is_success() {
-        // Ollama's error bodies are one short JSON object; read it whole.
-        let body = upstream.bytes().await.unwrap_or_default();
-        return error_response(
-            &OpenAiError::from_native(status.as_u16(), &body),
-            &router_headers,
-        );
-    }
-    let answer = Answer::new(&state, &routed, upstream);
-    match mode {
-        Mode::Stream(codec) => sse_response(answer, codec, &router_headers),
+    let (mut builder, id, created) = match mode {
+        Mode::Stream(codec) => {
+            let answer = Answer::new(&state, &routed, upstream);
+            return sse_response(answer, codec, &routed.response_headers());
+        }
         Mode::Collect {
             builder,
             id,
             created,
-        } => match collect(answer, builder).await {
+        } => (builder, id, created),
+    };
+    // Unseen until complete: an answer whose prompt Ollama cut is asked for once more at a
+    // context that holds it.
+    let mut retried_after_cut = false;
+    // A retry starts from an empty collector again.
+    let pristine = builder.clone();
+    loop {
+        let answer = Answer::new(&state, &routed, upstream);
+        let (result, cut) =
+            collect(answer, std::mem::replace(&mut builder, pristine.clone())).await;
+        if cut.is_some()
+            && !retried_after_cut
+            && let Some(again) = state.retry_after_cut(Dialect::OpenAi, endpoint, &headers, &routed)
+        {
+            retried_after_cut = true;
+            routed = again;
+            upstream = match send(&state, &headers, &mut routed, endpoint).await {
+                Ok(upstream) => upstream,
+                Err(error) => return error_response(&error, &routed.response_headers()),
+            };
+            continue;
+        }
+        let mut router_headers = routed.response_headers();
+        if let Some((how, count)) = cut {
+            router_headers.push(crate::pipeline::cut_header(how, count));
+        }
+        return match result {
             Ok(builder) => json_bytes_response(
                 StatusCode::OK,
                 builder.finish(&id, created),
                 &router_headers,
             ),
             Err(error) => error_response(&error, &router_headers),
-        },
+        };
     }
 }
 
@@ -349,8 +390,14 @@ struct Answer {
     lines: LineStream,
     state: AppState,
     upstream_url: String,
-    routed: Option<(Arc<router_core::route::Decision>, u32)>,
+    routed: Option<(
+        Arc<router_core::route::Decision>,
+        router_core::tokens::BodyEstimate,
+        u64,
+    )>,
     guard: Option<StreamGuard>,
+    /// The final chunk showed a cut prompt: how, and Ollama's count.
+    cut: Option<(Cut, u64)>,
 }
 
 impl Answer {
@@ -375,7 +422,8 @@ impl Answer {
             routed: routed
                 .decision
                 .clone()
-                .map(|decision| (decision, routed.raw_estimate)),
+                .map(|decision| (decision, routed.tally, routed.record)),
+            cut: None,
         }
     }
 
@@ -405,10 +453,13 @@ impl Answer {
         }))
     }
 
-    /// Feeds the final chunk's metrics back to the router (learned speed, token calibration).
-    fn observe(&self, metrics: &native::Metrics) {
-        if let Some((decision, raw_estimate)) = &self.routed {
-            self.state.observe(decision, *raw_estimate, metrics);
+    /// Feeds the final chunk's metrics back to the router (learned speed, token calibration) and
+    /// notes a cut prompt (in a stream the headers are gone: the decision log and metrics show it).
+    fn observe(&mut self, metrics: &native::Metrics) {
+        if let Some((decision, tally, record)) = &self.routed
+            && let Some(how) = self.state.observe(decision, tally, *record, metrics)
+        {
+            self.cut = Some((how, metrics.prompt_eval_count.unwrap_or(0)));
         }
     }
 
@@ -533,6 +584,7 @@ impl Collector for CompletionBuilder {
 
 /// A non-stream Responses answer: the event translator run silently, then its final object (the
 /// response id and time were given to it up front).
+#[derive(Clone)]
 struct ResponseCollector(rs::ResponsesStream);
 
 impl Collector for ResponseCollector {
@@ -590,34 +642,38 @@ fn sse_response<S: SseCodec>(answer: Answer, codec: S, router_headers: &RouterHe
 
 /// Reads the whole native answer for a non-stream client. A mid-answer failure becomes an error
 /// response (500, as Ollama answers a non-stream request whose runner fails).
-async fn collect<B: Collector>(mut answer: Answer, mut builder: B) -> Result<B, OpenAiError> {
+async fn collect<B: Collector>(
+    mut answer: Answer,
+    mut builder: B,
+) -> (Result<B, OpenAiError>, Option<(Cut, u64)>) {
     loop {
         let chunk = match answer.next_chunk::<B::Chunk>().await {
             Some(Ok(chunk)) => chunk,
             Some(Err(error)) => {
                 answer.ended();
-                return Err(error);
+                return (Err(error), answer.cut);
             }
             None => {
                 answer.ended();
-                return Err(OpenAiError::with_status(
+                let error = OpenAiError::with_status(
                     502,
                     format!(
                         "Ollama at {} closed the answer before it was complete",
                         answer.upstream_url
                     ),
-                ));
+                );
+                return (Err(error), answer.cut);
             }
         };
         if let Some(message) = chunk.error() {
             answer.ended();
-            return Err(OpenAiError::with_status(500, message));
+            return (Err(OpenAiError::with_status(500, message)), answer.cut);
         }
         builder.push(&chunk);
         if let Some(metrics) = chunk.final_metrics() {
             answer.observe(metrics);
             answer.ended();
-            return Ok(builder);
+            return (Ok(builder), answer.cut);
         }
     }
 }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ollama_router::config::{GpuSource, Settings, from_toml_str};
+use ollama_router::config::{GpuSource, Settings, SettingsShared, from_toml_str};
 use ollama_router::{AppState, app};
 use ollama_sim::sim::{self, SimConfig, SimHandle};
 
@@ -43,21 +43,32 @@ impl TestEnv {
     /// A simulated Ollama with `sim` and a router configured by `router_toml` (over the defaults;
     /// `upstream.url` is pointed at the sim, and `gpu.source` at the sim unless the TOML sets it).
     pub async fn with(sim: SimConfig, router_toml: &str) -> TestEnv {
+        TestEnv::with_state_file(sim, router_toml, None).await
+    }
+
+    /// Like [`TestEnv::with`], learning into (and starting from) the state file `state_file`.
+    pub async fn with_state_file(
+        sim: SimConfig,
+        router_toml: &str,
+        state_file: Option<PathBuf>,
+    ) -> TestEnv {
         let sim = sim::spawn(sim).await.expect("start the simulated Ollama");
         let mut config = from_toml_str(router_toml).expect("test config parses");
         config.upstream.url = sim.url();
         if config.gpu.source == GpuSource::Auto {
             config.gpu.source = GpuSource::Sim;
         }
-        TestEnv::with_settings(
-            sim,
-            Settings::compile(config, None).expect("test config is valid"),
-        )
-        .await
+        let settings = Settings::compile(config, None).expect("test config is valid");
+        let state = AppState::new(SettingsShared::new(settings), state_file).expect("router state");
+        TestEnv::with_state(sim, state).await
     }
 
     pub async fn with_settings(sim: SimHandle, settings: Settings) -> TestEnv {
         let state = AppState::for_settings(settings).expect("router state");
+        TestEnv::with_state(sim, state).await
+    }
+
+    async fn with_state(sim: SimHandle, state: AppState) -> TestEnv {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind router");
@@ -79,6 +90,27 @@ impl TestEnv {
         };
         env.refresh().await;
         env
+    }
+
+    /// Loads the models' vocabularies from the sim's `/api/show` (what the router's background
+    /// loader does after start-up), so prompts are counted exactly from here on. Tests whose
+    /// prompts are sized in real tokens need it: the fallback estimate errs high by design.
+    pub async fn load_vocabularies(&self) {
+        let tags = self
+            .state
+            .inventory()
+            .load()
+            .tags
+            .clone()
+            .expect("the router has read /api/tags");
+        self.state
+            .vocab()
+            .refresh(&self.state.upstream(), &tags)
+            .await;
+        assert!(
+            !self.state.vocab().snapshot().is_empty(),
+            "vocabularies loaded"
+        );
     }
 
     /// Router URL for `path`.

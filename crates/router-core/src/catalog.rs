@@ -88,7 +88,7 @@ pub struct SlidingWindow {
 }
 
 /// Bytes per cache element for Ollama's `OLLAMA_KV_CACHE_TYPE` values (llama.cpp block sizes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KvCacheType {
     #[default]
@@ -98,6 +98,21 @@ pub enum KvCacheType {
 }
 
 impl KvCacheType {
+    /// Ollama's spelling (`OLLAMA_KV_CACHE_TYPE`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KvCacheType::F16 => "f16",
+            KvCacheType::Q8_0 => "q8_0",
+            KvCacheType::Q4_0 => "q4_0",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KvCacheType> {
+        [KvCacheType::F16, KvCacheType::Q8_0, KvCacheType::Q4_0]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
     pub fn bytes_per_element(self) -> f64 {
         match self {
             KvCacheType::F16 => 2.0,
@@ -153,6 +168,9 @@ pub struct ModelSpec {
     pub agentic: Vec<(u32, f32)>,
     /// Measured tok/s `(num_ctx, tok/s)` on the seed's 12 GB card (includes spill where it happened).
     pub measured_tps: Vec<(u32, f32)>,
+    /// Footprints the seed measured `(num_ctx, bytes)` on its card with Ollama's defaults: they
+    /// calibrate the fixed part of [`crate::memory::footprint`] for this model.
+    pub measured_vram: Vec<(u32, u64)>,
     /// Generation speed when the whole model sits in VRAM, on the seed's card.
     pub gpu_tps: f32,
     /// Smallest context the router will give it (seed failures below this).
@@ -310,6 +328,7 @@ struct Seed {
     engine: &'static [(u32, f32)],
     agentic: &'static [(u32, f32)],
     measured_tps: &'static [(u32, f32)],
+    measured_vram: &'static [(u32, u64)],
     min_ctx: u32,
     max_ctx: u32,
     recommended_ctx: u32,
@@ -318,13 +337,7 @@ struct Seed {
 
 impl From<Seed> for ModelSpec {
     fn from(s: Seed) -> ModelSpec {
-        // The full-GPU speed is the best the seed measured: spills only ever slow a model down.
-        let gpu_tps = s
-            .measured_tps
-            .iter()
-            .map(|(_, t)| *t)
-            .fold(0.0_f32, f32::max);
-        ModelSpec {
+        let mut spec = ModelSpec {
             name: s.name.into(),
             parameter_size: s.parameter_size.into(),
             quantization: s.quantization.into(),
@@ -336,11 +349,16 @@ impl From<Seed> for ModelSpec {
             engine: s.engine.to_vec(),
             agentic: s.agentic.to_vec(),
             measured_tps: s.measured_tps.to_vec(),
-            gpu_tps,
+            measured_vram: s.measured_vram.to_vec(),
+            gpu_tps: 0.0,
             min_ctx: s.min_ctx,
             recommended_ctx: s.recommended_ctx,
             not_recommended: s.not_recommended.map(str::to_owned),
-        }
+        };
+        // The best speed the seed measured without a spill; for a model it only saw spilled, what
+        // memory bandwidth allows (its measured speeds are spilled ones, not its GPU speed).
+        spec.gpu_tps = crate::memory::seed_gpu_tps(&spec) as f32;
+        spec
     }
 }
 
@@ -360,6 +378,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 3.5), (10240, 9.9), (16384, 9.9)],
             agentic: &[(10240, 9.7)],
             measured_tps: &[(8192, 72.0), (10240, 70.0), (16384, 71.0)],
+            measured_vram: &[(8192, 7_300_000_000), (16384, 9_300_000_000)],
             min_ctx: 10240,
             max_ctx: 40960,
             recommended_ctx: 16384,
@@ -377,6 +396,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             agentic: &[(16384, 10.0)],
             // 10K and above spill the KV cache to the CPU on 12 GB.
             measured_tps: &[(8192, 44.0), (10240, 22.0), (16384, 23.0), (32768, 10.5)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 40960,
             recommended_ctx: 8192,
@@ -404,6 +424,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 9.9), (16384, 9.9)],
             agentic: &[(8192, 9.0), (16384, 9.0)],
             measured_tps: &[(8192, 23.0), (16384, 12.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             // "ctx-8192 only. At 16K the speed is barely interactive."
             max_ctx: 8192,
@@ -421,6 +442,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(10240, 9.7)],
             agentic: &[(8192, 8.8)],
             measured_tps: &[(8192, 29.0), (16384, 15.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 10240,
@@ -438,6 +460,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(16384, 8.7)],
             agentic: &[(16384, 9.0), (32768, 8.8)],
             measured_tps: &[(16384, 89.0), (32768, 91.0)],
+            measured_vram: &[(16384, 7_200_000_000), (32768, 8_800_000_000)],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 16384,
@@ -454,6 +477,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(16384, 8.8)],
             agentic: &[(16384, 9.2)],
             measured_tps: &[(8192, 79.0), (16384, 78.0)],
+            measured_vram: &[(8192, 7_600_000_000), (16384, 8_000_000_000)],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 16384,
@@ -471,6 +495,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 6.5), (16384, 8.0)],
             agentic: &[],
             measured_tps: &[(16384, 88.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 16384,
@@ -501,6 +526,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 6.6), (10240, 6.6), (16384, 9.6)],
             agentic: &[(8192, 7.1), (10240, 7.3), (16384, 9.2)],
             measured_tps: &[(8192, 51.0), (16384, 51.0)],
+            measured_vram: &[(8192, 10_900_000_000), (16384, 11_400_000_000)],
             min_ctx: 16384,
             max_ctx: 32768,
             recommended_ctx: 16384,
@@ -530,6 +556,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(16384, 9.8)],
             agentic: &[(16384, 9.1)],
             measured_tps: &[(16384, 29.0)],
+            measured_vram: &[],
             // "can only run at ctx-16384"; Ollama itself forces at least 8192.
             min_ctx: 16384,
             max_ctx: 32768,
@@ -559,6 +586,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 9.4), (10240, 5.3), (16384, 8.5)],
             agentic: &[(8192, 8.5), (16384, 8.2)],
             measured_tps: &[(8192, 66.0), (16384, 60.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             // "Use at ctx-8192 only."
             max_ctx: 8192,
@@ -587,6 +615,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 8.3), (16384, 9.1)],
             agentic: &[(8192, 8.0), (16384, 8.1)],
             measured_tps: &[(8192, 25.0), (16384, 11.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 8192,
@@ -605,6 +634,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 5.7), (10240, 9.3), (16384, 5.7)],
             agentic: &[(8192, 9.1)],
             measured_tps: &[(8192, 83.0), (16384, 83.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 10240,
@@ -623,6 +653,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 5.7)],
             agentic: &[],
             measured_tps: &[(8192, 83.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 8192,
@@ -640,6 +671,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 5.7)],
             agentic: &[],
             measured_tps: &[(8192, 167.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 8192,
@@ -657,6 +689,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 5.0), (10240, 8.0), (16384, 5.0)],
             agentic: &[],
             measured_tps: &[(8192, 77.0), (16384, 77.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 10240,
@@ -684,6 +717,7 @@ fn builtin_models() -> Vec<ModelSpec> {
             engine: &[(8192, 9.9)],
             agentic: &[],
             measured_tps: &[(8192, 9.0)],
+            measured_vram: &[],
             min_ctx: 8192,
             max_ctx: 32768,
             recommended_ctx: 8192,

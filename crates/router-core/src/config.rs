@@ -12,6 +12,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, KvCacheType};
+use crate::memory::{FlashAttention, MemoryParams};
 use crate::request::{Kind, TokenEstimator};
 use crate::units::{ByteSize, HumanDuration};
 
@@ -85,12 +86,19 @@ pub struct GpuConfig {
     pub kv_cache_type: KvCacheType,
     /// Mirrors Ollama's `OLLAMA_NUM_PARALLEL`: every slot gets a full context of KV cache.
     pub num_parallel: u32,
-    /// Compute buffers and CUDA context per loaded model.
+    /// Mirrors Ollama's `OLLAMA_FLASH_ATTENTION` (`auto`, `on`, `off`): with it on, compute
+    /// buffers no longer grow with the context; off fixes Ollama's batch at 512.
+    pub flash_attention: FlashAttention,
+    /// VRAM llama.cpp's layer placement keeps free on the GPU (its `--fit` target); what does
+    /// not fit under it spills to the CPU.
+    pub fit_margin: ByteSize,
+    /// The fixed part of a loaded model's footprint (CUDA context, output buffers) for models the
+    /// seed did not measure; the catalog calibrates it per model where the seed did.
     pub compute_overhead: ByteSize,
     /// Memory bandwidth in GB/s when NVML cannot tell; speeds scale from the seed card's 504.
     pub bandwidth_gbps: Option<f64>,
-    /// How much slower a token is per spilled share of the model; 13 fits the seed's qwen3:14b
-    /// (44 tok/s in VRAM, 23 at 16K, 10.5 at 32K on 12 GB).
+    /// How much slower a token is per spilled share of the model, for models the seed never saw
+    /// spill (the seed's own spilled speeds are used where it measured them).
     pub cpu_slowdown: f64,
     pub poll_interval: HumanDuration,
 }
@@ -102,9 +110,14 @@ pub struct RoutingConfig {
     pub respect_explicit_models: bool,
     /// The context sizes the router chooses from (few rungs → few reloads).
     pub context_ladder: Vec<u32>,
-    /// Tokens kept free for the answer. A client's huge `max_tokens` (Claude Code sends 32000+)
-    /// must not inflate the context; a smaller `num_predict` lowers it.
+    /// Tokens kept free for the answer when the request does not say how long it may be.
     pub output_reserve: u32,
+    /// The most a request's own `max_tokens`/`num_predict` reserves: Claude Code asks for 32000+
+    /// on every request, which must not inflate the context.
+    pub output_reserve_max: u32,
+    /// Added to both when the model will think (thinking was asked for, or the model thinks
+    /// unless told not to, like qwen3): its reasoning fills the context before the answer does.
+    pub thinking_reserve: u32,
     /// The kind when no rule fires.
     pub default_kind: Kind,
     /// Apply the built-in rules after the user's `[[rules]]`.
@@ -122,6 +135,11 @@ pub struct RoutingConfig {
     /// in VRAM forever). Ollama's syntax: `"30m"`, `"-1"`, `"0"`. Unset: the client's value stands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<String>,
+    /// Let Ollama cut prompts longer than the context (its default). Off, the router sends
+    /// `truncate: false`: Ollama then refuses such a prompt with its exact size, and the router
+    /// retries at a context that holds it or answers the dialect's "prompt is too long". A client
+    /// that sets `truncate` itself is obeyed.
+    pub allow_truncation: bool,
     pub tokens: TokenEstimator,
 }
 
@@ -352,13 +370,30 @@ impl Default for GpuConfig {
         GpuConfig {
             source: GpuSource::Auto,
             vram_total: ByteSize::gib(12),
-            reserve: ByteSize::mib(512),
+            // llama.cpp's own fit margin already keeps 1 GiB free; anything more is the user's.
+            reserve: ByteSize(0),
             kv_cache_type: KvCacheType::F16,
             num_parallel: 1,
-            compute_overhead: ByteSize::mib(768),
+            flash_attention: FlashAttention::Auto,
+            fit_margin: ByteSize::gib(1),
+            compute_overhead: ByteSize(crate::memory::DEFAULT_FIXED_OVERHEAD),
             bandwidth_gbps: None,
             cpu_slowdown: 13.0,
             poll_interval: HumanDuration(std::time::Duration::from_millis(1000)),
+        }
+    }
+}
+
+impl GpuConfig {
+    /// What the memory model needs to know about the Ollama behind the router.
+    pub fn memory_params(&self) -> MemoryParams {
+        MemoryParams {
+            kv_cache_type: self.kv_cache_type,
+            num_parallel: self.num_parallel.max(1),
+            flash_attention: self.flash_attention,
+            fit_margin: self.fit_margin.bytes(),
+            fixed_overhead: self.compute_overhead.bytes(),
+            cpu_slowdown: self.cpu_slowdown,
         }
     }
 }
@@ -369,6 +404,8 @@ impl Default for RoutingConfig {
             respect_explicit_models: false,
             context_ladder: vec![8192, 10240, 16384, 32768],
             output_reserve: 2048,
+            output_reserve_max: 4096,
+            thinking_reserve: 2048,
             default_kind: Kind::Daily,
             builtin_rules: true,
             always_thinking_clients: vec!["^QwenCode/".into()],
@@ -378,6 +415,7 @@ impl Default for RoutingConfig {
             keep_options: Vec::new(),
             overflow_to_other_profiles: true,
             keep_alive: None,
+            allow_truncation: false,
             tokens: TokenEstimator::default(),
         }
     }

@@ -208,6 +208,9 @@ pub struct Peek<'a> {
     pub keep_alive: Option<&'a RawValue>,
     #[serde(default)]
     pub stream: Option<bool>,
+    /// Ollama's `truncate` (default true: cut a prompt longer than the context).
+    #[serde(borrow, default)]
+    pub truncate: Option<&'a RawValue>,
 }
 
 /// One message, contents left raw: their byte length is all the estimate needs (the escapes in it

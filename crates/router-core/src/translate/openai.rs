@@ -1280,7 +1280,7 @@ struct AssistantMessageOut<'a> {
 }
 
 /// Collects native `/api/chat` chunks into one non-stream `chat.completion`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ChatCompletionBuilder {
     model: String,
     content: String,
@@ -1468,7 +1468,7 @@ impl CompletionStream {
 }
 
 /// Collects native `/api/generate` chunks into one non-stream `text_completion`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CompletionBuilder {
     model: String,
     text: String,

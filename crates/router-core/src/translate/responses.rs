@@ -697,7 +697,7 @@ fn text_format_to_native(text: Option<&TextConfig>) -> Result<Option<Value>, Ope
 // ---------------------------------------------------------------------------------------------
 
 /// An output item being streamed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct OpenItem {
     id: String,
     index: usize,
@@ -710,7 +710,7 @@ struct OpenItem {
 /// Feed every native chunk to [`ResponsesStream::push`]; each call returns the SSE text to send
 /// (possibly empty). After the final chunk, an error line, [`ResponsesStream::fail`] or
 /// [`ResponsesStream::end_of_upstream`] the stream is finished and further input yields nothing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ResponsesStream {
     id: String,
     created_at: u64,
