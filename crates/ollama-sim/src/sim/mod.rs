@@ -12,7 +12,8 @@
 //!
 //! Module map: [`gowire`] (Go wire details), [`library`] (the seed's models), [`models`] (installed models and their metadata),
 //! [`tokens`] (token accounting and truncation), [`answer`] (deterministic output), [`sched`]
-//! (scheduler), `api` / `inference` / `control` (HTTP handlers).
+//! (scheduler), [`openai`] (`/v1/chat/completions` as Ollama's OpenAI layer serves it), `api` /
+//! `inference` / `control` (HTTP handlers).
 
 pub mod answer;
 mod api;
