@@ -23,6 +23,7 @@ use router_core::catalog::Catalog;
 use router_core::classify::classify;
 use router_core::request::{Dialect, Endpoint, parse_native};
 use router_core::route::{Candidates, GpuView, LoadedModel, decide};
+use router_core::tokens::{Calibration, NoCache, estimate_body};
 use router_core::translate::{anthropic, native, openai};
 use serde_json::{Value, json};
 
@@ -135,7 +136,14 @@ fn pure_steps(c: &mut Criterion) {
         let view = native
             .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
             .unwrap();
-        let tokens = estimator.estimate(&view, 1.0);
+        let tokens = estimate_body(
+            &native,
+            Endpoint::Chat,
+            estimator.per_message,
+            estimator.per_image,
+            &NoCache,
+        )
+        .tokens(&Calibration::default());
         let class = classify(&view, &headers, tokens, &settings, None, None);
         let world = state.world();
         // 1 MB (~350K estimated tokens) fits no model: `decide` takes its "prompt too long" path,
@@ -160,14 +168,19 @@ fn pure_steps(c: &mut Criterion) {
 
         let mut g = c.benchmark_group("estimate");
         g.throughput(Throughput::Bytes(body.len() as u64));
-        // The whole estimate path: parse the body once, build the view, count.
+        // The whole fallback path, first seen: parse the body once, estimate per kind of text.
+        // (Exact counting is benched in router-core: `cargo bench -p router-core --bench tokens`.)
         g.bench_with_input(BenchmarkId::from_parameter(label), &body, |b, body| {
             b.iter(|| {
                 let native = parse_native(black_box(body)).unwrap();
-                let view = native
-                    .view(Dialect::Ollama, Endpoint::Chat, String::new(), None, None)
-                    .unwrap();
-                estimator.estimate(&view, 1.0)
+                estimate_body(
+                    &native,
+                    Endpoint::Chat,
+                    estimator.per_message,
+                    estimator.per_image,
+                    &NoCache,
+                )
+                .tokens(&Calibration::default())
             })
         });
         g.finish();

@@ -30,6 +30,12 @@ pub fn replay_router(sim_url: &str, vram: u64) -> LaunchFuture {
         let settings =
             Settings::compile(config, None).map_err(|e| format!("router configuration: {e}"))?;
         let state = AppState::for_settings(settings).map_err(|e| format!("router state: {e}"))?;
+        // As the real router does in its first seconds: read Ollama's models and their
+        // vocabularies, so prompts are counted exactly as Ollama will.
+        state.inventory().refresh(&state.upstream()).await;
+        if let Some(tags) = state.inventory().load().tags.clone() {
+            state.vocab().refresh(&state.upstream(), &tags).await;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot bind the router: {e}"))?;

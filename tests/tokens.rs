@@ -168,3 +168,50 @@ async fn exact_counts_once_the_vocabulary_is_loaded_and_a_safe_estimate_before()
     .await
     .expect("test timed out after 300 s");
 }
+
+/// A vocabulary read once is kept on disk under the state directory: after a restart it loads
+/// with Ollama unreachable, and a model whose tokenizer cannot be counted is simply left out.
+#[tokio::test]
+async fn vocabularies_are_cached_on_disk() {
+    tokio::time::timeout(std::time::Duration::from_secs(300), async {
+        use ollama_router::config::{Settings, from_toml_str};
+        use ollama_router::vocab::Vocabularies;
+        let env = TestEnv::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let tags = env
+            .state
+            .inventory()
+            .load()
+            .tags
+            .clone()
+            .expect("tags read");
+        let first = Vocabularies::new(Some(dir.path().to_path_buf()));
+        first.refresh(&env.state.upstream(), &tags).await;
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert!(files > 0, "cached on disk");
+        // Nothing listens on port 9 (discard): every request to it fails.
+        let mut config = from_toml_str("").unwrap();
+        config.upstream.url = "http://127.0.0.1:9".into();
+        let offline =
+            ollama_router::AppState::for_settings(Settings::compile(config, None).unwrap())
+                .unwrap();
+        let second = Vocabularies::new(Some(dir.path().to_path_buf()));
+        second.refresh(&offline.upstream(), &tags).await;
+        let (a, b) = (first.snapshot(), second.snapshot());
+        assert_eq!(
+            a.keys().collect::<std::collections::BTreeSet<_>>(),
+            b.keys().collect::<std::collections::BTreeSet<_>>()
+        );
+        let text = "fn main() { println!(\"{}\", 1 + 2); }\n".repeat(50);
+        let count = |v: &std::sync::Arc<
+            std::collections::HashMap<String, ollama_router::vocab::Counter>,
+        >| { v["qwen3:8b"].tokenizer.bpe().count(&text) };
+        assert_eq!(count(&a), count(&b));
+        // Without a disk cache and without Ollama, nothing loads (and nothing breaks).
+        let none = Vocabularies::new(None);
+        none.refresh(&offline.upstream(), &tags).await;
+        assert!(none.snapshot().is_empty());
+    })
+    .await
+    .expect("test timed out after 300 s");
+}

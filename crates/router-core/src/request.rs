@@ -1,4 +1,4 @@
-//! The dialect-neutral view of one inference request, and the prompt-token estimate.
+//! The dialect-neutral view of one inference request.
 //!
 //! [`parse_native`] reads a native `/api/chat` or `/api/generate` body once, borrowing strings from
 //! it where JSON escapes allow, and keeps the raw top-level fields so the service's pipeline can write
@@ -425,16 +425,16 @@ fn parse_think(v: &serde_json::Value) -> Option<Think> {
     }
 }
 
-/// How prompt tokens are estimated before Ollama has seen the prompt.
+/// Template and image costs of the token estimate (`[routing.tokens]`); the text itself is
+/// counted with the model's vocabulary or priced per kind of text ([`crate::tokens`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TokenEstimator {
-    /// Bytes of UTF-8 text per token. Qwen's and Llama's BPE vocabularies average about 3.3–3.6
-    /// bytes per token on source code and about 4.2 on English prose, so 3.0 overcounts code by
-    /// 10–20 % and prose by ~40 %. Only text denser than 3 bytes per token (long digit runs,
-    /// base64 without images) is undercounted. Overcounting costs a larger context rung; undercounting
-    /// would let Ollama truncate silently, which is the failure this router exists to prevent.
+    /// No longer used: one bytes-per-token figure was 35 % high on code and 2–3× low on logs
+    /// and CSV, so text is now counted exactly or priced per kind. Still accepted (and
+    /// validated) so existing `router.toml` files keep loading.
     pub bytes_per_token: f64,
-    /// Template tokens per message (role markers, separators).
+    /// Template tokens per message (role markers, separators) for models whose template the
+    /// router does not know.
     pub per_message: u32,
     /// What one image costs on projector models (Ollama counts 768).
     pub per_image: u32,
@@ -447,19 +447,6 @@ impl Default for TokenEstimator {
             per_message: 4,
             per_image: 768,
         }
-    }
-}
-
-impl TokenEstimator {
-    /// The estimate with a learned per-model correction (`1.0` when nothing is learned yet; never
-    /// allowed below 0.8 so one odd answer cannot make the router undercount).
-    pub fn estimate(&self, view: &RequestView<'_>, correction: f64) -> u32 {
-        let text =
-            view.system_bytes + view.message_bytes + view.tool_schema_bytes + view.suffix_bytes;
-        let text_tokens = (text as f64 / self.bytes_per_token * correction.max(0.8)).ceil();
-        let overhead = u64::from(self.per_message) * view.message_count as u64
-            + u64::from(self.per_image) * view.image_count as u64;
-        (text_tokens as u64 + overhead).min(u64::from(u32::MAX)) as u32
     }
 }
 
@@ -540,21 +527,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("invalid type"), "{e}");
-    }
-
-    #[test]
-    fn estimate_is_conservative_for_code() {
-        // 3000 bytes of code is ~860 Qwen tokens at 3.5 bytes/token; the estimate must not be lower.
-        let code = "fn main() { let x = compute(1, 2); println!(\"{x}\"); }\n".repeat(55);
-        let body = serde_json::json!({"model":"m","messages":[{"role":"user","content":code}]})
-            .to_string();
-        let v = view(&body);
-        let est = TokenEstimator::default().estimate(&v, 1.0);
-        let likely_actual = (code.len() as f64 / 3.5) as u32;
-        assert!(est >= likely_actual, "{est} < {likely_actual}");
-        assert!(
-            est <= likely_actual * 13 / 10,
-            "{est} wildly above {likely_actual}"
-        );
     }
 }
