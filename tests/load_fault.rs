@@ -102,9 +102,13 @@ fn mask_clock(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let created = regex::Regex::new(r#""created_at":"[^"]*""#).unwrap();
     let durations = regex::Regex::new(r#""(total|load|prompt_eval|eval)_duration":\d+"#).unwrap();
+    // The second of two identical prompts hits Ollama's prompt cache (the referee has one), so
+    // how many prompt tokens were evaluated depends on which copy came first, not on the relay.
+    let evaluated = regex::Regex::new(r#""prompt_eval_count":\d+"#).unwrap();
     let text = created.replace_all(&text, r#""created_at":"T""#);
-    durations
-        .replace_all(&text, r#""${1}_duration":0"#)
+    let text = durations.replace_all(&text, r#""${1}_duration":0"#);
+    evaluated
+        .replace_all(&text, r#""prompt_eval_count":0"#)
         .into_owned()
 }
 

@@ -657,10 +657,11 @@ Who sends what (after `reference/clients.md`):
   the request, only where the seed measured that model at exactly that context; everything else is
   ungraded and left out of the mean. This rates the model and context only — it cannot see how well a
   particular answer would have been.
-- Not simulated: keep-alive expiry during idle time (the replay does not sleep), Ollama's prompt cache
-  (every request evaluates its whole prompt), concurrency (one request at a time, so parallel slots and
-  queueing never matter), generation running past the context, and every vocabulary but Qwen's (other
-  models are counted with it). The router's own overhead (microseconds, see `cargo bench`) is not part of
+- Ollama's prompt cache is simulated per slot at whole-message granularity (a follow-up that extends the
+  previous prompt evaluates only its new messages; a reload empties it); Ollama matches token by token.
+- Not simulated: keep-alive expiry during idle time (the replay does not sleep), concurrency (one request
+  at a time, so parallel slots and queueing never matter), generation running past the context, and every
+  vocabulary but Qwen's (other models are counted with it). The router's own overhead (microseconds, see `cargo bench`) is not part of
   these times.
 ";
 
