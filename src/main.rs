@@ -452,6 +452,7 @@ async fn replay(args: ReplayArgs) -> ExitCode {
         requests: args.requests,
         vram: args.vram.bytes(),
         out_dir: args.out,
+        ..ollama_sim::replay::ReplayOptions::default()
     };
     match ollama_sim::replay::run(&opts, &ollama_router::launch::replay_router).await {
         Ok(report) => emit(&report.markdown()),

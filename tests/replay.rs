@@ -15,68 +15,59 @@ async fn within<F: std::future::Future>(limit: Duration, f: F) -> F::Output {
         .expect("the replay timed out")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn short_day_router_never_truncates_and_beats_defaults() {
+const LABELS: [&str; 6] = [
+    "Ollama unconfigured",
+    "Ollama, OLLAMA_CONTEXT_LENGTH=64000",
+    "seed setup @16384",
+    "seed setup @32768",
+    "seed setup @32768, flash attn + q8_0 KV",
+    "router",
+];
+
+async fn short_day() -> replay::ReplayReport {
     let opts = ReplayOptions {
         seed: 42,
         requests: 40,
+        extra_seeds: Vec::new(),
         ..ReplayOptions::default()
     };
-    let report = within(Duration::from_secs(120), replay::run(&opts, &replay_router))
+    within(Duration::from_secs(180), replay::run(&opts, &replay_router))
         .await
-        .expect("replay runs");
+        .expect("replay runs")
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_day_covers_the_six_policies() {
+    let report = short_day().await;
     let labels: Vec<&str> = report.policies.iter().map(|p| p.policy.as_str()).collect();
-    assert_eq!(
-        labels,
-        ["Ollama defaults", "fixed qwen3:8b@16384", "router"]
-    );
+    assert_eq!(labels, LABELS);
     for p in &report.policies {
         assert_eq!(p.requests, 40, "{}", p.policy);
         assert_eq!(p.outcomes.len(), 40, "{}", p.policy);
     }
-
-    let defaults = report.policy("Ollama defaults").expect("defaults row");
-    let fixed = report.policy("fixed qwen3:8b@16384").expect("fixed row");
-    let router = report.policy("router").expect("router row");
-
+    let unconfigured = report.policy(LABELS[0]).expect("row");
     // Chat prompts of several thousand tokens do not fit Ollama's default 4096.
     assert!(
-        defaults.truncated > 0,
-        "defaults truncated nothing: {:?}",
-        defaults.served
+        unconfigured.truncated > 0,
+        "unconfigured truncated nothing: {:?}",
+        unconfigured.served
     );
-    assert_eq!(
-        router.truncated,
-        0,
-        "router truncated: {:?}",
-        truncated_models(router)
-    );
-    assert_eq!(router.failed, 0, "router failed: {:?}", router.errors);
-    assert!(
-        router.quality > defaults.quality,
-        "{} <= {}",
-        router.quality,
-        defaults.quality
-    );
-
-    // qwen3:8b has no fill-in-the-middle: a fixed qwen3:8b setup cannot serve autocomplete.
-    assert!(fixed.failed > 0, "fixed served FIM: {:?}", fixed.served);
-    assert!(
-        fixed
-            .errors
-            .iter()
-            .any(|(e, _)| e.contains("does not support insert")),
-        "{:?}",
-        fixed.errors
-    );
-
-    // Every router outcome was served at a context at least as large as its prompt.
-    for o in &router.outcomes {
-        let ctx = u64::from(o.num_ctx.expect("served"));
-        assert!(o.prompt_tokens <= ctx, "{o:?}");
+    // The seed's setup serves autocomplete with a FIM-capable coder.
+    for label in &LABELS[2..5] {
+        let p = report.policy(label).expect("row");
+        assert!(
+            !p.errors
+                .iter()
+                .any(|(e, _)| e.contains("does not support insert")),
+            "{label}: {:?}",
+            p.errors
+        );
+        assert!(
+            p.served
+                .iter()
+                .any(|s| s.model == "qwen2.5-coder:7b-instruct-q5_K_M")
+        );
     }
-
     let md = report.markdown();
     for label in labels {
         assert!(
@@ -86,6 +77,25 @@ async fn short_day_router_never_truncates_and_beats_defaults() {
     }
     let svg = report.svg();
     assert!(svg.starts_with("<svg") && svg.contains("router"));
+}
+
+/// The router's promise against the honest referee: nothing cut silently, nothing failed, every
+/// request served at a context that holds its prompt as the referee counts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_day_router_never_truncates() {
+    let report = short_day().await;
+    let router = report.policy("router").expect("router row");
+    assert_eq!(
+        router.truncated,
+        0,
+        "router truncated: {:?}",
+        truncated_models(router)
+    );
+    assert_eq!(router.failed, 0, "router failed: {:?}", router.errors);
+    for o in &router.outcomes {
+        let ctx = u64::from(o.num_ctx.expect("served"));
+        assert!(o.prompt_tokens <= ctx, "{o:?}");
+    }
 }
 
 fn truncated_models(p: &replay::PolicyResult) -> Vec<String> {
@@ -106,6 +116,7 @@ async fn the_same_seed_gives_the_same_report() {
     let opts = ReplayOptions {
         seed: 7,
         requests: 12,
+        extra_seeds: vec![8],
         ..ReplayOptions::default()
     };
     let a = within(Duration::from_secs(60), replay::run(&opts, &replay_router))

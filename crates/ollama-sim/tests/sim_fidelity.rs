@@ -1389,22 +1389,20 @@ async fn pull_copy_and_delete() {
 #[tokio::test]
 async fn a_client_disconnect_frees_the_runner() {
     within(async {
-        // Realistic timing here: llama3.2 takes ~1 s to "load", so the stream is still pending
-        // when the client goes away. keep_alive 0 makes the release visible in /api/ps.
+        // Realistic timing here: llama3.2 takes ~1 s to "load". Ollama sends the response headers
+        // only with the first chunk (fixture 10), so a client that gives up during the load has
+        // no response at all; keep_alive 0 makes the release visible in /api/ps.
         let sim = spawn(SimConfig::default()).await.expect("sim binds");
-        let response = client()
+        let pending = client()
             .post(format!("{}/api/chat", sim.url()))
             .json(&json!({"model": "llama3.2", "messages": [user("hi")], "keep_alive": 0}))
+            .timeout(Duration::from_millis(300))
             .send()
-            .await
-            .expect("headers arrive before the first token");
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            ps(&sim).await.len(),
-            1,
-            "loaded while the request is in flight"
+            .await;
+        assert!(
+            pending.is_err_and(|e| e.is_timeout()),
+            "no headers while the model loads"
         );
-        drop(response);
         let mut polls = 0;
         while !ps(&sim).await.is_empty() {
             polls += 1;

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::Policy;
 use super::report::Outcome;
+use super::trace::Activity;
 use super::trace::{Event, NumCtx};
+use super::{Policy, SEED_CHAT_MODEL, SEED_FIM_MODEL};
 use crate::sim::library::seed_model;
 use crate::sim::{RequestRecord, Sim};
 
@@ -38,10 +39,15 @@ pub(super) async fn replay(
     let mut last_at: Option<u64> = None;
     for event in day {
         let (base, model, num_ctx) = match (policy, &target.router_url) {
-            (Policy::OllamaDefaults, _) => {
+            (Policy::OllamaUnconfigured | Policy::OllamaDocumented, _) => {
                 (target.sim_url.as_str(), event.request.model, NumCtx::AsSent)
             }
-            (Policy::Fixed { model, num_ctx }, _) => {
+            (Policy::Seed { num_ctx, .. }, _) => {
+                let model = if event.activity == Activity::Autocomplete {
+                    SEED_FIM_MODEL
+                } else {
+                    SEED_CHAT_MODEL
+                };
                 (target.sim_url.as_str(), model, NumCtx::Set(num_ctx))
             }
             (Policy::Router, Some(router)) => {
@@ -147,6 +153,7 @@ fn outcome(event: &Event, answer: Answer, record: Option<RequestRecord>, spilled
         output_tokens: 0,
         eval_s: 0.0,
         quality: 0.0,
+        graded: false,
     };
     let metrics = match answer {
         Answer::Done(m) => m,
@@ -176,27 +183,32 @@ fn outcome(event: &Event, answer: Answer, record: Option<RequestRecord>, spilled
         .map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX));
     o.output_tokens = event.output_tokens.min(cap);
     o.eval_s = f64::from(o.output_tokens) * per_token;
-    o.quality = match (&o.model, o.num_ctx) {
-        // Ollama dropped part of the prompt: the model answered a question it never saw whole.
-        _ if o.truncated => 0.0,
-        (Some(model), Some(ctx)) => grade(model, ctx, event.activity.graded_agentic()),
-        _ => 0.0,
-    };
+    // Graded only where the seed measured that model at that context; a truncated prompt is
+    // graded 0 (the model answered a question it never saw whole).
+    if let (Some(model), Some(ctx)) = (&o.model, o.num_ctx)
+        && let Some(grade) = grade(model, ctx, event.activity.graded_agentic())
+    {
+        o.graded = true;
+        o.quality = if o.truncated { 0.0 } else { grade };
+    }
     o
 }
 
-/// The seed's grade of `model` at `ctx`: agentic for planning work (engine when the seed has no
-/// agentic grade for it), engine otherwise; 0 for a model the seed did not grade.
-fn grade(model: &str, ctx: u32, agentic: bool) -> f64 {
-    let Some(spec) = seed_model(model) else {
-        return 0.0;
+/// The seed's grade of `model` at exactly `ctx`: agentic for planning work (engine when the seed
+/// has no agentic grade there), engine otherwise; `None` where the seed did not measure it.
+fn grade(model: &str, ctx: u32, agentic: bool) -> Option<f64> {
+    let spec = seed_model(model)?;
+    let exact = |points: &[(u32, f32)]| {
+        points
+            .iter()
+            .find(|(c, _)| *c == ctx)
+            .map(|(_, s)| f64::from(*s))
     };
-    let score = if agentic {
-        spec.agentic_score(ctx).or_else(|| spec.engine_score(ctx))
+    if agentic {
+        exact(spec.agentic).or_else(|| exact(spec.engine))
     } else {
-        spec.engine_score(ctx)
-    };
-    f64::from(score.unwrap_or(0.0))
+        exact(spec.engine)
+    }
 }
 
 #[cfg(test)]
@@ -205,10 +217,12 @@ mod tests {
 
     #[test]
     fn grades_follow_the_seed() {
-        assert_eq!(grade("qwen3:8b", 16384, false), 9.9_f32 as f64);
-        // The seed saw qwen3:8b fail the engine task at 8192; smaller contexts inherit that grade.
-        assert_eq!(grade("qwen3:8b", 4096, false), 3.5_f32 as f64);
-        assert_eq!(grade("qwen3:14b", 8192, true), 10.0);
-        assert_eq!(grade("nomic-embed-text", 8192, true), 0.0);
+        assert_eq!(grade("qwen3:8b", 16384, false), Some(9.9_f32 as f64));
+        assert_eq!(grade("qwen3:8b", 8192, false), Some(3.5_f32 as f64));
+        // Only where the seed measured: qwen3:8b at 4096 or 32768 is ungraded.
+        assert_eq!(grade("qwen3:8b", 4096, false), None);
+        assert_eq!(grade("qwen3:8b", 32768, false), None);
+        assert_eq!(grade("qwen3:14b", 16384, true), Some(10.0));
+        assert_eq!(grade("nomic-embed-text", 8192, true), None);
     }
 }

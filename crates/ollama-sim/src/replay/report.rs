@@ -32,8 +32,11 @@ pub struct Outcome {
     pub output_tokens: u32,
     /// Generating the answer: its length × the simulator's per-token time.
     pub eval_s: f64,
-    /// The seed's grade (0–10) of the model at the context that served it; 0 when truncated or failed.
+    /// The seed's grade (0–10) of the model at the context that served it, when the seed measured
+    /// that model at that context (`graded`); 0 when truncated.
     pub quality: f64,
+    /// The seed measured the serving model at the serving context.
+    pub graded: bool,
 }
 
 impl Outcome {
@@ -73,8 +76,10 @@ pub struct PolicyResult {
     pub ttft_p95: f64,
     /// Generated tokens per second of generation time, over the whole day.
     pub tokens_per_second: f64,
-    /// Mean seed grade over all requests (failed and truncated ones count 0).
+    /// Mean seed grade over graded requests (truncated ones count 0).
     pub quality: f64,
+    /// Requests the seed could grade (served by a model at a context it measured).
+    pub graded: usize,
     /// Sum of all latencies: how long the developer waited on the model that day.
     pub waited_seconds: f64,
     /// Model → (contexts it was served at, requests), most used first.
@@ -126,7 +131,8 @@ impl PolicyResult {
             ttft_p50: percentile(&mut ttfts, 50.0),
             ttft_p95: percentile(&mut ttfts, 95.0),
             tokens_per_second: if eval > 0.0 { generated / eval } else { 0.0 },
-            quality: mean(outcomes.iter().map(|o| o.quality)),
+            quality: mean(outcomes.iter().filter(|o| o.graded).map(|o| o.quality)),
+            graded: outcomes.iter().filter(|o| o.graded).count(),
             waited_seconds: total(ok.iter().map(|o| o.latency_s())),
             served: Served::list(served),
             errors: sorted_counts(errors),
@@ -226,6 +232,8 @@ pub struct ReplayReport {
     pub activities: Vec<ActivityRow>,
     /// In [`super::Policy::COMPARED`] order.
     pub policies: Vec<PolicyResult>,
+    /// The same policies on other seeds' days (same length), for the robustness table.
+    pub other_seeds: Vec<(u64, Vec<PolicyResult>)>,
 }
 
 impl ReplayReport {
@@ -256,7 +264,50 @@ impl ReplayReport {
             day_hours: span as f64 / 3.6e6,
             activities,
             policies,
+            other_seeds: Vec::new(),
         }
+    }
+
+    /// One row per policy and seed: the headline numbers, to show they hold beyond one day.
+    fn seeds_table(&self) -> String {
+        if self.other_seeds.is_empty() {
+            return String::new();
+        }
+        let mut md = String::from(
+            "## Other days\n\nThe same policies on days generated from other seeds (same length). \
+             Cells: answered whole / truncated / failed, loads, spilled requests, TTFT p95.\n\n| policy |",
+        );
+        let seeds: Vec<u64> = std::iter::once(self.seed)
+            .chain(self.other_seeds.iter().map(|(s, _)| *s))
+            .collect();
+        for seed in &seeds {
+            let _ = write!(md, " seed {seed:#x} |");
+        }
+        md.push_str("\n|---|");
+        for _ in &seeds {
+            md.push_str("--:|");
+        }
+        md.push('\n');
+        for (i, p) in self.policies.iter().enumerate() {
+            let _ = write!(md, "| {} |", p.policy);
+            let rows =
+                std::iter::once(p).chain(self.other_seeds.iter().filter_map(|(_, r)| r.get(i)));
+            for r in rows {
+                let _ = write!(
+                    md,
+                    " {} / {} / {}, {} loads, {} spilled, {:.1} s |",
+                    r.requests - r.failed - r.truncated,
+                    r.truncated,
+                    r.failed,
+                    r.loads,
+                    r.spilled_requests,
+                    r.ttft_p95
+                );
+            }
+            md.push('\n');
+        }
+        md.push('\n');
+        md
     }
 
     /// The policy with this label.
@@ -278,23 +329,24 @@ impl ReplayReport {
         let _ = writeln!(
             md,
             "{} requests over {:.1} simulated hours from one developer's tools, replayed against the simulated \
-             Ollama on a {gib} GiB GPU under three policies. Times are simulated seconds (see *How it is measured*).\n",
+             Ollama on a {gib} GiB GPU under six policies. Times are simulated seconds (see *How it is measured*).\n",
             self.requests, self.day_hours
         );
         let _ = writeln!(md, "![Per-policy comparison](coding-day.svg)\n");
         md.push_str(&self.highlights());
         md.push_str(
-            "| policy | failed | truncated | loads (num_ctx reloads) | load time | spilled requests | time spilled | \
-             latency p50 / p95 | TTFT p50 / p95 | tok/s | quality | waited |\n",
+            "| policy | answered whole | truncated | failed | loads (num_ctx reloads) | load time | spilled requests | time spilled | \
+             latency p50 / p95 | TTFT p50 / p95 | tok/s | quality (graded) | waited |\n",
         );
-        md.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        md.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for p in &self.policies {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} ({}) | {:.0} s | {} | {:.0} s | {:.1} / {:.1} s | {:.2} / {:.1} s | {:.0} | {:.2} | {:.0} s |",
+                "| {} | {} | {} | {} | {} ({}) | {:.0} s | {} | {:.0} s | {:.1} / {:.1} s | {:.2} / {:.1} s | {:.0} | {} | {:.0} s |",
                 p.policy,
-                p.failed,
+                p.requests - p.failed - p.truncated,
                 p.truncated,
+                p.failed,
                 p.loads,
                 p.reloads,
                 p.load_seconds,
@@ -305,7 +357,11 @@ impl ReplayReport {
                 p.ttft_p50,
                 p.ttft_p95,
                 p.tokens_per_second,
-                p.quality,
+                if p.graded > 0 {
+                    format!("{:.2} ({})", p.quality, p.graded)
+                } else {
+                    "ungraded".to_string()
+                },
                 p.waited_seconds,
             );
         }
@@ -314,10 +370,12 @@ impl ReplayReport {
             "*failed*: Ollama (or the router) answered an error. *truncated*: the simulated Ollama silently dropped \
              part of the prompt. *loads*: model loads, including reloads after a `num_ctx` change (in brackets) and \
              loads after an eviction. *quality*: mean of the seed's grade (0–10) of the model at the context that \
-             served each request; truncated and failed requests score 0. Latency, TTFT and tok/s cover answered \
+             served each request, over the requests the seed can grade (in brackets: it measured that model at that \
+             exact context; everything else is ungraded); truncated requests score 0. Latency, TTFT and tok/s cover answered \
              requests only. *waited*: the sum of all latencies.\n\n",
         );
 
+        md.push_str(&self.seeds_table());
         md.push_str(
             "## Per activity\n\nTruncated (and failed) requests, mean quality and median latency, per policy.\n\n\
              | activity | requests |",
@@ -340,7 +398,7 @@ impl ReplayReport {
                     .collect();
                 let truncated = of.iter().filter(|o| o.truncated).count();
                 let failed = of.iter().filter(|o| o.error.is_some()).count();
-                let q = mean(of.iter().map(|o| o.quality));
+                let graded: Vec<f64> = of.iter().filter(|o| o.graded).map(|o| o.quality).collect();
                 let mut latencies: Vec<f64> = of
                     .iter()
                     .filter(|o| o.error.is_none())
@@ -350,7 +408,11 @@ impl ReplayReport {
                 if failed > 0 {
                     let _ = write!(md, "{failed} failed, ");
                 }
-                let _ = write!(md, "q {q:.1}");
+                if graded.is_empty() {
+                    md.push_str("ungraded");
+                } else {
+                    let _ = write!(md, "q {:.1}", mean(graded.iter().copied()));
+                }
                 if !latencies.is_empty() {
                     let _ = write!(md, ", p50 {:.1} s", percentile(&mut latencies, 50.0));
                 }
@@ -383,85 +445,26 @@ impl ReplayReport {
         md
     }
 
-    /// The comparison in sentences, from the numbers (empty unless all three policies are present).
+    /// One line per policy, from the numbers.
     fn highlights(&self) -> String {
-        let (Some(d), Some(f), Some(r)) = (
-            self.policies.first(),
-            self.policies.get(1),
-            self.policies.get(2),
-        ) else {
-            return String::new();
-        };
-        let count = |p: &PolicyResult, activity: Activity, pred: fn(&Outcome) -> bool| {
-            let of: Vec<&Outcome> = p
-                .outcomes
-                .iter()
-                .filter(|o| o.activity == activity)
-                .collect();
-            (of.iter().filter(|o| pred(o)).count(), of.len())
-        };
         let mut md = String::from("Highlights:\n");
-        let (agent_cut, agents) = count(d, Activity::AgentTurn, |o| o.truncated);
-        let _ = writeln!(
-            md,
-            "- **Silent truncation**: {} lost part of the prompt in {} of {} requests ({agent_cut} of {agents} agent \
-             turns); {} in {}; the {} in {}.",
-            d.policy, d.truncated, d.requests, f.policy, f.truncated, r.policy, r.truncated
-        );
-        let (fim_failed, fims) = count(f, Activity::Autocomplete, |o| o.error.is_some());
-        if f.failed > 0 {
+        for p in &self.policies {
             let _ = writeln!(
                 md,
-                "- **Failures**: {} failed {} requests, among them {fim_failed} of the {fims} autocomplete \
-                 requests (qwen3:8b cannot fill in the middle).",
-                f.policy, f.failed
+                "- **{}**: {} of {} answered whole, {} truncated, {} failed; {} loads ({:.0} s), {} spilled; \
+                 TTFT p95 {:.1} s.",
+                p.policy,
+                p.requests - p.failed - p.truncated,
+                p.requests,
+                p.truncated,
+                p.failed,
+                p.loads,
+                p.load_seconds,
+                p.spilled_requests,
+                p.ttft_p95
             );
         }
-        let _ = writeln!(
-            md,
-            "- **Model loads**: {} {} ({} reloads for a new `num_ctx`, {:.0} s); {} {} ({} reloads, {:.0} s); the {} \
-             {} ({} reloads, {:.0} s).",
-            d.policy,
-            d.loads,
-            d.reloads,
-            d.load_seconds,
-            f.policy,
-            f.loads,
-            f.reloads,
-            f.load_seconds,
-            r.policy,
-            r.loads,
-            r.reloads,
-            r.load_seconds
-        );
-        if d.spilled_requests + r.spilled_requests > 0 {
-            let _ = writeln!(
-                md,
-                "- **Spills**: {} ran {} requests partly on the CPU ({:.0} s of generation); the {} {} ({:.0} s).",
-                d.policy,
-                d.spilled_requests,
-                d.spilled_seconds,
-                r.policy,
-                r.spilled_requests,
-                r.spilled_seconds
-            );
-        }
-        let _ = writeln!(
-            md,
-            "- **Quality** (mean seed grade): {} {:.2}, {} {:.2}, {} {:.2}.",
-            d.policy, d.quality, f.policy, f.quality, r.policy, r.quality
-        );
-        let why = if r.ttft_p95 > d.ttft_p95 {
-            ": it evaluates whole prompts that Ollama's defaults cut to 4096 tokens (prompt caching is not simulated)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            md,
-            "- **Waiting**: the {}'s p95 time to first token is {:.1} s against {:.1} s for {}{why}; its p50 latency \
-             is {:.1} s against {:.1} s.\n",
-            r.policy, r.ttft_p95, d.ttft_p95, d.policy, r.latency_p50, d.latency_p50
-        );
+        md.push('\n');
         md
     }
 
@@ -631,25 +634,34 @@ Who sends what (after `reference/clients.md`):
 - Every request is replayed in Ollama's native form (`/api/chat`, `/api/generate`). OpenCode and Claude Code
   really speak the OpenAI and Anthropic APIs; the router translates those to native bodies like these, and
   Ollama's own compatibility layers serve them with the same default context of 4096.
-- Requests are replayed one after another. *Ollama defaults* and *fixed* send them straight to the simulated
-  Ollama; *router* sends the same client requests through the router (default configuration, GPU readings
-  from the simulator). The simulator is reset between policies; the router starts fresh (no learned state).
+- Policies: *Ollama unconfigured* sends the clients' requests as they are (default context 4096); *Ollama,
+  OLLAMA_CONTEXT_LENGTH=64000* is the setup Ollama documents for coding tools (the clients' own models);
+  the *seed setups* take the seed's recommendation literally (qwen3:8b for chat, agents, helpers and Aider,
+  qwen2.5-coder:7b-instruct-q5_K_M for autocomplete, `num_ctx` pinned), the last one with flash attention
+  and `OLLAMA_KV_CACHE_TYPE=q8_0`; *router* sends the same client requests through the router (default
+  configuration, GPU readings from the simulator). Each policy gets a fresh simulated Ollama with its
+  server settings; the router starts fresh (no learned state). Requests are replayed one after another.
+- The simulated Ollama is a referee that does not know the router: prompts are counted with Qwen's real
+  BPE vocabulary over the rendered template, too-long prompts are cut as Ollama >= 0.30.11 cuts them
+  (oldest messages first, then head + tail to about half the context), memory is llama.cpp's placement
+  (weights, KV cache, compute buffers, 1 GiB margin) with Ollama's own prediction deciding evictions, and
+  speeds are the seed's, slowed by the CPU's share of the weights when a model spills.
 - The simulator runs in fast mode and reports Ollama's metrics as a real GPU would produce them: load time
-  (weights at 2 GB/s), prompt evaluation (2000 tok/s) and the per-token time of the model at the seed's
-  speed, slowed by the share spilled to the CPU. Its answers are a few words, so latency is load + prompt
-  evaluation + the trace's answer length × the per-token time; TTFT is load + prompt evaluation + one token.
-  Thinking tokens are not added.
+  (weights at 2 GB/s), prompt evaluation (2000 tok/s for a model as fast as qwen3:8b, scaled by model
+  speed and spill) and the per-token time. Its answers are a few words, so latency is load + prompt
+  evaluation + the trace's answer length × the per-token time; TTFT is load + prompt evaluation + one
+  token. Thinking tokens are not added.
 - Truncation, loads, reloads, evictions and spills come from the simulator's request log and counters
-  (`/sim/requests`, `/sim/stats`), which apply Ollama's scheduling rules (reload on a `num_ctx` change,
-  eviction when VRAM or `OLLAMA_MAX_LOADED_MODELS` runs out, spill when a model does not fit).
+  (`/sim/requests`, `/sim/stats`).
 - Quality uses the seed's engine grade (agentic for agent turns and refactors) of the model that served
-  the request at the context it was served with. The seed graded contexts from 8192 up; smaller contexts
-  get the grade of the smallest graded one. This rates the model and context only — it cannot see how well
-  a particular answer would have been.
-- Not simulated: keep-alive expiry during idle time (the replay does not sleep, so models stay loaded
-  between episodes under every policy), Ollama's prompt cache (every request evaluates its whole prompt),
-  and concurrency (one request at a time). The router's own overhead (microseconds, see `cargo bench`) is
-  not part of these times.
+  the request, only where the seed measured that model at exactly that context; everything else is
+  ungraded and left out of the mean. This rates the model and context only — it cannot see how well a
+  particular answer would have been.
+- Not simulated: keep-alive expiry during idle time (the replay does not sleep), Ollama's prompt cache
+  (every request evaluates its whole prompt), concurrency (one request at a time, so parallel slots and
+  queueing never matter), generation running past the context, and every vocabulary but Qwen's (other
+  models are counted with it). The router's own overhead (microseconds, see `cargo bench`) is not part of
+  these times.
 ";
 
 #[cfg(test)]
@@ -672,6 +684,7 @@ mod tests {
             output_tokens: 10,
             eval_s: latency,
             quality,
+            graded: true,
         }
     }
 
@@ -697,6 +710,7 @@ mod tests {
         };
         let mut failed = outcome(0.0, false, 0.0);
         failed.error = Some("model \"x\" <bad>".into());
+        failed.graded = false;
         let p = PolicyResult::new(
             "router".into(),
             vec![outcome(1.0, false, 9.9), outcome(3.0, true, 0.0), failed],
@@ -704,7 +718,9 @@ mod tests {
         );
         assert_eq!((p.failed, p.truncated, p.loads), (1, 1, 2));
         assert_eq!(p.latency_p50, 1.0);
-        assert!((p.quality - 3.3).abs() < 1e-9);
+        // Over the graded requests only: (9.9 + 0 for the truncated one) / 2.
+        assert!((p.quality - 4.95).abs() < 1e-9);
+        assert_eq!(p.graded, 2);
         assert_eq!(p.served.len(), 1);
         assert_eq!(p.served[0].describe(), "qwen3:8b ×2 (16384 ×2)");
         let report = ReplayReport {
@@ -713,7 +729,8 @@ mod tests {
             vram: 12 * GIB,
             day_hours: 1.0,
             activities: Vec::new(),
-            policies: vec![p],
+            policies: vec![p.clone()],
+            other_seeds: vec![(2, vec![p])],
         };
         let svg = report.svg();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
@@ -723,7 +740,13 @@ mod tests {
             "background, legend, one bar per panel"
         );
         let md = report.markdown();
-        assert!(md.contains("| router | 1 | 1 | 2 (1) |"), "{md}");
+        assert!(md.contains("| router | 1 | 1 | 1 | 2 (1) |"), "{md}");
+        assert!(md.contains("| 4.95 (2) |"), "{md}");
+        assert!(md.contains("| seed 0x1 | seed 0x2 |"), "{md}");
+        assert!(
+            md.contains("| router | 1 / 1 / 1, 2 loads, 0 spilled,"),
+            "{md}"
+        );
         assert!(md.contains("`model \"x\" <bad>`"), "{md}");
     }
 }

@@ -187,25 +187,29 @@ impl ClientRequest {
         serde_json::to_vec(&Value::Object(body)).unwrap_or_default()
     }
 
-    /// Prompt tokens by the simulator's rule (what Ollama would count before truncating).
+    /// Prompt tokens as the simulator counts them (Qwen's BPE over the rendered template, before
+    /// any truncation; tools and the assistant prefix left out).
     pub fn sim_prompt_tokens(&self) -> u64 {
-        let text = |s: &str| (s.len() as u64).div_ceil(4);
+        use crate::sim::tokens::{ChatPart, generate_tokens, message_tokens};
         match self.endpoint {
-            Endpoint::Chat => {
-                let tools = self.tools.as_ref().map_or(0, |t| {
-                    text(&serde_json::to_string(&**t).unwrap_or_default())
-                });
-                tools
-                    + self
-                        .messages
-                        .iter()
-                        .map(|m| text(&m.content) + 4)
-                        .sum::<u64>()
-            }
-            Endpoint::Generate => {
-                text(self.prompt.as_deref().unwrap_or(""))
-                    + text(self.suffix.as_deref().unwrap_or(""))
-            }
+            Endpoint::Chat => self
+                .messages
+                .iter()
+                .map(|m| {
+                    message_tokens(&ChatPart {
+                        role: m.role,
+                        content: &m.content,
+                        ..ChatPart::default()
+                    })
+                })
+                .sum(),
+            Endpoint::Generate => generate_tokens(
+                self.prompt.as_deref().unwrap_or(""),
+                "",
+                self.suffix.as_deref().unwrap_or(""),
+                false,
+                0,
+            ),
         }
     }
 }

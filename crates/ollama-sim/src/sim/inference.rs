@@ -626,6 +626,11 @@ async fn run(sim: Sim, job: Job) -> Response {
             .into_response();
     }
 
+    // Ollama writes the response headers with the first chunk, i.e. after the load and the
+    // prompt evaluation (fixture 10): a client sees nothing until then.
+    if job.sleep {
+        tokio::time::sleep(job.load + job.prompt).await;
+    }
     let state = StreamState {
         job,
         _in_flight: in_flight,
@@ -638,9 +643,6 @@ async fn run(sim: Sim, job: Job) -> Response {
         }
         let idx = st.next;
         let pieces = st.job.answer.pieces.len();
-        if idx == 0 && st.job.sleep {
-            tokio::time::sleep(st.job.load + st.job.prompt).await;
-        }
         if let Some(failure) = &st.job.failure
             && (idx as u64 >= failure.after_chunks || idx == pieces)
         {
