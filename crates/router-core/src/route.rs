@@ -1120,6 +1120,67 @@ mod tests {
     }
 
     #[test]
+    fn a_models_own_count_plus_its_own_reserve_sizes_its_context() {
+        // qwen3:8b's vocabulary says 12.5K (the estimate 20K): with its thinking room (4096) that
+        // is past 16384; told not to think (2048) it fits 16384.
+        let w = World {
+            gpu: gpu(24, 0),
+            prompt_tokens: Arc::new(HashMap::from([(
+                "qwen3:8b".to_string(),
+                TokenCount {
+                    tokens: 12_500,
+                    exact: true,
+                },
+            )])),
+            ..World::default()
+        };
+        let thinking = decide_for(Kind::Daily, 20_000, view(), &w).unwrap();
+        assert_eq!(
+            (
+                thinking.model.as_str(),
+                thinking.num_ctx,
+                thinking.needed_ctx
+            ),
+            ("qwen3:8b", 32768, 12_500 + 4096)
+        );
+        let quiet = RequestView {
+            think: Some(Think::Off),
+            ..view()
+        };
+        let d = decide_for(Kind::Daily, 20_000, quiet, &w).unwrap();
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx, d.needed_ctx, d.tokens_exact),
+            ("qwen3:8b", 16384, 12_500 + 2048, true)
+        );
+    }
+
+    #[test]
+    fn max_output_reserve_is_the_largest_any_model_gets() {
+        let s = Settings::defaults();
+        let r = &s.config.routing;
+        for (num_predict, think) in [
+            (None, None),
+            (None, Some(Think::Off)),
+            (Some(500), None),
+            (Some(32000), None),
+            (Some(32000), Some(Think::Off)),
+        ] {
+            let v = RequestView {
+                num_predict,
+                think: think.clone(),
+                ..view()
+            };
+            let most = s
+                .catalog
+                .iter()
+                .map(|spec| output_reserve(spec, &v, r))
+                .max()
+                .unwrap();
+            assert_eq!(max_output_reserve(&v, r), most, "{num_predict:?} {think:?}");
+        }
+    }
+
+    #[test]
     fn the_output_reserve_follows_the_request() {
         let s = Settings::defaults();
         let r = &s.config.routing;
