@@ -652,4 +652,51 @@ mod tests {
         assert_eq!(p.memory.layers_gpu, 10);
         assert!(p.size_vram < p.size / 3);
     }
+
+    #[test]
+    fn try_acquire_waits_for_a_busy_slot_a_draining_reload_and_a_load() {
+        let mut s = Scheduler::default();
+        let first = s
+            .try_acquire(&want("a", GIB, 4096), &limits(), t(0))
+            .unwrap();
+        // Loading: no second load, and no request on the loading runner.
+        assert!(
+            s.try_acquire(&want("b", GIB, 4096), &limits(), t(0))
+                .is_none()
+        );
+        s.loaded(first.runner_id);
+        // The only slot is busy; a reload waits for it too.
+        assert!(
+            s.try_acquire(&want("a", GIB, 4096), &limits(), t(1))
+                .is_none()
+        );
+        assert!(
+            s.try_acquire(&want("a", GIB, 8192), &limits(), t(1))
+                .is_none()
+        );
+        s.release_slot(first.runner_id, Some(first.slot), t(2));
+        let again = s
+            .try_acquire(&want("a", GIB, 4096), &limits(), t(3))
+            .unwrap();
+        assert!(!again.loaded_fresh);
+    }
+
+    #[test]
+    fn the_prompt_cache_reuses_the_common_prefix_and_dies_with_a_reload() {
+        let mut s = Scheduler::default();
+        let p = s.acquire(&want("a", GIB, 4096), &limits(), t(0));
+        assert_eq!(s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (2, 10)]), 0);
+        assert_eq!(
+            s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (2, 10), (3, 5)]),
+            110
+        );
+        assert_eq!(
+            s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (9, 10)]),
+            100
+        );
+        s.release(p.runner_id, t(1));
+        let p = s.acquire(&want("a", GIB, 8192), &limits(), t(2));
+        assert!(p.reloaded);
+        assert_eq!(s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (9, 10)]), 0);
+    }
 }
