@@ -27,7 +27,7 @@ use super::gowire::{
     unmarshal_value_error, validate_options,
 };
 use super::memory::{self, KvType, RunnerShape};
-use super::models::InstalledModel;
+use super::models::{self, InstalledModel};
 use super::sched::{Placement, RunnerOptions, Want};
 use super::tokens::{self, ChatPart, ContextRules, DEFAULT_NUM_KEEP, Fit, MessageTokens};
 use super::{FailurePlan, RequestRecord, Sim, State as SimState};
@@ -37,6 +37,10 @@ const PROMPT_TOKENS_PER_SECOND: f64 = 2000.0;
 
 /// Scheduling overhead reported as `load_duration` when the runner was already loaded.
 const WARM_LOAD_DURATION: Duration = Duration::from_millis(1);
+
+/// `errtypes.InvalidModelNameErrMsg`: what chat and generate answer (400) for a name that
+/// `model.ParseName` cannot qualify, e.g. `bad name!!` (fixture 10).
+const INVALID_MODEL_NAME: &str = "invalid model name";
 
 /// Below this much total VRAM Ollama runs in "low VRAM mode" (no gpt-oss 8K minimum).
 const LOW_VRAM_THRESHOLD: u64 = 20 * 1024 * 1024 * 1024;
@@ -408,6 +412,8 @@ struct Job {
     model: String,
     stream: bool,
     has_tools: bool,
+    /// Tool calls ride in the `done` chunk instead of a chunk of their own ([`tool_calls_at_done`]).
+    tool_calls_at_done: bool,
     answer: Answer,
     /// `prompt_eval_count`.
     evaluated: u64,
@@ -489,15 +495,16 @@ struct MessageOut {
     tool_calls: Vec<Value>,
 }
 
-/// `api.ChatResponse` (field order as Go marshals it).
+/// `api.ChatResponse` (field order as Go marshals it at v0.33: `done` before `done_reason`,
+/// fixture 10).
 #[derive(Debug, Clone, Serialize)]
 struct ChatOut<'a> {
     model: &'a str,
     created_at: String,
     message: MessageOut,
+    done: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     done_reason: Option<&'a str>,
-    done: bool,
     #[serde(flatten)]
     metrics: Metrics,
 }
@@ -554,7 +561,15 @@ fn render(
     now: SystemTime,
 ) -> Vec<u8> {
     let single = piece.map(|p| accumulate([p]));
-    let parts = aggregate.or(single).unwrap_or_default();
+    let held_back = (done && job.stream && job.tool_calls_at_done).then(|| {
+        accumulate(
+            job.answer
+                .pieces
+                .iter()
+                .filter(|p| matches!(p, Piece::ToolCall(_))),
+        )
+    });
+    let parts = aggregate.or(single).or(held_back).unwrap_or_default();
     let (done_reason, metrics) = if done {
         (Some(job.answer.done_reason), job.metrics())
     } else {
@@ -686,8 +701,20 @@ async fn run(sim: Sim, job: Job) -> Response {
         if st.finished {
             return None;
         }
-        let idx = st.next;
         let pieces = st.job.answer.pieces.len();
+        // Tool calls held for the `done` chunk are generated (and paid for) now but not sent:
+        // the next line is the chunk after them.
+        while st.job.tool_calls_at_done
+            && st.next < pieces
+            && matches!(st.job.answer.pieces[st.next], Piece::ToolCall(_))
+        {
+            if st.job.sleep {
+                let piece = &st.job.answer.pieces[st.next];
+                tokio::time::sleep(st.job.per_token.saturating_mul(piece_tokens(piece))).await;
+            }
+            st.next += 1;
+        }
+        let idx = st.next;
         if let Some(failure) = &st.job.failure
             && (idx as u64 >= failure.after_chunks || idx == pieces)
         {
@@ -848,6 +875,8 @@ impl Sim {
             model: input.common.model.clone(),
             stream: input.common.stream,
             has_tools: input.has_tools,
+            tool_calls_at_done: input.endpoint == Endpoint::Chat
+                && tool_calls_at_done(input.model),
             evaluated: input.evaluated,
             load: input.scheduled.load_duration(),
             queued: Duration::ZERO,
@@ -863,8 +892,12 @@ impl Sim {
 
     fn prepare_chat(&self, req: ChatRequest, now: SystemTime) -> Prepared {
         let common = &req.common;
-        if common.model.is_empty() {
+        // `modelref.ParseRef` trims the name: a blank one is "required", a malformed one invalid.
+        if common.model.trim().is_empty() {
             return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, "model is required"));
+        }
+        if !models::is_valid_name(&common.model) {
+            return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, INVALID_MODEL_NAME));
         }
         // Counted before taking the lock: a 64 KB paste takes milliseconds.
         let message_tokens: Vec<MessageTokens> = req
@@ -1034,9 +1067,14 @@ impl Sim {
         let common = &req.common;
         let prompt_tokens =
             tokens::generate_tokens(&req.prompt, &req.system, &req.suffix, req.raw, req.images);
+        // A malformed name is a 400 on both endpoints (`writeModelRefParseError`); an empty one
+        // falls through to generate's 404 below.
+        if !common.model.trim().is_empty() && !models::is_valid_name(&common.model) {
+            return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, INVALID_MODEL_NAME));
+        }
         let mut state = self.state();
-        // An empty or invalid name is a 404 on generate ("keeping with what the API currently
-        // returns", says Ollama's source), unlike chat's 400.
+        // An empty name is a 404 on generate ("keeping with what the API currently returns",
+        // says Ollama's source), unlike chat's 400.
         let Some(model) = state.find_model(&common.model).cloned() else {
             return Prepared::Respond(go_error(
                 StatusCode::NOT_FOUND,
@@ -1197,6 +1235,16 @@ fn apply_prompt_cache(
     if cached > 0 {
         fit.evaluated = fit.evaluated.saturating_sub(cached).max(1);
     }
+}
+
+/// Where a streamed chat's tool calls go. Ollama's harmony parser (gpt-oss) parses tool calls only
+/// once the runner is done (`harmony/harmonyparser.go` Add: "defer parsing them until we know
+/// we're done"), and its llama-server native chat path accumulates them into the final response
+/// (`llm/llama_server.go` accumulatedToolCalls): both send them in the `done` chunk (fixture 01,
+/// `tool_calls_in_final_chunk`). Models on a Go template's tool parser send each call in a chunk
+/// of its own as soon as it closes, and the `done` chunk after it carries none.
+fn tool_calls_at_done(model: &InstalledModel) -> bool {
+    model.arch.name == "gptoss"
 }
 
 /// Ollama turns context shift off by default for deepseek2 models (`server/sched.go`

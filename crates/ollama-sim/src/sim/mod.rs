@@ -12,7 +12,8 @@
 //!
 //! Module map: [`gowire`] (Go wire details), [`library`] (the seed's models), [`models`] (installed models and their metadata),
 //! [`tokens`] (token accounting and truncation), [`answer`] (deterministic output), [`sched`]
-//! (scheduler), [`openai`] (`/v1/chat/completions` as Ollama's OpenAI layer serves it), `api` /
+//! (scheduler), [`openai`] (`/v1/chat/completions` as Ollama's OpenAI layer serves it), [`responses`] (`/v1/responses`),
+//! [`anthropic`] (`/v1/messages`), `sse` (their shared SSE plumbing), `api` /
 //! `inference` / `control` (HTTP handlers).
 
 pub mod answer;
@@ -25,7 +26,9 @@ pub mod library;
 pub mod memory;
 pub mod models;
 pub mod openai;
+pub mod responses;
 pub mod sched;
+mod sse;
 pub mod tokens;
 
 use std::net::SocketAddr;
@@ -369,6 +372,7 @@ pub fn app(sim: Sim) -> Router {
         )
         .route("/v1/embeddings", post(api::v1_embeddings))
         .route("/v1/chat/completions", post(openai::chat_completions))
+        .route("/v1/responses", post(responses::responses))
         .route(
             "/sim/requests",
             get(control::requests).delete(control::clear_requests),

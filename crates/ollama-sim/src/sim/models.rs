@@ -420,6 +420,86 @@ pub fn canonical_key(name: &str) -> Option<String> {
     })
 }
 
+/// Whether Ollama's `parseAndValidateModelRef` accepts `raw`: trimmed, an explicit `:local` or
+/// `:cloud` source suffix removed, parsed as `[scheme://][host/][namespace/]model[:tag]` with the
+/// defaults filled in, every part 1-80 characters (host 350) of ASCII letters, digits, `_`, `-`
+/// and `.`, starting with a letter, digit or `_`; no `.` in the namespace, `:` only in the host.
+/// A separator with nothing on one side ("promised" but missing) makes the name invalid.
+pub fn is_valid_name(raw: &str) -> bool {
+    let trimmed = raw.trim();
+    let base = match trimmed.rfind(':') {
+        Some(i)
+            if matches!(
+                trimmed[i + 1..].trim().to_ascii_lowercase().as_str(),
+                "local" | "cloud"
+            ) =>
+        {
+            &trimmed[..i]
+        }
+        _ => trimmed,
+    };
+    // `cutPromised`: split at the last `sep`; an empty side stands for a missing part.
+    fn cut(s: &str, sep: char) -> Option<(Option<&str>, Option<&str>)> {
+        let i = s.rfind(sep)?;
+        let (before, after) = (&s[..i], &s[i + 1..]);
+        Some((
+            (!before.is_empty()).then_some(before),
+            (!after.is_empty()).then_some(after),
+        ))
+    }
+    let mut rest = base;
+    let mut tag = Some("latest");
+    if base.rfind(':').map(|i| i as isize).unwrap_or(-1)
+        > base.rfind('/').map(|i| i as isize).unwrap_or(-1)
+    {
+        let Some((before, after)) = cut(base, ':') else {
+            return false;
+        };
+        let (Some(before), Some(after)) = (before, after) else {
+            return false;
+        };
+        rest = before;
+        tag = Some(after);
+    }
+    let (mut host, mut namespace) = (Some("registry.ollama.ai"), Some("library"));
+    let model = match cut(rest, '/') {
+        None => Some(rest),
+        Some((before, model)) => {
+            let before = before.unwrap_or("");
+            match cut(before, '/') {
+                None => namespace = (!before.is_empty()).then_some(before),
+                Some((front, ns)) => {
+                    namespace = ns;
+                    let front = front.unwrap_or("");
+                    host = Some(front.split_once("://").map_or(front, |(_, h)| h))
+                        .filter(|h| !h.is_empty());
+                }
+            }
+            model
+        }
+    };
+    // A part that is present but empty takes the default (`cmp.Or`); only a missing one fails.
+    let parts = [(host, 0u8), (namespace, 1), (model.filter(|m| !m.is_empty()), 2), (tag, 3)];
+    parts.iter().all(|(part, kind)| {
+        let Some(part) = part else {
+            return false;
+        };
+        let max_len = if *kind == 0 { 350 } else { 80 };
+        let bytes = part.as_bytes();
+        if bytes.is_empty() || bytes.len() > max_len {
+            return false;
+        }
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        word(bytes[0])
+            && bytes[1..].iter().all(|&b| match b {
+                b'_' | b'-' => true,
+                b'.' => *kind != 1,
+                b':' => *kind == 0,
+                _ => word(b),
+            })
+    })
+}
+
 /// The display name (`DisplayShortest`) Ollama gives a newly created name, e.g. a copy target.
 pub fn display_name(name: &str) -> Option<String> {
     let key = canonical_key(name)?;

@@ -30,7 +30,7 @@ fn go_type(value: &Value) -> &'static str {
 }
 
 /// `reasoning_effort` -> native `think` (openai/openai.go:531-546).
-fn think_from_effort(effort: &str) -> Result<Value, String> {
+pub(super) fn think_from_effort(effort: &str) -> Result<Value, String> {
     Ok(match effort {
         "none" => Value::Bool(false),
         "minimal" | "low" => json!("low"),
@@ -421,14 +421,14 @@ pub fn chat_completion(id: &str, native: &Value, now: i64) -> Value {
     })
 }
 
-fn unix_now() -> i64 {
+pub(super) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A native error response (`{"error": "..."}`) re-shaped as OpenAI's error body.
-async fn wrap_error(response: Response) -> Response {
+pub(super) async fn wrap_error(response: Response) -> Response {
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await

@@ -1,0 +1,102 @@
+//! Shared plumbing of the layers that, like Ollama's middlewares, run a native `/api/chat` and
+//! rewrite its NDJSON stream as Server-Sent Events (`/v1/responses`, `/v1/messages`).
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::gowire::go_html_escape;
+
+/// One `event: <name>\ndata: <json>\n\n` frame, the JSON escaped like Go's `json.Marshal`.
+pub fn event_frame(name: &str, data: &impl Serialize) -> Vec<u8> {
+    let json = serde_json::to_vec(data).map(go_html_escape).unwrap_or_else(|err| {
+        tracing::error!(%err, "sim: failed to serialise an event");
+        b"{}".to_vec()
+    });
+    let mut frame = format!("event: {name}\ndata: ").into_bytes();
+    frame.extend_from_slice(&json);
+    frame.extend_from_slice(b"\n\n");
+    frame
+}
+
+/// Sorts object keys recursively, as Go marshals a `map[string]any`; the values under `keep`
+/// keys are left as they are (Go's `json.RawMessage` keeps the client's order).
+pub fn go_map(value: Value, keep: &[&str]) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = if keep.contains(&k.as_str()) {
+                            v
+                        } else {
+                            go_map(v, keep)
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| go_map(v, keep)).collect()),
+        other => other,
+    }
+}
+
+/// A native NDJSON chat stream rewritten frame by frame: `convert` gets each chunk and returns
+/// the bytes to send. An `{"error"}` line mid-stream is, as in Ollama's writers, decoded into an
+/// empty `api.ChatResponse` (so `convert` sees `{}`), and the stream ends after it.
+pub fn transcode<F>(native: Response, convert: F) -> Response
+where
+    F: FnMut(&Value) -> Vec<u8> + Send + 'static,
+{
+    let data = native.into_body().into_data_stream();
+    let frames = futures_util::stream::unfold(
+        (data, Vec::<u8>::new(), convert, false),
+        |(mut data, mut buf, mut convert, finished)| async move {
+            if finished {
+                return None;
+            }
+            loop {
+                if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=pos).collect();
+                    let Ok(value) = serde_json::from_slice::<Value>(&line) else {
+                        continue;
+                    };
+                    let failed = value.get("error").is_some();
+                    let chunk = if failed {
+                        Value::Object(serde_json::Map::new())
+                    } else {
+                        value
+                    };
+                    let out = convert(&chunk);
+                    if out.is_empty() && !failed {
+                        continue;
+                    }
+                    return Some((
+                        Ok::<_, std::io::Error>(Bytes::from(out)),
+                        (data, buf, convert, failed),
+                    ));
+                }
+                match data.next().await {
+                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                    _ => return None,
+                }
+            }
+        },
+    );
+    let mut response = Response::new(Body::from_stream(frames));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
