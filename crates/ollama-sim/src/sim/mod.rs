@@ -17,6 +17,7 @@
 //! `inference` / `control` (HTTP handlers).
 
 pub mod answer;
+pub mod anthropic;
 mod api;
 pub mod bpe;
 mod control;
@@ -373,6 +374,7 @@ pub fn app(sim: Sim) -> Router {
         .route("/v1/embeddings", post(api::v1_embeddings))
         .route("/v1/chat/completions", post(openai::chat_completions))
         .route("/v1/responses", post(responses::responses))
+        .route("/v1/messages", post(anthropic::messages))
         .route(
             "/sim/requests",
             get(control::requests).delete(control::clear_requests),

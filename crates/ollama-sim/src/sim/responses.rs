@@ -21,7 +21,7 @@ use super::Sim;
 use super::api::{json_response, openai_error};
 use super::gowire::{JsonType, decode_body, expect_field, go_quote};
 use super::openai::{think_from_effort, unix_now, wrap_error};
-use super::sse::{event_frame, go_map, transcode};
+use super::sse::{event_frame, go_map, go_numbers, transcode};
 
 /// One parsed input item (`unmarshalResponsesInputItem`).
 #[derive(Debug, Clone)]
@@ -744,7 +744,7 @@ pub fn to_response(
         Value::Object(r)
     };
     let (input, out) = usage(native);
-    json!({
+    let response = json!({
         "id": response_id,
         "object": "response",
         "created_at": created_at,
@@ -782,7 +782,8 @@ pub fn to_response(
         "metadata": {},
         "safety_identifier": null,
         "prompt_cache_key": null,
-    })
+    });
+    go_numbers(response, &["schema"])
 }
 
 /// One streamed event: its name and its data (a Go map: keys sorted when framed).

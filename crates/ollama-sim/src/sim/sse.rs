@@ -45,7 +45,37 @@ pub fn go_map(value: Value, keep: &[&str]) -> Value {
             )
         }
         Value::Array(items) => Value::Array(items.into_iter().map(|v| go_map(v, keep)).collect()),
-        other => other,
+        other => go_number(other),
+    }
+}
+
+/// A number as Go's encoder writes a `float64`: no `.0` on whole values (`1.0` -> `1`).
+pub fn go_number(value: Value) -> Value {
+    match value.as_f64() {
+        Some(f) if value.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 => Value::from(f as i64),
+        _ => value,
+    }
+}
+
+/// [`go_number`] applied to every number, outside `keep` keys.
+pub fn go_numbers(value: Value, keep: &[&str]) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if keep.contains(&k.as_str()) {
+                        v
+                    } else {
+                        go_numbers(v, keep)
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| go_numbers(v, keep)).collect())
+        }
+        other => go_number(other),
     }
 }
 
