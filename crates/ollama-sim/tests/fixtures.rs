@@ -1,13 +1,15 @@
 //! Fixtures from real Ollama (`../shared/reference/ollama-fixtures/`, beside the repo root) run
 //! against the simulated Ollama: 01 (native chunks -> OpenAI SSE frames), 02 (OpenAI request ->
-//! native request, errors) and 10 (native wire: lifecycle answers, error texts and statuses).
+//! native request, errors), 03 (native chunks -> Anthropic events), 04 (Anthropic request ->
+//! native request, validation errors, no count_tokens route) and 10 (native wire: key order,
+//! lifecycle answers, error texts and statuses, tool calls in the done chunk).
 //!
 //! A missing fixture directory fails the test loudly: the referee must not pass by skipping.
-//! Fixtures 03/04 (Anthropic) are not ported here: the sim serves no `/v1/messages` yet.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ollama_sim::sim::anthropic::{MessagesStream, messages_request_to_native, stop_reason};
 use ollama_sim::sim::openai::{ChatWriter, Frame, chat_request_to_native};
 use ollama_sim::sim::{SimConfig, SimHandle, spawn};
 use serde_json::{Map, Value, json};
@@ -300,11 +302,17 @@ async fn fixture_10_lifecycle_and_errors() {
 
 /// The request each of fixture 10's error rows describes in words, for the rows a request can
 /// trigger directly (queueing, cancelling and mid-stream failures are covered in `sim_fidelity`).
-/// Not yet matched, so not run: `'bad name!!'` (Ollama: 400 `invalid model name`; the sim has no
-/// name validation and answers 404) and the prompt-too-long 400 (context shift, scheduler work).
 fn error_request(case: &str) -> Option<(&'static str, Value)> {
     let hi = json!([{"role": "user", "content": "hi"}]);
     Some(match case {
+        "syntactically invalid name (e.g. 'bad name!!')" => {
+            ("/api/chat", json!({"model": "bad name!!", "messages": hi}))
+        }
+        "prompt still longer than num_ctx and context shift off (shift:false or deepseek2)" => (
+            "/api/chat",
+            json!({"model": "qwen2.5:7b", "shift": false, "options": {"num_ctx": 64},
+                "messages": [{"role": "user", "content": "word ".repeat(200)}]}),
+        ),
         "unknown model, chat" => ("/api/chat", json!({"model": "llama9", "messages": hi})),
         "empty model, chat" => ("/api/chat", json!({"model": "", "messages": hi})),
         "empty model, generate" => ("/api/generate", json!({"model": "", "prompt": "hi"})),
@@ -365,7 +373,7 @@ async fn fixture_10_error_texts_and_statuses() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 9, "every request-triggered error row ran");
+    assert_eq!(checked, 11, "every request-triggered error row ran");
     assert!(
         differ.is_empty(),
         "the sim differs from Ollama:\n{}",
@@ -412,5 +420,383 @@ async fn openai_stream_error_mid_stream_ends_without_done() {
             .iter()
             .all(|f| f["choices"][0]["finish_reason"].is_null()),
         "{text}"
+    );
+}
+
+/// Fixture 10: the final chat chunk serialises `done` before `done_reason`, then the metrics, in
+/// api.ChatResponse's field order (streamed and not), and a malformed name is a 400 on generate
+/// too.
+#[tokio::test]
+async fn fixture_10_final_chunk_key_order() {
+    let fx = fixture("10_native_wire_and_errors.json");
+    let order: Vec<&str> = fx["chat_final_chunk_key_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let sim = fast_sim().await;
+    for stream in [true, false] {
+        let text = client()
+            .post(format!("{}/api/chat", sim.url()))
+            .json(&json!({"model": "qwen3:8b", "stream": stream,
+                "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let last = text.lines().last().unwrap();
+        let keys: Vec<String> = serde_json::from_str::<Map<String, Value>>(last)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, order, "stream={stream}: {last}");
+        assert!(last.contains(r#""done":true,"done_reason":"stop""#), "{last}");
+    }
+    let response = client()
+        .post(format!("{}/api/generate", sim.url()))
+        .json(&json!({"model": "bad name!!", "prompt": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"error": "invalid model name"}));
+}
+
+/// The NDJSON lines of a streamed native chat.
+async fn chat_lines(sim: &SimHandle, model: &str) -> Vec<Value> {
+    client()
+        .post(format!("{}/api/chat", sim.url()))
+        .json(&json!({"model": model, "messages": [{"role": "user", "content": "weather?"}],
+            "tools": [{"type": "function", "function": {"name": "get_weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Fixture 01 `tool_calls_in_final_chunk`: Ollama's harmony parser (gpt-oss) and llama-server's
+/// native chat path send a streamed chat's tool calls in the `done` chunk; a Go template's tool
+/// parser (qwen3) sends them in a chunk of their own before it. Both reach an OpenAI client as
+/// one tool-call frame and `finish_reason: tool_calls`.
+#[tokio::test]
+async fn fixture_01_tool_calls_in_the_done_chunk() {
+    let sim = fast_sim().await;
+    let lines = chat_lines(&sim, "gpt-oss:20b").await;
+    let (last, earlier) = lines.split_last().unwrap();
+    assert_eq!(last["done"], true);
+    let calls = last["message"]["tool_calls"].as_array().expect("calls in done");
+    assert_eq!(calls.len(), 1, "{last}");
+    assert_eq!(calls[0]["function"]["name"], "get_weather");
+    assert_eq!(calls[0]["function"]["arguments"], json!({"city": "sample"}));
+    assert!(calls[0]["id"].as_str().unwrap().starts_with("call_"));
+    assert!(
+        earlier
+            .iter()
+            .all(|l| l["message"].get("tool_calls").is_none()),
+        "{earlier:?}"
+    );
+    // The tool call's tokens count although no chunk of its own carried it: three thinking
+    // chunks, then the call.
+    assert!(last["eval_count"].as_u64().unwrap() > 3, "{last}");
+
+    let lines = chat_lines(&sim, "qwen3:8b").await;
+    let (last, earlier) = lines.split_last().unwrap();
+    assert!(last["message"].get("tool_calls").is_none(), "{last}");
+    assert_eq!(
+        earlier
+            .iter()
+            .filter(|l| l["message"].get("tool_calls").is_some())
+            .count(),
+        1
+    );
+
+    let mut writer = ChatWriter::new("chatcmpl-1", false);
+    let frames: Vec<Frame> = chat_lines(&sim, "gpt-oss:20b")
+        .await
+        .iter()
+        .flat_map(|l| writer.push(l, 0))
+        .collect();
+    let Frame::Chunk(finish) = &frames[frames.len() - 2] else {
+        panic!("{frames:?}");
+    };
+    assert_eq!(finish["choices"][0]["finish_reason"], "tool_calls");
+}
+
+/// `event[:block or delta type][:index]`, the notation of fixture 03.
+fn event_label(name: &str, data: &Value) -> String {
+    match name {
+        "content_block_start" => format!(
+            "{name}:{}:{}",
+            data["content_block"]["type"].as_str().unwrap(),
+            data["index"]
+        ),
+        "content_block_delta" => format!(
+            "{name}:{}:{}",
+            data["delta"]["type"].as_str().unwrap(),
+            data["index"]
+        ),
+        "content_block_stop" => format!("{name}:{}", data["index"]),
+        _ => name.to_owned(),
+    }
+}
+
+#[test]
+fn fixture_03_anthropic_stream_events() {
+    let fx = fixture("03_anthropic_stream_events.json");
+    let mut checked = 0;
+    for case in fx["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let Some(native) = case.get("native").and_then(Value::as_array) else {
+            continue;
+        };
+        let mut stream = MessagesStream::new("msg_1", "test-model", 0);
+        let events: Vec<(String, Value)> = native.iter().flat_map(|n| stream.push(n)).collect();
+        let labels: Vec<String> = events.iter().map(|(n, d)| event_label(n, d)).collect();
+        assert_eq!(
+            json!(labels),
+            case["expected_sequence"],
+            "{name}: ping and signature_delta are never sent"
+        );
+        for (name, data) in &events {
+            assert_eq!(data["type"], name.as_str());
+        }
+        let find = |event: &str| {
+            events
+                .iter()
+                .find(|(n, d)| n == event && (event != "content_block_start" || d["index"] == 1))
+                .map(|(_, d)| d.clone())
+                .unwrap()
+        };
+        if let Some(expected) = case.get("expected_message_delta") {
+            assert_eq!(&find("message_delta"), expected, "{name}");
+        }
+        if let Some(expected) = case.get("expected_message_start_usage") {
+            assert_eq!(&find("message_start")["message"]["usage"], expected, "{name}");
+        }
+        if let Some(expected) = case.get("expected_tool_block_start") {
+            assert_eq!(&find("content_block_start"), expected, "{name}");
+        }
+        if let Some(expected) = case.get("expected_tool_delta") {
+            let delta = events
+                .iter()
+                .find(|(_, d)| d["delta"]["type"] == "input_json_delta")
+                .unwrap();
+            assert_eq!(&delta.1, expected, "{name}");
+        }
+        if let Some(expected) = case.get("expected_stop_reason") {
+            assert_eq!(find("message_delta")["delta"]["stop_reason"], *expected);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+
+    // Block starts carry their empty fields (SDK accumulation), and no `signature`.
+    let mut stream = MessagesStream::new("msg_1", "m", 0);
+    let chunks = [
+        json!({"message": {"role": "assistant", "content": "a"}, "done": false}),
+        json!({"message": {"role": "assistant", "content": "", "thinking": "t"}, "done": false}),
+        json!({"message": {"role": "assistant", "content": "", "tool_calls": [{"id": "call_123",
+            "function": {"index": 0, "name": "get_weather", "arguments": {"city": "Paris"}}}]}, "done": true, "done_reason": "stop"}),
+    ];
+    let starts: Vec<Value> = chunks
+        .iter()
+        .flat_map(|c| stream.push(c))
+        .filter(|(n, _)| n == "content_block_start")
+        .map(|(_, d)| d["content_block"].clone())
+        .collect();
+    let block_shapes = fx["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "block_start_shapes")
+        .unwrap();
+    assert_eq!(
+        Value::Array(starts),
+        block_shapes["expected_content_block_start_blocks"]
+    );
+
+    let table = fx["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "stop_reason_mapping")
+        .unwrap();
+    for row in table["table"].as_array().unwrap() {
+        let expected = row["ollama"].as_str().unwrap();
+        let expected = if expected == "(omitted)" {
+            ""
+        } else {
+            expected
+        };
+        assert_eq!(
+            stop_reason(
+                row["done_reason"].as_str().unwrap(),
+                row["had_tool_calls"] == true
+            ),
+            expected,
+            "{row}"
+        );
+    }
+    // An omitted stop reason leaves `delta` empty.
+    let mut stream = MessagesStream::new("msg_1", "m", 0);
+    let events = stream.push(&json!({"message": {"role": "assistant", "content": "x"}, "done": true}));
+    let delta = events.iter().find(|(n, _)| n == "message_delta").unwrap();
+    assert_eq!(delta.1["delta"], json!({}));
+}
+
+/// Fixture 03 `mid_stream_native_error`, over HTTP: the error line becomes an empty chat
+/// response, which emits nothing: no message_delta, no message_stop, no error event.
+#[tokio::test]
+async fn fixture_03_mid_stream_error_ends_the_stream_silently() {
+    let sim = fast_sim().await;
+    sim.sim.inject_failure(ollama_sim::sim::FailurePlan {
+        after_chunks: 1,
+        error: "an error was encountered while running the model".into(),
+        status: 500,
+        count: 1,
+    });
+    let text = client()
+        .post(format!("{}/v1/messages", sim.url()))
+        .json(&json!({"model": "qwen2.5:7b", "max_tokens": 100, "stream": true,
+            "messages": [{"role": "user", "content": "hello"}]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(
+        names,
+        ["message_start", "content_block_start", "content_block_delta"],
+        "{text}"
+    );
+}
+
+fn case<'a>(fx: &'a Value, name: &str) -> &'a Value {
+    fx["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("case {name}"))
+}
+
+#[test]
+fn fixture_04_anthropic_request_mapping() {
+    let fx = fixture("04_anthropic_request_mapping.json");
+    let mut checked = 0;
+    for case in fx["cases"].as_array().unwrap() {
+        let Some(expected) = case.get("ollama_native_messages") else {
+            continue;
+        };
+        let native = messages_request_to_native(&case["anthropic_request"]).unwrap();
+        assert_eq!(&native["messages"], expected, "{}", case["name"]);
+        if let Some(options) = case.get("ollama_options").and_then(Value::as_object) {
+            for (key, value) in options {
+                assert_eq!(&native["options"][key], value, "{}", case["name"]);
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    for row in case(&fx, "think_mapping")["table"].as_array().unwrap() {
+        let mut request = json!({"model": "m", "max_tokens": 10,
+            "messages": [{"role": "user", "content": "hi"}]});
+        if !row["thinking"].is_null() {
+            request["thinking"] = row["thinking"].clone();
+        }
+        if !row["output_config_effort"].is_null() {
+            request["output_config"] = json!({"effort": row["output_config_effort"]});
+        }
+        let native = messages_request_to_native(&request).unwrap();
+        assert_eq!(native["think"], row["ollama_think"], "{row}");
+    }
+}
+
+#[tokio::test]
+async fn fixture_04_validation_errors_and_no_count_tokens() {
+    let fx = fixture("04_anthropic_request_mapping.json");
+    let sim = fast_sim().await;
+    let request_id = regex::Regex::new("^req_[0-9a-f]{24}$").unwrap();
+    let mut checked = 0;
+    for row in case(&fx, "validation_and_errors")["table"]
+        .as_array()
+        .unwrap()
+    {
+        let (request, expected_error) = if let Some(request) = row.get("request") {
+            (request.clone(), row["body"]["error"].clone())
+        } else {
+            let native = &row["native_error"];
+            let status = native["status"].as_u64().unwrap() as u16;
+            let message = native["body"]["error"].as_str().unwrap();
+            let model = if status == 404 {
+                "nonexistent"
+            } else {
+                sim.sim.inject_failure(ollama_sim::sim::FailurePlan {
+                    after_chunks: 0,
+                    error: message.into(),
+                    status,
+                    count: 1,
+                });
+                "qwen2.5:7b"
+            };
+            let mut error = row["body_error"].clone();
+            error["message"] = json!(message);
+            (
+                json!({"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}),
+                error,
+            )
+        };
+        let response = client()
+            .post(format!("{}/v1/messages", sim.url()))
+            .json(&request)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16() as u64,
+            row["status"],
+            "{row}: Ollama keeps the status (503, not 529)"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["type"], "error", "{row}");
+        assert_eq!(body["error"], expected_error, "{row}");
+        assert!(
+            request_id.is_match(body["request_id"].as_str().unwrap()),
+            "{body}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+
+    let response = client()
+        .post(format!("{}/v1/messages/count_tokens", sim.url()))
+        .json(&json!({"model": "qwen2.5:7b", "messages": [{"role": "user", "content": "Hello, world!"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().await.unwrap(), "404 page not found");
+    // The in-process estimate the fixture documents: (len("user") + len("Hello, world!")) / 4.
+    assert_eq!(
+        ollama_sim::sim::anthropic::estimate_input_tokens(
+            &json!({"messages": [{"role": "user", "content": "Hello, world!"}]})
+        ),
+        4
     );
 }
