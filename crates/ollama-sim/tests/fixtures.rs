@@ -454,7 +454,10 @@ async fn fixture_10_final_chunk_key_order() {
             .cloned()
             .collect();
         assert_eq!(keys, order, "stream={stream}: {last}");
-        assert!(last.contains(r#""done":true,"done_reason":"stop""#), "{last}");
+        assert!(
+            last.contains(r#""done":true,"done_reason":"stop""#),
+            "{last}"
+        );
     }
     let response = client()
         .post(format!("{}/api/generate", sim.url()))
@@ -495,7 +498,9 @@ async fn fixture_01_tool_calls_in_the_done_chunk() {
     let lines = chat_lines(&sim, "gpt-oss:20b").await;
     let (last, earlier) = lines.split_last().unwrap();
     assert_eq!(last["done"], true);
-    let calls = last["message"]["tool_calls"].as_array().expect("calls in done");
+    let calls = last["message"]["tool_calls"]
+        .as_array()
+        .expect("calls in done");
     assert_eq!(calls.len(), 1, "{last}");
     assert_eq!(calls[0]["function"]["name"], "get_weather");
     assert_eq!(calls[0]["function"]["arguments"], json!({"city": "sample"}));
@@ -582,7 +587,11 @@ fn fixture_03_anthropic_stream_events() {
             assert_eq!(&find("message_delta"), expected, "{name}");
         }
         if let Some(expected) = case.get("expected_message_start_usage") {
-            assert_eq!(&find("message_start")["message"]["usage"], expected, "{name}");
+            assert_eq!(
+                &find("message_start")["message"]["usage"],
+                expected,
+                "{name}"
+            );
         }
         if let Some(expected) = case.get("expected_tool_block_start") {
             assert_eq!(&find("content_block_start"), expected, "{name}");
@@ -650,7 +659,8 @@ fn fixture_03_anthropic_stream_events() {
     }
     // An omitted stop reason leaves `delta` empty.
     let mut stream = MessagesStream::new("msg_1", "m", 0);
-    let events = stream.push(&json!({"message": {"role": "assistant", "content": "x"}, "done": true}));
+    let events =
+        stream.push(&json!({"message": {"role": "assistant", "content": "x"}, "done": true}));
     let delta = events.iter().find(|(n, _)| n == "message_delta").unwrap();
     assert_eq!(delta.1["delta"], json!({}));
 }
@@ -668,8 +678,10 @@ async fn fixture_03_mid_stream_error_ends_the_stream_silently() {
     });
     let text = client()
         .post(format!("{}/v1/messages", sim.url()))
-        .json(&json!({"model": "qwen2.5:7b", "max_tokens": 100, "stream": true,
-            "messages": [{"role": "user", "content": "hello"}]}))
+        .json(
+            &json!({"model": "qwen2.5:7b", "max_tokens": 100, "stream": true,
+            "messages": [{"role": "user", "content": "hello"}]}),
+        )
         .send()
         .await
         .unwrap()
@@ -682,7 +694,11 @@ async fn fixture_03_mid_stream_error_ends_the_stream_silently() {
         .collect();
     assert_eq!(
         names,
-        ["message_start", "content_block_start", "content_block_delta"],
+        [
+            "message_start",
+            "content_block_start",
+            "content_block_delta"
+        ],
         "{text}"
     );
 }

@@ -40,7 +40,10 @@ fn events(text: &str) -> Vec<(String, Value)> {
         .filter(|f| !f.is_empty())
         .map(|frame| {
             let (event, data) = frame.split_once('\n').expect("two lines");
-            let name = event.strip_prefix("event: ").expect("event line").to_owned();
+            let name = event
+                .strip_prefix("event: ")
+                .expect("event line")
+                .to_owned();
             let data: Value =
                 serde_json::from_str(data.strip_prefix("data: ").expect("data line")).unwrap();
             assert_eq!(data["type"], name, "{frame}");
@@ -111,7 +114,10 @@ fn codex_history_maps_to_native_messages() {
         "tools": [{"type": "namespace", "name": "fs", "tools": [{"type": "function", "name": "read", "parameters": {"type": "object"}}]}],
     });
     let native = responses_request_to_native(&request).unwrap();
-    assert_eq!(native["messages"], json!([{"role": "user", "content": "hi"}]));
+    assert_eq!(
+        native["messages"],
+        json!([{"role": "user", "content": "hi"}])
+    );
     assert_eq!(native["think"], false);
     assert_eq!(native["stream"], false);
     assert_eq!(native["options"]["top_p"], 0.5);
@@ -253,10 +259,7 @@ async fn streamed_text_event_sequence() {
     assert_eq!(completed["output"][0]["content"][0]["text"], deltas);
     let record = sim.sim.requests().last().cloned().unwrap();
     assert!(record.stream);
-    assert_eq!(
-        completed["usage"]["input_tokens"],
-        record.prompt_eval_count
-    );
+    assert_eq!(completed["usage"]["input_tokens"], record.prompt_eval_count);
     assert_eq!(completed["usage"]["output_tokens"], 15);
 }
 
@@ -299,7 +302,10 @@ async fn streamed_reasoning_then_function_call() {
     assert_eq!(events[0].1["response"]["tools"][0]["strict"], Value::Null);
     let reasoning = &events[7].1;
     assert_eq!(reasoning["output_index"], 0);
-    assert_eq!(reasoning["item"]["encrypted_content"], "Okay, let me think.");
+    assert_eq!(
+        reasoning["item"]["encrypted_content"],
+        "Okay, let me think."
+    );
     let added = &events[8].1;
     assert_eq!(added["output_index"], 1);
     assert_eq!(added["item"]["status"], "in_progress");

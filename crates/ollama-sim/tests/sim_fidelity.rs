@@ -168,8 +168,8 @@ async fn root_version_and_routing_answers() {
         assert_eq!(version.content_type, "application/json; charset=utf-8");
         assert_eq!(version.json(), json!({"version": "0.32.15"}));
 
-        // `/v1/chat/completions` is served (fixtures.rs); `/v1/messages` not yet.
-        for path in ["/nope", "/v1/messages"] {
+        // `/v1/messages` is served (anthropic_api.rs), its count_tokens sibling is not.
+        for path in ["/nope", "/v1/messages/count_tokens"] {
             let missing = post(&sim, path, json!({})).await;
             assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
             assert_eq!(missing.content_type, "text/plain");
@@ -463,7 +463,7 @@ async fn chat_streams_ndjson_with_a_final_metrics_chunk() {
         assert!(
             reply
                 .body
-                .contains(r#""content":""},"done_reason":"stop","done":true,"total_duration":"#),
+                .contains(r#""content":""},"done":true,"done_reason":"stop","total_duration":"#),
             "{}",
             reply.body
         );

@@ -185,7 +185,14 @@ fn convert_message(message: &Value) -> Result<Vec<Value>, String> {
             "tool_result" => {
                 let (content, result_images) =
                     tool_result_content(block.get("content").unwrap_or(&Value::Null))?;
-                results.push(native_message("tool", &content, "", result_images, Vec::new(), str_field(&block, "tool_use_id")));
+                results.push(native_message(
+                    "tool",
+                    &content,
+                    "",
+                    result_images,
+                    Vec::new(),
+                    str_field(&block, "tool_use_id"),
+                ));
             }
             "thinking" => {
                 if let Some(t) = block.get("thinking").and_then(Value::as_str) {
@@ -203,7 +210,14 @@ fn convert_message(message: &Value) -> Result<Vec<Value>, String> {
                     Some(other) => other.to_string(),
                     None => String::new(),
                 };
-                results.push(native_message("tool", &content, "", 0, Vec::new(), str_field(&block, "tool_use_id")));
+                results.push(native_message(
+                    "tool",
+                    &content,
+                    "",
+                    0,
+                    Vec::new(),
+                    str_field(&block, "tool_use_id"),
+                ));
             }
             _ => {}
         }
@@ -214,7 +228,9 @@ fn convert_message(message: &Value) -> Result<Vec<Value>, String> {
         out.append(&mut results);
     }
     if !text.is_empty() || images > 0 || !tool_calls.is_empty() || !thinking.is_empty() {
-        out.push(native_message(&role, &text, &thinking, images, tool_calls, ""));
+        out.push(native_message(
+            &role, &text, &thinking, images, tool_calls, "",
+        ));
     }
     out.append(&mut results);
     Ok(out)
@@ -482,7 +498,10 @@ fn blocks_len(blocks: &[Value]) -> usize {
         .iter()
         .map(|b| {
             let text = b.get("text").and_then(Value::as_str).map_or(0, str::len);
-            let thinking = b.get("thinking").and_then(Value::as_str).map_or(0, str::len);
+            let thinking = b
+                .get("thinking")
+                .and_then(Value::as_str)
+                .map_or(0, str::len);
             let kind = str_field(b, "type");
             let marshalled = if kind == "tool_use" || kind == "tool_result" {
                 block_json_len(b)
@@ -511,8 +530,8 @@ pub fn estimate_input_tokens(request: &Value) -> u64 {
         .unwrap_or_default();
     for message in &messages {
         total += str_field(message, "role").len();
-        total += blocks(message.get("content").unwrap_or(&Value::Null))
-            .map_or(0, |b| blocks_len(&b));
+        total +=
+            blocks(message.get("content").unwrap_or(&Value::Null)).map_or(0, |b| blocks_len(&b));
     }
     for tool in request
         .get("tools")
@@ -774,9 +793,11 @@ impl MessagesStream {
                 .cloned()
                 .unwrap_or(json!({}));
             events.push(self.start(tool_use_block(call, false)));
-            events.push(self.delta(
-                json!({"type": "input_json_delta", "partial_json": arguments.to_string()}),
-            ));
+            events.push(
+                self.delta(
+                    json!({"type": "input_json_delta", "partial_json": arguments.to_string()}),
+                ),
+            );
             events.push(self.stop(true));
             self.tool_calls_sent.push(id);
         }
@@ -803,10 +824,7 @@ impl MessagesStream {
                     },
                 }),
             ));
-            events.push((
-                "message_stop".to_owned(),
-                json!({"type": "message_stop"}),
-            ));
+            events.push(("message_stop".to_owned(), json!({"type": "message_stop"})));
         }
         events
     }

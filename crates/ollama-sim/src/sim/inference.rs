@@ -875,8 +875,7 @@ impl Sim {
             model: input.common.model.clone(),
             stream: input.common.stream,
             has_tools: input.has_tools,
-            tool_calls_at_done: input.endpoint == Endpoint::Chat
-                && tool_calls_at_done(input.model),
+            tool_calls_at_done: input.endpoint == Endpoint::Chat && tool_calls_at_done(input.model),
             evaluated: input.evaluated,
             load: input.scheduled.load_duration(),
             queued: Duration::ZERO,

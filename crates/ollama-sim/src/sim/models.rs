@@ -479,7 +479,12 @@ pub fn is_valid_name(raw: &str) -> bool {
         }
     };
     // A part that is present but empty takes the default (`cmp.Or`); only a missing one fails.
-    let parts = [(host, 0u8), (namespace, 1), (model.filter(|m| !m.is_empty()), 2), (tag, 3)];
+    let parts = [
+        (host, 0u8),
+        (namespace, 1),
+        (model.filter(|m| !m.is_empty()), 2),
+        (tag, 3),
+    ];
     parts.iter().all(|(part, kind)| {
         let Some(part) = part else {
             return false;

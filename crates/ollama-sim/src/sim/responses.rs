@@ -295,7 +295,9 @@ fn native_tools(tools: &[Value]) -> Vec<Value> {
                 .cloned()
                 .unwrap_or_else(|| json!({"type": ""})),
         );
-        out.push(json!({ "type": tool.get("type").cloned().unwrap_or(json!("")), "function": function }));
+        out.push(
+            json!({ "type": tool.get("type").cloned().unwrap_or(json!("")), "function": function }),
+        );
     }
     let has_web_search = tools
         .iter()
@@ -862,11 +864,7 @@ impl ResponsesStream {
             Value::Null
         } else {
             let or_null = |s: &str| {
-                if s.is_empty() {
-                    Value::Null
-                } else {
-                    json!(s)
-                }
+                if s.is_empty() { Value::Null } else { json!(s) }
             };
             json!({"effort": or_null(&echo.effort), "summary": or_null(&echo.summary)})
         };
@@ -1006,9 +1004,7 @@ impl ResponsesStream {
                 );
                 let delta = self.event(
                     "response.function_call_arguments.delta",
-                    Self::object(
-                        json!({"item_id": id, "output_index": index, "delta": arguments}),
-                    ),
+                    Self::object(json!({"item_id": id, "output_index": index, "delta": arguments})),
                 );
                 let args_done = self.event(
                     "response.function_call_arguments.done",

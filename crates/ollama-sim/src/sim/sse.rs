@@ -13,10 +13,12 @@ use super::gowire::go_html_escape;
 
 /// One `event: <name>\ndata: <json>\n\n` frame, the JSON escaped like Go's `json.Marshal`.
 pub fn event_frame(name: &str, data: &impl Serialize) -> Vec<u8> {
-    let json = serde_json::to_vec(data).map(go_html_escape).unwrap_or_else(|err| {
-        tracing::error!(%err, "sim: failed to serialise an event");
-        b"{}".to_vec()
-    });
+    let json = serde_json::to_vec(data)
+        .map(go_html_escape)
+        .unwrap_or_else(|err| {
+            tracing::error!(%err, "sim: failed to serialise an event");
+            b"{}".to_vec()
+        });
     let mut frame = format!("event: {name}\ndata: ").into_bytes();
     frame.extend_from_slice(&json);
     frame.extend_from_slice(b"\n\n");
