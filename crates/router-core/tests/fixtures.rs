@@ -1,16 +1,19 @@
 //! Fixtures from real Ollama (`../shared/reference/ollama-fixtures/`, beside the repo root) run
-//! through router-core's translators: 01 (native chunks -> OpenAI SSE frames) and 03 (native
-//! chunks -> Anthropic events). The by-design differences the fixture README lists are applied
-//! explicitly, each named where it is; everything else must match. A missing fixture fails
-//! loudly. Fixtures 02/04 (request mapping) differ from Ollama by design in many fields and are
-//! not ported yet.
+//! through router-core's translators: 01 (native chunks -> OpenAI SSE frames), 02 (OpenAI request
+//! -> native request), 03 (native chunks -> Anthropic events) and 04 (Anthropic request -> native
+//! request). The by-design differences the fixture README lists are applied explicitly, each
+//! named where it is; everything else must match. A missing fixture fails loudly.
 
 use std::path::PathBuf;
 
-use router_core::translate::anthropic::{ResponseIds, StreamTranslator};
+use router_core::translate::anthropic::{
+    ErrorType, ResponseIds, StreamTranslator, parse_request, to_native_chat, validate_messages,
+};
 use router_core::translate::native::ChatChunk;
-use router_core::translate::openai::ChatStream;
-use serde_json::Value;
+use router_core::translate::openai::{
+    ChatStream, OpenAiError, chat_request_to_native, parse_chat_request,
+};
+use serde_json::{Map, Value, json};
 
 fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -174,4 +177,196 @@ fn fixture_03_anthropic_stream_matches_ollama() {
         checked += 1;
     }
     assert_eq!(checked, 3, "every sequence case of fixture 03 ran");
+}
+
+/// Go decodes JSON numbers as float64: 999 and 999.0 are the same request.
+fn floats(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.iter().map(floats).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), floats(v)))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The router's native request for an OpenAI chat body, as JSON.
+fn openai_to_native(request: &Value) -> Result<Value, OpenAiError> {
+    let parsed = parse_chat_request(request.to_string().as_bytes())?;
+    let native = chat_request_to_native(&parsed)?;
+    Ok(serde_json::to_value(native).unwrap())
+}
+
+fn named<'a>(fx: &'a Value, name: &str) -> &'a Value {
+    fx["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("case {name}"))
+}
+
+#[test]
+fn fixture_02_openai_request_mapping_matches_ollama() {
+    let fx = fixture("02_openai_request_mapping.json");
+    let mut checked = 0;
+    for case in fx["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        if let Some(expected) = case.get("ollama_native_request") {
+            let mut expected = expected.clone();
+            // By design: the router always streams upstream and aggregates for non-stream
+            // clients (`router_intended_difference`).
+            expected["stream"] = json!(true);
+            // By design: no OpenAI 1.0 temperature/top_p defaults, so the Modelfile's sampling
+            // applies; only values the client sent are forwarded.
+            let options = expected["options"].as_object_mut().unwrap();
+            for key in ["temperature", "top_p"] {
+                if case["openai_request"].get(key).is_none() {
+                    options.remove(key);
+                }
+            }
+            if options.is_empty() {
+                expected.as_object_mut().unwrap().remove("options");
+            }
+            let got = openai_to_native(&case["openai_request"]).expect(name);
+            assert_eq!(floats(&got), floats(&expected), "{name}");
+            checked += 1;
+        }
+        if let Some(expected) = case.get("ollama_native_request_messages") {
+            let got = openai_to_native(&case["openai_request"]).expect(name);
+            assert_eq!(&got["messages"], expected, "{name}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
+
+    let effort = named(&fx, "reasoning_effort_mapping");
+    for row in effort["table"].as_array().unwrap() {
+        let request = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}],
+            "reasoning_effort": row["reasoning_effort"]});
+        let got = openai_to_native(&request);
+        match (row.get("think"), row.get("error_400")) {
+            (_, Some(_)) => {
+                let err = got.unwrap_err();
+                // By design the router words the error in OpenAI's own style, naming the field;
+                // status and type are Ollama's.
+                assert_eq!((err.status, err.error_type), (400, "invalid_request_error"));
+                assert_eq!(err.param.as_deref(), Some("reasoning_effort"));
+            }
+            (Some(_), None) if row["reasoning_effort"].is_null() => {
+                assert!(got.unwrap().get("think").is_none(), "{row}");
+            }
+            (Some(think), None) => assert_eq!(&got.unwrap()["think"], think, "{row}"),
+            _ => panic!("row without an answer: {row}"),
+        }
+    }
+    // By design (`precedence`): the router prefers `reasoning_effort`, Ollama `reasoning.effort`.
+    let both = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}],
+        "reasoning_effort": "low", "reasoning": {"effort": "high"}});
+    assert_eq!(openai_to_native(&both).unwrap()["think"], "low");
+
+    let errors = named(&fx, "errors");
+    for row in errors["table"].as_array().unwrap() {
+        let expected = &row["body"]["error"];
+        let status = row["status"].as_u64().unwrap() as u16;
+        let err = if status == 404 {
+            // Raised upstream by the model lookup; the router relays the native error.
+            OpenAiError::from_native(404, br#"{"error":"model 'nope' not found"}"#)
+        } else {
+            openai_to_native(&row["openai_request"]).unwrap_err()
+        };
+        assert_eq!(err.status, status, "{row}");
+        assert_eq!(err.error_type, expected["type"], "{row}");
+        match row["openai_request"]["messages"].as_array().map(Vec::len) {
+            // By design the router names the offending field in its own words.
+            Some(1) if status == 400 => assert!(err.message.contains("messages[0]"), "{err:?}"),
+            _ => assert_eq!(err.message, expected["message"], "{row}"),
+        }
+        if status == 404 {
+            // By design: the router adds param/code as OpenAI does (fixture note).
+            assert_eq!(err.param.as_deref(), Some("model"));
+            assert_eq!(err.code.as_deref(), Some("model_not_found"));
+        }
+    }
+}
+
+/// The router's native request for an Anthropic body, as JSON.
+fn anthropic_to_native(request: &Value) -> Value {
+    let parsed = parse_request(request.to_string().as_bytes()).expect("parses");
+    serde_json::to_value(to_native_chat(&parsed).expect("translates")).unwrap()
+}
+
+#[test]
+fn fixture_04_anthropic_request_mapping_matches_ollama() {
+    let fx = fixture("04_anthropic_request_mapping.json");
+
+    // Order is shared: tool messages right after the assistant turn, before the user's text.
+    // By design the router names the tool on a tool message (chat templates render it).
+    let case = named(&fx, "tool_result_then_user_text_order");
+    let mut expected = case["ollama_native_messages"].clone();
+    expected[1]["tool_name"] = json!("Read");
+    let got = anthropic_to_native(&case["anthropic_request"]);
+    assert_eq!(got["messages"], expected);
+    for (key, value) in case["ollama_options"].as_object().unwrap() {
+        assert_eq!(&got["options"][key], value);
+    }
+
+    // A result for a call this request does not show has no name to add.
+    let case = named(&fx, "tool_result_only");
+    let got = anthropic_to_native(&case["anthropic_request"]);
+    assert_eq!(got["messages"], case["ollama_native_messages"]);
+
+    // By design the router separates system blocks with a blank line.
+    let case = named(&fx, "system_block_array");
+    let mut expected = case["ollama_native_messages"].clone();
+    expected[0]["content"] = json!("You are helpful.\n\n Be concise.");
+    let got = anthropic_to_native(&case["anthropic_request"]);
+    assert_eq!(got["messages"], expected);
+
+    for row in named(&fx, "think_mapping")["table"].as_array().unwrap() {
+        let mut request = json!({"model": "m", "max_tokens": 10,
+            "messages": [{"role": "user", "content": "hi"}]});
+        if !row["thinking"].is_null() {
+            request["thinking"] = row["thinking"].clone();
+        }
+        if !row["output_config_effort"].is_null() {
+            request["output_config"] = json!({"effort": row["output_config_effort"]});
+        }
+        let got = anthropic_to_native(&request);
+        // Where the router differs by design the row says so (`router_think`).
+        match row["router_think"].as_str() {
+            Some(note) if note.starts_with("absent") => {
+                assert!(got.get("think").is_none(), "{row}: {got}")
+            }
+            _ => assert_eq!(got["think"], row["router_think"], "{row}"),
+        }
+    }
+
+    // Validation: Ollama's statuses and types; by design the router's own texts.
+    let table = named(&fx, "validation_and_errors")["table"]
+        .as_array()
+        .unwrap();
+    let router_texts = [
+        "model: field required",
+        "max_tokens: field required",
+        "messages: at least one message is required",
+    ];
+    let requests: Vec<&Value> = table.iter().filter_map(|r| r.get("request")).collect();
+    assert_eq!(requests.len(), router_texts.len());
+    for (request, text) in requests.iter().zip(router_texts) {
+        let parsed = parse_request(request.to_string().as_bytes()).expect("parses");
+        assert_eq!(validate_messages(&parsed).unwrap_err().0, text, "{request}");
+    }
+    for row in table.iter().filter(|r| r.get("native_error").is_some()) {
+        let status = row["native_error"]["status"].as_u64().unwrap() as u16;
+        let kind = ErrorType::for_upstream_status(status);
+        let expected_type = &row["body_error"]["type"];
+        assert_eq!(json!(kind), *expected_type, "{row}");
+        // By design an overloaded Ollama becomes Anthropic's 529, which its SDKs retry.
+        let expected_status = if status == 503 { 529 } else { status };
+        assert_eq!(kind.status().as_u16(), expected_status, "{row}");
+    }
 }
