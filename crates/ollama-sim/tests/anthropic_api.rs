@@ -120,7 +120,9 @@ async fn non_streaming_message_and_tool_result_turn() {
     )
     .await;
     assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
     let text = response.text().await.unwrap();
+    assert!(text.ends_with("}\n"), "json.Encoder's newline: {text}");
     assert!(
         text.starts_with(r#"{"id":"msg_"#)
             && text.contains(

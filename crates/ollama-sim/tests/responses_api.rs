@@ -173,7 +173,10 @@ async fn non_streaming_response_object() {
     )
     .await;
     assert_eq!(response.status(), 200);
+    // The writer's json.Encoder: bare content type, trailing newline.
+    assert_eq!(response.headers()["content-type"], "application/json");
     let text = response.text().await.unwrap();
+    assert!(text.ends_with("}\n"), "{text}");
     // Struct field order, Go's float formatting (1.0 -> 1).
     assert!(
         text.starts_with(r#"{"id":"resp_"#) && text.contains(r#""top_p":1,"presence_penalty":0"#),
@@ -383,6 +386,17 @@ async fn errors_in_openai_shape() {
     for (request, status, kind, message) in cases {
         let response = post(&sim, &request).await;
         assert_eq!(response.status().as_u16(), status, "{request}");
+        // The middleware's own 400s go through gin (charset); native errors through the writer.
+        let content_type = if message.starts_with("input[") {
+            "application/json; charset=utf-8"
+        } else {
+            "application/json"
+        };
+        assert_eq!(
+            response.headers()["content-type"],
+            content_type,
+            "{request}"
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["type"], kind, "{request}");
         assert_eq!(body["error"]["message"], message, "{request}");

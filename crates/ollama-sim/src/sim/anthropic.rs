@@ -23,7 +23,7 @@ use super::Sim;
 use super::api::json_response;
 use super::gowire::{JsonType, decode_body, expect_field, unmarshal_field_error};
 use super::library::Capability;
-use super::sse::{event_frame, transcode};
+use super::sse::{encoder_response, event_frame, transcode};
 
 /// Anthropic's error body (`anthropic.NewError`): the type follows the status, and every error
 /// carries a fresh `request_id`.
@@ -44,13 +44,9 @@ pub fn error_body(status: u16, message: &str) -> Value {
     })
 }
 
+/// A validation error of the middleware (`c.AbortWithStatusJSON`: gin's JSON render).
 fn error_response(status: StatusCode, message: &str) -> Response {
-    // The middleware encodes with `json.NewEncoder` and a bare `application/json`.
-    super::api::json_response_with_type(
-        status,
-        &error_body(status.as_u16(), message),
-        "application/json",
-    )
+    json_response(status, &error_body(status.as_u16(), message))
 }
 
 /// `<prefix>_` + 24 hex digits (12 random bytes).
@@ -848,7 +844,8 @@ async fn wrap_error(response: Response) -> Response {
         .ok()
         .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-    error_response(status, &message)
+    // The writer's `writeError`: the encoder under a bare `application/json`.
+    encoder_response(status, &error_body(status.as_u16(), &message))
 }
 
 /// `POST /v1/messages`.
@@ -886,7 +883,7 @@ pub(super) async fn messages(State(sim): State<Sim>, body: Bytes) -> Response {
             .await
             .unwrap_or_default();
         return match serde_json::from_slice::<Value>(&body) {
-            Ok(v) => json_response(StatusCode::OK, &to_message(&id, &v)),
+            Ok(v) => encoder_response(StatusCode::OK, &to_message(&id, &v)),
             Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         };
     }

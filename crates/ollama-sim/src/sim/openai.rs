@@ -428,7 +428,7 @@ pub(super) fn unix_now() -> i64 {
 }
 
 /// A native error response (`{"error": "..."}`) re-shaped as OpenAI's error body.
-pub(super) async fn wrap_error(response: Response) -> Response {
+async fn wrap_error(response: Response) -> Response {
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await

@@ -18,10 +18,10 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::Sim;
-use super::api::{json_response, openai_error};
+use super::api::openai_error;
 use super::gowire::{JsonType, decode_body, expect_field, go_quote};
-use super::openai::{think_from_effort, unix_now, wrap_error};
-use super::sse::{event_frame, go_map, go_numbers, transcode};
+use super::openai::{think_from_effort, unix_now};
+use super::sse::{encoder_response, event_frame, go_map, go_numbers, transcode};
 
 /// One parsed input item (`unmarshalResponsesInputItem`).
 #[derive(Debug, Clone)]
@@ -1136,7 +1136,7 @@ pub(super) async fn responses(State(sim): State<Sim>, body: Bytes) -> Response {
         return match serde_json::from_slice::<Value>(&body) {
             Ok(v) => {
                 let now = unix_now();
-                json_response(
+                encoder_response(
                     StatusCode::OK,
                     &to_response(&response_id, &item_id, &v, &request, now, now),
                 )
@@ -1148,4 +1148,26 @@ pub(super) async fn responses(State(sim): State<Sim>, body: Bytes) -> Response {
     transcode(response, move |chunk| {
         frames(&converter.push(chunk, unix_now()))
     })
+}
+
+/// A native error re-shaped by the writer's `writeError`: OpenAI's error body, status kept,
+/// written by the encoder under a bare `application/json`.
+async fn wrap_error(response: Response) -> Response {
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+    let kind = match status.as_u16() {
+        400 => "invalid_request_error",
+        404 => "not_found_error",
+        _ => "api_error",
+    };
+    encoder_response(
+        status,
+        &json!({"error": {"message": message, "type": kind, "param": null, "code": null}}),
+    )
 }

@@ -2,7 +2,7 @@
 //! rewrite its NDJSON stream as Server-Sent Events (`/v1/responses`, `/v1/messages`).
 
 use axum::body::Body;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -23,6 +23,26 @@ pub fn event_frame(name: &str, data: &impl Serialize) -> Vec<u8> {
     frame.extend_from_slice(&json);
     frame.extend_from_slice(b"\n\n");
     frame
+}
+
+/// What Ollama's writers send for a whole body: `json.NewEncoder(w).Encode` (a trailing newline)
+/// under a bare `application/json`, unlike gin's `c.JSON` (`; charset=utf-8`, no newline), which
+/// the middlewares use only for their own validation errors.
+pub fn encoder_response(status: StatusCode, body: &impl Serialize) -> Response {
+    let mut bytes = serde_json::to_vec(body)
+        .map(go_html_escape)
+        .unwrap_or_else(|err| {
+            tracing::error!(%err, "sim: failed to serialise a body");
+            b"{}".to_vec()
+        });
+    bytes.push(b'\n');
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Sorts object keys recursively, as Go marshals a `map[string]any`; the values under `keep`
