@@ -30,6 +30,7 @@ pub fn replay_router(sim_url: &str, vram: u64) -> LaunchFuture {
         let settings =
             Settings::compile(config, None).map_err(|e| format!("router configuration: {e}"))?;
         let state = AppState::for_settings(settings).map_err(|e| format!("router state: {e}"))?;
+        let (state, clock) = state.with_manual_clock();
         // As the real router does in its first seconds: read Ollama's models and their
         // vocabularies, so prompts are counted exactly as Ollama will.
         state.inventory().refresh(&state.upstream()).await;
@@ -53,6 +54,9 @@ pub fn replay_router(sim_url: &str, vram: u64) -> LaunchFuture {
         });
         Ok(LaunchedRouter {
             url: format!("http://{addr}"),
+            set_clock: Some(Box::new(move |ms| {
+                clock.store(ms, std::sync::atomic::Ordering::Relaxed);
+            })),
             guard: Box::new(AbortOnDrop(server)),
         })
     })

@@ -312,6 +312,12 @@ pub struct Learned {
     /// `/api/ps` `size` after a load, keyed by [`footprint_key`].
     #[serde(default)]
     pub footprints: HashMap<String, u64>,
+    /// Smoothed seconds a load took (`load_duration` of the first answer after it), by model.
+    #[serde(default)]
+    pub load_seconds: HashMap<String, f64>,
+    /// Smoothed prompt evaluation tok/s fully on the GPU, by model.
+    #[serde(default)]
+    pub prompt_speeds: HashMap<String, f64>,
 }
 
 /// Token calibrations as requests read them.
@@ -361,6 +367,8 @@ pub struct LearnStore {
     speeds: arc_swap::ArcSwap<HashMap<(String, u32, bool), f64>>,
     calibrations: arc_swap::ArcSwap<Calibrations>,
     footprints: arc_swap::ArcSwap<Footprints>,
+    load_seconds: arc_swap::ArcSwap<HashMap<String, f64>>,
+    prompt_speeds: arc_swap::ArcSwap<HashMap<String, f64>>,
     dirty: AtomicBool,
     path: Option<PathBuf>,
 }
@@ -388,6 +396,8 @@ impl LearnStore {
             speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
             calibrations: arc_swap::ArcSwap::from_pointee(Calibrations::default()),
             footprints: arc_swap::ArcSwap::from_pointee(HashMap::new()),
+            load_seconds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
+            prompt_speeds: arc_swap::ArcSwap::from_pointee(HashMap::new()),
             inner: Mutex::new(learned),
             dirty: AtomicBool::new(false),
             path,
@@ -428,6 +438,20 @@ impl LearnStore {
             .filter_map(|(k, v)| parse_footprint_key(k).map(|key| (key, *v)))
             .collect();
         self.footprints.store(std::sync::Arc::new(footprints));
+        self.load_seconds
+            .store(std::sync::Arc::new(l.load_seconds.clone()));
+        self.prompt_speeds
+            .store(std::sync::Arc::new(l.prompt_speeds.clone()));
+    }
+
+    /// Learned load seconds by model; cheap to read per request.
+    pub fn load_seconds(&self) -> std::sync::Arc<HashMap<String, f64>> {
+        self.load_seconds.load_full()
+    }
+
+    /// Learned prompt evaluation tok/s (on the GPU) by model; cheap to read per request.
+    pub fn prompt_speeds(&self) -> std::sync::Arc<HashMap<String, f64>> {
+        self.prompt_speeds.load_full()
     }
 
     /// Learned footprints by (model, num_ctx, KV cache type); cheap to read per request.
@@ -498,6 +522,29 @@ impl LearnStore {
                 decision.fit.spill_fraction == 0.0,
             );
             let v = l.speeds.entry(key).or_insert(tps);
+            *v = *v * (1.0 - SMOOTHING) + tps * SMOOTHING;
+            self.dirty.store(true, Ordering::Relaxed);
+        }
+        // A load the router predicted: how long it took. (A loaded model answers with a
+        // `load_duration` of milliseconds, which says nothing about loading it.)
+        if let Some(d) = m.load_duration
+            && !decision.fit.loaded
+            && d >= 100_000_000
+        {
+            let secs = d as f64 / 1e9;
+            let v = l.load_seconds.entry(decision.model.clone()).or_insert(secs);
+            *v = *v * (1.0 - SMOOTHING) + secs * SMOOTHING;
+            self.dirty.store(true, Ordering::Relaxed);
+        }
+        // Prompt speed on the GPU, from prompts long enough that the per-request overhead
+        // does not dominate.
+        if let (Some(n), Some(d)) = (m.prompt_eval_count, m.prompt_eval_duration)
+            && n >= 256
+            && d > 0
+            && decision.fit.spill_fraction == 0.0
+        {
+            let tps = n as f64 / (d as f64 / 1e9);
+            let v = l.prompt_speeds.entry(decision.model.clone()).or_insert(tps);
             *v = *v * (1.0 - SMOOTHING) + tps * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
         }
@@ -582,7 +629,37 @@ mod tests {
             rejected: Vec::new(),
             degraded: false,
             session: None,
+            scores: Vec::new(),
         }
+    }
+
+    #[test]
+    fn learns_load_time_and_prompt_speed_from_answers() {
+        let store = LearnStore::open(None);
+        let tally = BodyEstimate::default();
+        let loaded_now = decision(16384, 3000);
+        let m = AnswerMetrics {
+            load_duration: Some(4_000_000_000),
+            prompt_eval_count: Some(3000),
+            prompt_eval_duration: Some(1_500_000_000),
+            ..answer(3000)
+        };
+        store.observe(&loaded_now, &tally, &m);
+        assert_eq!(store.load_seconds().get("qwen3:8b"), Some(&4.0));
+        assert_eq!(store.prompt_speeds().get("qwen3:8b"), Some(&2000.0));
+        // An answer from a model that was already loaded says nothing about loading it.
+        let mut warm = decision(16384, 3000);
+        warm.fit.loaded = true;
+        let m = AnswerMetrics {
+            load_duration: Some(30_000_000_000),
+            ..m
+        };
+        store.observe(&warm, &tally, &m);
+        assert_eq!(store.load_seconds().get("qwen3:8b"), Some(&4.0));
+        // Both persist with the rest of the learned state.
+        let saved = serde_json::to_value(store.snapshot()).unwrap();
+        assert_eq!(saved["load_seconds"]["qwen3:8b"], 4.0);
+        assert_eq!(saved["prompt_speeds"]["qwen3:8b"], 2000.0);
     }
 
     fn answer(prompt_eval_count: u64) -> AnswerMetrics {

@@ -19,7 +19,9 @@ use crate::state::AppState;
 use crate::upstream::UpstreamError;
 use crate::vocab::Vocabularies;
 use router_core::classify::{ModelTarget, VIRTUAL_MODELS, classify, resolve_model};
-use router_core::request::{Dialect, Endpoint, KindHint, NativeBody, ParseError, parse_native};
+use router_core::request::{
+    Dialect, Endpoint, Kind, KindHint, NativeBody, ParseError, parse_native,
+};
 use router_core::route::{Candidates, Decision, RouteError, TokenCount, World, decide};
 use router_core::tokens::{BodyEstimate, estimate_body, upper_bound};
 use router_core::translate::native::Metrics;
@@ -389,6 +391,8 @@ struct Plan {
     session: Option<String>,
     /// `options.num_ctx` as the client sent it (for counting reloads and truncations avoided).
     client_num_ctx: Option<u64>,
+    /// Fill-in-the-middle (an editor's autocomplete).
+    fim: bool,
 }
 
 /// Why routing failed, with the metric label of a routing failure (`None` for a bad request).
@@ -486,15 +490,9 @@ impl AppState {
                     }
                     Some(decision) => {
                         if let Some(s) = &plan.session {
-                            self.sessions().record(
-                                s,
-                                router_core::route::SessionPin {
-                                    model: decision.model.clone(),
-                                    num_ctx: decision.num_ctx,
-                                    kind: decision.kind,
-                                },
-                            );
+                            self.pin_session(s, decision, plan.fim);
                         }
+                        self.note_use(decision, plan.fim);
                         self.count_effects(plan.client_num_ctx, decision, &routed.settings);
                         if !decision.fit.loaded {
                             // Ollama is about to load it: the next request must see that now,
@@ -554,6 +552,30 @@ impl AppState {
         }
     }
 
+    /// Pins `session` to the decision. A helper call (quick, not fill-in-the-middle) never moves
+    /// a pin: it was served by the session's model or by whatever was loaded. A pin that stays
+    /// on its model keeps the highest kind of work it served.
+    fn pin_session(&self, session: &str, decision: &Decision, fim: bool) {
+        let old = self.sessions().get(session);
+        let helper = decision.kind == Kind::Quick && !fim;
+        if helper && old.is_some() {
+            return;
+        }
+        let kind = match &old {
+            Some(p) if p.model == decision.model => p.kind.max(decision.kind),
+            _ => decision.kind,
+        };
+        self.sessions().record(
+            session,
+            router_core::route::SessionPin {
+                model: decision.model.clone(),
+                num_ctx: decision.num_ctx,
+                kind,
+                prompt_tokens: decision.prompt_tokens,
+            },
+        );
+    }
+
     /// The decision [`AppState::route`] would make, with no side effect at all: no session pin,
     /// no decision log entry, no metric, no log line (`/router/explain`, `ollama-router explain`).
     pub fn explain(&self, input: RouteInput<'_>) -> Result<Routed, RouteFailure> {
@@ -611,6 +633,7 @@ impl AppState {
                         },
                         session: None,
                         client_num_ctx: None,
+                        fim: false,
                     });
                 }
             },
@@ -656,22 +679,19 @@ impl AppState {
         );
         let mut world = self.world();
         world.prompt_tokens = Arc::new(per_model);
+        // A session keeps its model (same model, warm prompt cache) through plain follow-ups and
+        // helper calls; it lets go when the work escalates past what the pin was chosen for, or
+        // the client names a model. A prompt the pin cannot hold falls to the others in `decide`.
         world.session = session
             .as_deref()
             .and_then(|s| self.sessions().get(s))
             .filter(|pin| pin.kind >= class.kind);
         let candidates = match (candidates, &world.session) {
-            // A session keeps its model while the kind has not escalated: same model, warm cache.
             (Candidates::Profile, Some(pin)) => {
                 let mut list = settings.profile(class.kind).candidates;
-                match list.iter().position(|m| m == &pin.model) {
-                    Some(pos) => {
-                        let pinned = list.remove(pos);
-                        list.insert(0, pinned);
-                        Candidates::Ordered(list)
-                    }
-                    None => Candidates::Profile,
-                }
+                list.retain(|m| m != &pin.model);
+                list.insert(0, pin.model.clone());
+                Candidates::Ordered(list)
             }
             (c, _) => c,
         };
@@ -710,6 +730,7 @@ impl AppState {
             },
             session,
             client_num_ctx: view.num_ctx,
+            fim: view.has_suffix,
         })
     }
 
@@ -985,6 +1006,9 @@ impl AppState {
             prompt_tokens: Default::default(),
             measured: inv.measured.clone(),
             footprints: self.learned().footprints(),
+            recent: Arc::new(self.recent_uses()),
+            load_seconds: self.learned().load_seconds(),
+            prompt_tps: self.learned().prompt_speeds(),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::inventory::SharedInventory;
 use crate::observe::{DecisionLog, LearnStore, RouterMetrics};
 use crate::upstream::{Upstream, UpstreamError};
 use crate::vocab::Vocabularies;
-use router_core::route::GpuView;
+use router_core::route::{GpuView, RecentUse};
 use router_core::session::Sessions;
 
 /// Everything a request may read. Cheap to clone.
@@ -36,7 +36,33 @@ pub(crate) struct Inner {
     pub in_flight: Mutex<HashMap<String, usize>>,
     /// Request slots and body bytes held now (`guard`).
     pub budgets: Arc<crate::guard::Budgets>,
+    /// The last routed requests (with the [`Clock`] reading when routed), oldest first: which
+    /// models are still wanted.
+    pub recent: Mutex<std::collections::VecDeque<(u64, RecentUse)>>,
+    pub clock: Clock,
 }
+
+/// Milliseconds for weighing how recently a model was used: the monotonic clock, or one the
+/// replay sets to its simulated day (a ten-hour day replays in a minute).
+#[derive(Clone, Debug)]
+pub enum Clock {
+    Monotonic(std::time::Instant),
+    Manual(Arc<std::sync::atomic::AtomicU64>),
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> u64 {
+        match self {
+            Clock::Monotonic(start) => {
+                u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+            }
+            Clock::Manual(ms) => ms.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+/// How many routed requests [`AppState::recent_uses`] remembers.
+const RECENT_USES: usize = 64;
 
 impl AppState {
     /// Builds the state. `state_file` is where learned figures persist (`None`: memory only).
@@ -68,8 +94,23 @@ impl AppState {
                 feed: crate::telemetry::Feed::default(),
                 in_flight: Mutex::new(HashMap::new()),
                 budgets: Arc::default(),
+                recent: Mutex::new(std::collections::VecDeque::with_capacity(RECENT_USES)),
+                clock: Clock::Monotonic(std::time::Instant::now()),
             }),
         })
+    }
+
+    /// The same state with a clock the caller sets (the replay's simulated day).
+    pub fn with_manual_clock(self) -> (AppState, Arc<std::sync::atomic::AtomicU64>) {
+        let ms = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut inner = Arc::into_inner(self.inner).expect("a fresh state is not shared yet");
+        inner.clock = Clock::Manual(ms.clone());
+        (
+            AppState {
+                inner: Arc::new(inner),
+            },
+            ms,
+        )
     }
 
     /// A state for tests and benches: the given settings, memory-only learning.
@@ -183,6 +224,42 @@ impl AppState {
             model: model.to_string(),
             finished: false,
         }
+    }
+
+    /// Remembers a routed request (its age is filled in when read).
+    pub fn note_use(&self, decision: &router_core::route::Decision, fim: bool) {
+        if let Ok(mut r) = self.inner.recent.lock() {
+            if r.len() == RECENT_USES {
+                r.pop_front();
+            }
+            r.push_back((
+                self.inner.clock.now_ms(),
+                RecentUse {
+                    model: decision.model.clone(),
+                    kind: decision.kind,
+                    fim,
+                    session: decision.session.clone(),
+                    age_s: 0.0,
+                },
+            ));
+        }
+    }
+
+    /// The remembered requests with their age now, oldest first.
+    pub fn recent_uses(&self) -> Vec<RecentUse> {
+        let now = self.inner.clock.now_ms();
+        self.inner
+            .recent
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .map(|(at, u)| RecentUse {
+                        age_s: now.saturating_sub(*at) as f64 / 1000.0,
+                        ..u.clone()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub(crate) fn busy_models(&self) -> HashMap<String, usize> {

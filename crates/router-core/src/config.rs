@@ -141,6 +141,91 @@ pub struct RoutingConfig {
     /// that sets `truncate` itself is obeyed.
     pub allow_truncation: bool,
     pub tokens: TokenEstimator,
+    /// How candidates are weighed against each other (`[routing.cost]`).
+    pub cost: CostWeights,
+}
+
+/// A value per kind of work.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerKind<T> {
+    pub quick: T,
+    pub daily: T,
+    pub complex: T,
+}
+
+impl<T: Copy> PerKind<T> {
+    pub fn get(&self, kind: Kind) -> T {
+        match kind {
+            Kind::Quick => self.quick,
+            Kind::Daily => self.daily,
+            Kind::Complex => self.complex,
+        }
+    }
+}
+
+/// The weights of the router's choice. Every candidate (model × context) is priced in seconds the
+/// user waits or would trade for quality: loading it (and reloading what it evicts that is still
+/// in use), evaluating the part of the prompt Ollama has not cached, generating the answer at the
+/// predicted speed, a charge for spilling to the CPU, and the seed's grade below the best
+/// candidate's. The cheapest wins; `x-router-reason` and `explain` show the runners-up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostWeights {
+    /// Seconds of waiting one point of the seed's 0–10 grade is worth. Quick work (titles,
+    /// completions) trades quality for speed; complex work the other way round.
+    pub quality_seconds_per_point: PerKind<f64>,
+    /// Answer length assumed when the request does not cap it lower.
+    pub expected_output_tokens: PerKind<u32>,
+    /// Extra tokens a thinking model is assumed to reason before it answers.
+    pub expected_thinking_tokens: u32,
+    /// Load time per GiB of weights until Ollama's `load_duration` has been seen for the model.
+    pub load_seconds_per_gib: f64,
+    /// Prompt evaluation speed as a multiple of generation speed, until measured.
+    pub prompt_speed_ratio: f64,
+    /// Seconds charged for a full spill to the CPU (a share of it for a partial one), on top of
+    /// the slower speeds: a spilled model also slows everything else using the CPU.
+    pub spill_seconds: f64,
+    /// A model used within this window is still wanted: evicting it costs its reload.
+    pub recent_use_window: HumanDuration,
+    /// Turns ahead a conversation is assumed to go on growing as fast as its last turn did: a
+    /// context it would outgrow by then is charged the reload it will need.
+    pub growth_turns: u32,
+    /// Tokens an agent's conversation (a session that offers tools) is assumed to grow per turn
+    /// before its second turn shows the real growth: a tool result, a file read.
+    pub agent_turn_growth: u32,
+    /// Charged to candidates predicted below their profile's speed floor.
+    pub below_floor_seconds: f64,
+    /// Charged for evicting a model that is streaming an answer right now.
+    pub evict_busy_seconds: f64,
+}
+
+impl Default for CostWeights {
+    fn default() -> CostWeights {
+        CostWeights {
+            quality_seconds_per_point: PerKind {
+                quick: 2.0,
+                daily: 5.0,
+                // The seed: qwen3:14b's 10.0 planning is worth its halved speed on hard work.
+                complex: 60.0,
+            },
+            expected_output_tokens: PerKind {
+                quick: 64,
+                daily: 512,
+                complex: 1024,
+            },
+            expected_thinking_tokens: 256,
+            // NVMe to VRAM with Ollama's parsing: roughly 2 GB/s, plus the runner start below.
+            load_seconds_per_gib: 0.55,
+            prompt_speed_ratio: 30.0,
+            spill_seconds: 20.0,
+            recent_use_window: HumanDuration::secs(300),
+            growth_turns: 4,
+            agent_turn_growth: 2048,
+            below_floor_seconds: 600.0,
+            evict_busy_seconds: 1000.0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -417,6 +502,7 @@ impl Default for RoutingConfig {
             keep_alive: None,
             allow_truncation: false,
             tokens: TokenEstimator::default(),
+            cost: CostWeights::default(),
         }
     }
 }
@@ -700,6 +786,38 @@ fn validate(c: &Config) -> Result<(), (String, String)> {
     if c.routing.tokens.bytes_per_token < 1.0 {
         return err(
             "routing.tokens.bytes_per_token",
+            "must be at least 1.0".into(),
+        );
+    }
+    let cost = &c.routing.cost;
+    for (key, v) in [
+        (
+            "quality_seconds_per_point.quick",
+            cost.quality_seconds_per_point.quick,
+        ),
+        (
+            "quality_seconds_per_point.daily",
+            cost.quality_seconds_per_point.daily,
+        ),
+        (
+            "quality_seconds_per_point.complex",
+            cost.quality_seconds_per_point.complex,
+        ),
+        ("load_seconds_per_gib", cost.load_seconds_per_gib),
+        ("spill_seconds", cost.spill_seconds),
+        ("below_floor_seconds", cost.below_floor_seconds),
+        ("evict_busy_seconds", cost.evict_busy_seconds),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return err(
+                &format!("routing.cost.{key}"),
+                "must be a number ≥ 0".into(),
+            );
+        }
+    }
+    if !(cost.prompt_speed_ratio.is_finite() && cost.prompt_speed_ratio >= 1.0) {
+        return err(
+            "routing.cost.prompt_speed_ratio",
             "must be at least 1.0".into(),
         );
     }

@@ -69,7 +69,11 @@ pub struct LoadedModel {
 pub struct SessionPin {
     pub model: String,
     pub num_ctx: u32,
+    /// The highest kind of work the session did on this model: a plain follow-up after a
+    /// refactor keeps the refactor's model.
     pub kind: Kind,
+    /// The last prompt's tokens: what Ollama's prompt cache holds for the session's next turn.
+    pub prompt_tokens: u32,
 }
 
 /// Everything outside the request that routing depends on, read from snapshots by the caller.
@@ -92,6 +96,26 @@ pub struct World {
     /// vocabulary, or estimated with its own calibration. A model not listed is sized with the
     /// classification's count.
     pub prompt_tokens: Arc<HashMap<String, TokenCount>>,
+    /// The router's recent decisions, oldest first, with their age: which models other sessions
+    /// and the autocomplete stream will want back soon.
+    pub recent: Arc<Vec<RecentUse>>,
+    /// Seconds a load of each model took (Ollama's `load_duration`), learned.
+    pub load_seconds: Arc<HashMap<String, f64>>,
+    /// Prompt evaluation speed of each model fully on the GPU (tok/s), learned from
+    /// `prompt_eval_count / prompt_eval_duration`.
+    pub prompt_tps: Arc<HashMap<String, f64>>,
+}
+
+/// One recent routed request, as the cost of evicting its model sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecentUse {
+    pub model: String,
+    pub kind: Kind,
+    /// Fill-in-the-middle (an editor's autocomplete stream).
+    pub fim: bool,
+    pub session: Option<String>,
+    /// Seconds since it was routed.
+    pub age_s: f64,
 }
 
 /// A prompt's tokens for one model.
@@ -166,9 +190,74 @@ pub struct Decision {
     pub ctx_reason: String,
     pub fit: Fit,
     pub rejected: Vec<Rejection>,
-    /// No candidate met the speed floor; this is the fastest that holds the prompt.
+    /// No candidate met the speed floor; this is the best of those that hold the prompt.
     pub degraded: bool,
     pub session: Option<String>,
+    /// The expected cost of the chosen candidate first, then the runners-up, cheapest first.
+    pub scores: Vec<Score>,
+}
+
+/// What serving the request with one candidate is expected to cost the user, in seconds of
+/// waiting (or of waiting traded for quality). See [`crate::config::CostWeights`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Score {
+    pub model: String,
+    pub num_ctx: u32,
+    pub total_s: f64,
+    /// Loading (or reloading at another context); 0 when loaded at this context.
+    pub load_s: f64,
+    /// Evaluating the prompt tokens Ollama has not cached.
+    pub prompt_s: f64,
+    /// Generating the expected answer at the predicted speed.
+    pub generate_s: f64,
+    /// Reloading the evicted models that were used recently.
+    pub evict_s: f64,
+    /// The reload (and the evaluation of the whole conversation again) a growing conversation
+    /// will need when it outgrows this context.
+    pub outgrow_s: f64,
+    /// The share of the model on the CPU, priced.
+    pub spill_s: f64,
+    /// The seed's grade below the best candidate's, priced.
+    pub quality_s: f64,
+    /// The seed's grade for this kind of work at this context, when it measured one.
+    pub grade: Option<f32>,
+    /// Below the profile's speed floor, or evicting a streaming model.
+    pub penalty_s: f64,
+    /// Evicted models that keep coming back (interleaved work, e.g. autocomplete between chat
+    /// turns): each return is a reload.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interleaved: Vec<String>,
+    /// Why this candidate won without comparing costs (`session`), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen_by: Option<&'static str>,
+}
+
+impl Score {
+    fn short(&self) -> String {
+        let mut s = format!("{}@{} {:.1}s", self.model, self.num_ctx, self.total_s);
+        let mut parts = Vec::new();
+        for (name, v) in [
+            ("load", self.load_s),
+            ("prompt", self.prompt_s),
+            ("gen", self.generate_s),
+            ("evict", self.evict_s),
+            ("outgrow", self.outgrow_s),
+            ("spill", self.spill_s),
+            ("quality", self.quality_s),
+            ("penalty", self.penalty_s),
+        ] {
+            if v >= 0.05 {
+                parts.push(format!("{name} {v:.1}"));
+            }
+        }
+        if !parts.is_empty() {
+            let _ = write!(s, " ({})", parts.join(" + "));
+        }
+        if !self.interleaved.is_empty() {
+            let _ = write!(s, " [interleaved with {}]", self.interleaved.join("+"));
+        }
+        s
+    }
 }
 
 impl Decision {
@@ -203,6 +292,22 @@ impl Decision {
             let _ = write!(s, ", spills {:.0}%", self.fit.spill_fraction * 100.0);
         }
         let _ = write!(s, ", ~{:.0} tok/s", self.fit.predicted_tps);
+        if let Some(chosen) = self.scores.first() {
+            let _ = write!(s, "; cost {}", chosen.short());
+            if let Some(by) = chosen.chosen_by {
+                let _ = write!(s, " [{by}]");
+            }
+            let others: Vec<String> = self
+                .scores
+                .iter()
+                .skip(1)
+                .take(3)
+                .map(Score::short)
+                .collect();
+            if !others.is_empty() {
+                let _ = write!(s, "; runners-up: {}", others.join(", "));
+            }
+        }
         if self.degraded {
             s.push_str("; DEGRADED: no candidate meets the speed floor");
         }
@@ -257,7 +362,8 @@ pub enum Candidates {
     Profile,
     /// Exactly this model (`respect_explicit_models`).
     Explicit(String),
-    /// These models in this order (a session's pinned model first), overflow allowed.
+    /// A session's pinned model first, then the kind's profile: the pin wins while it holds the
+    /// prompt at a usable speed.
     Ordered(Vec<String>),
 }
 
@@ -271,7 +377,9 @@ struct Evaluated<'a> {
     fit: Fit,
 }
 
-/// Decides model and context.
+/// Decides model and context: every capable candidate that holds the prompt is priced
+/// ([`Score`]) and the cheapest wins, except that a session's pinned model that holds the prompt
+/// at a usable speed keeps the session (same model, warm prompt cache).
 pub fn decide(
     class: &Classification,
     view: &RequestView<'_>,
@@ -281,9 +389,15 @@ pub fn decide(
 ) -> Result<Decision, RouteError> {
     let routing = &settings.config.routing;
     let profile = settings.profile(class.kind);
+    let floor = profile.min_tokens_per_second;
     let mut rejected = Vec::new();
     // The largest prompt any capable candidate could hold (its top rung minus its reserve).
     let mut max_prompt: Option<u32> = None;
+    let explicit = matches!(candidates, Candidates::Explicit(_));
+    let pinned = match &candidates {
+        Candidates::Ordered(list) => list.first().cloned(),
+        _ => None,
+    };
 
     let mut primary: Vec<String> = match &candidates {
         Candidates::Explicit(m) => vec![m.clone()],
@@ -291,24 +405,44 @@ pub fn decide(
         Candidates::Ordered(list) => list.clone(),
     };
     // A helper call (a title, a summary, a commit message) is over in a second; loading a model
-    // for it takes seconds and evicts the model the main work is using, which then reloads. So a
-    // model already loaded with room for the prompt serves it — fill-in-the-middle excepted, which
-    // needs an insert-capable model and comes in bursts that justify the load.
+    // for it takes seconds and evicts the model the main work is using, which then reloads. So it
+    // is served by a loaded model when one can, else by the model the main work would load (the
+    // default kind's), so the first call of a session does not load one the next call evicts.
+    // Fill-in-the-middle is no helper: it needs an insert-capable model and comes in bursts.
     let helper_call = class.kind == Kind::Quick && !view.has_suffix && !view.raw;
-    if helper_call && !matches!(candidates, Candidates::Explicit(_)) {
+    if helper_call && !explicit {
+        let mut list: Vec<String> = pinned.iter().cloned().collect();
         for l in world.loaded.iter().rev() {
-            let known = settings.catalog.get(&l.name);
-            if let Some(spec) = known
-                && l.context_length
-                    >= world
-                        .tokens_for(&spec.name, class.prompt_tokens)
-                        .tokens
-                        .saturating_add(output_reserve(spec, view, routing))
-                && !primary.first().is_some_and(|p| same_model(p, &spec.name))
+            if settings.catalog.get(&l.name).is_some() {
+                list.push(l.name.clone());
+            }
+        }
+        list.extend(settings.profile(routing.default_kind).candidates);
+        let mut unique: Vec<String> = Vec::new();
+        for m in list {
+            if !unique.iter().any(|u| same_model(u, &m)) {
+                unique.push(m);
+            }
+        }
+        primary = unique;
+    }
+    // Images need a vision model, which no default profile lists (none is good at code): the
+    // catalog's vision models join rather than the request failing.
+    if view.image_count > 0 && !explicit {
+        for spec in settings.catalog.iter() {
+            if spec.has(Capability::Vision) && !primary.iter().any(|p| same_model(p, &spec.name)) {
+                primary.push(spec.name.clone());
+            }
+        }
+    }
+    // Models already loaded compete too (no load, maybe a warm cache): their grades for this kind
+    // of work decide whether staying is worth it.
+    if !explicit {
+        for l in &world.loaded {
+            if let Some(spec) = settings.catalog.get(&l.name)
+                && !primary.iter().any(|p| same_model(p, &spec.name))
             {
-                let name = spec.name.clone();
-                primary.retain(|p| !same_model(p, &name));
-                primary.insert(0, name);
+                primary.push(spec.name.clone());
             }
         }
     }
@@ -321,17 +455,24 @@ pub fn decide(
         &mut rejected,
         &mut max_prompt,
     );
-    let overflow =
-        !matches!(candidates, Candidates::Explicit(_)) && routing.overflow_to_other_profiles;
-    if holders.is_empty() && overflow {
-        let mut seen: HashSet<String> = primary.iter().cloned().collect();
+    // Other profiles' models are tried when none of these holds the prompt at a usable speed
+    // (a complex request on 8 GB is better served by a smaller model that fits than by a spill).
+    let overflow = !explicit && routing.overflow_to_other_profiles;
+    if overflow && !holders.iter().any(|e| e.fit.predicted_tps >= floor) {
+        let mut seen: Vec<String> = primary.clone();
+        // Every profile: a helper call's own (quick) profile comes in only here.
         let others: Vec<String> = Kind::ALL
             .into_iter()
-            .filter(|k| *k != class.kind)
             .flat_map(|k| settings.profile(k).candidates)
-            .filter(|m| seen.insert(m.clone()))
+            .filter(|m| {
+                let new = !seen.iter().any(|s| same_model(s, m));
+                if new {
+                    seen.push(m.clone());
+                }
+                new
+            })
             .collect();
-        holders = evaluate_all(
+        holders.extend(evaluate_all(
             &others,
             view,
             class.prompt_tokens,
@@ -339,7 +480,7 @@ pub fn decide(
             world,
             &mut rejected,
             &mut max_prompt,
-        );
+        ));
     }
     if holders.is_empty() {
         return Err(match max_prompt {
@@ -352,23 +493,47 @@ pub fn decide(
         });
     }
 
-    let floor = profile.min_tokens_per_second;
-    let qualifies = |e: &Evaluated<'_>| e.fit.predicted_tps >= floor;
-    let mut chosen: Option<usize> = holders.iter().position(qualifies);
-    // A load that would evict a model mid-stream stalls that stream; prefer a loaded alternative.
-    if let Some(i) = chosen
-        && holders[i].fit.evicts_busy
-        && let Some(j) = holders.iter().position(|e| qualifies(e) && e.fit.loaded)
-    {
-        rejected.push(Rejection {
-            model: holders[i].spec.name.clone(),
-            reason: "loading it would evict a model that is streaming".into(),
-        });
-        chosen = Some(j);
+    // A helper call nothing loaded can serve loads what the main work would: priced as that work.
+    let price_as = if helper_call && !holders.iter().any(|e| e.fit.loaded) {
+        routing.default_kind
+    } else {
+        class.kind
+    };
+    let mut scores = score_all(&holders, price_as, floor, view, settings, world);
+    // The pin holds while its model serves the prompt at a usable speed: at the pinned (or
+    // loaded) context, or at a larger one that still fits in VRAM. A prompt that would make the
+    // pinned model spill has outgrown it: then the costs decide, the pinned model among the others.
+    let session_keeps = pinned.as_deref().and_then(|p| {
+        holders.iter().position(|e| {
+            same_model(&e.spec.name, p)
+                && (matches!(e.ctx_reason, "session" | "loaded") || e.fit.spill_fraction == 0.0)
+                && e.fit.predicted_tps >= floor
+                && !e.fit.evicts_busy
+        })
+    });
+    let idx = session_keeps.unwrap_or_else(|| {
+        scores
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_s.total_cmp(&b.1.total_s))
+            .map_or(0, |(i, _)| i)
+    });
+    if session_keeps.is_some() {
+        scores[idx].chosen_by = Some("session");
     }
-    let degraded = chosen.is_none();
-    for e in holders.iter().take(chosen.unwrap_or(holders.len())) {
-        if !qualifies(e) {
+    let degraded = holders[idx].fit.predicted_tps < floor;
+    let mut noted: Vec<&str> = vec![holders[idx].spec.name.as_str()];
+    for e in &holders {
+        if noted.contains(&e.spec.name.as_str()) {
+            continue;
+        }
+        noted.push(&e.spec.name);
+        if e.fit.evicts_busy && !holders[idx].fit.evicts_busy {
+            rejected.push(Rejection {
+                model: e.spec.name.clone(),
+                reason: "loading it would evict a model that is streaming".into(),
+            });
+        } else if e.fit.predicted_tps < floor {
             rejected.push(Rejection {
                 model: e.spec.name.clone(),
                 reason: format!(
@@ -381,13 +546,9 @@ pub fn decide(
             });
         }
     }
-    let idx = chosen.unwrap_or_else(|| {
-        holders
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.fit.predicted_tps.total_cmp(&b.1.fit.predicted_tps))
-            .map_or(0, |(i, _)| i)
-    });
+    let chosen_score = scores.swap_remove(idx);
+    scores.sort_by(|a, b| a.total_s.total_cmp(&b.total_s));
+    scores.insert(0, chosen_score);
     let best = holders.swap_remove(idx);
     Ok(Decision {
         requested_model: view.model.to_string(),
@@ -398,9 +559,7 @@ pub fn decide(
         tokens_exact: best.tokens.exact,
         needed_ctx: best.needed,
         classified_by: class.reasons.clone(),
-        ctx_reason: if matches!(candidates, Candidates::Explicit(_))
-            && best.ctx_reason == "smallest"
-        {
+        ctx_reason: if explicit && best.ctx_reason == "smallest" {
             "explicit".into()
         } else {
             best.ctx_reason.into()
@@ -409,7 +568,225 @@ pub fn decide(
         rejected,
         degraded,
         session: view.session.clone(),
+        scores,
     })
+}
+
+/// The seed's grade of `spec` for this kind of work at `ctx`: planning (agentic) for complex
+/// work and for an agent's turns (it offers tools), writing code (engine) otherwise, the other
+/// one when only that was measured.
+pub fn grade(spec: &ModelSpec, kind: Kind, agentic: bool, ctx: u32) -> Option<f32> {
+    if agentic || kind == Kind::Complex {
+        spec.agentic_score(ctx).or_else(|| spec.engine_score(ctx))
+    } else {
+        spec.engine_score(ctx).or_else(|| spec.agentic_score(ctx))
+    }
+}
+
+/// Seconds Ollama takes to load `spec`: learned, else from the size of its weights.
+fn load_seconds(spec: &ModelSpec, settings: &Settings, world: &World) -> f64 {
+    let weights = world
+        .measured
+        .get(&spec.name)
+        .and_then(|m| m.weights_bytes)
+        .unwrap_or(spec.weights_bytes);
+    world
+        .load_seconds
+        .get(&spec.name)
+        .copied()
+        .unwrap_or_else(|| {
+            RUNNER_START_SECONDS
+                + weights as f64 / GIB as f64 * settings.config.routing.cost.load_seconds_per_gib
+        })
+}
+
+/// Starting a runner process before any weight is read (seconds).
+const RUNNER_START_SECONDS: f64 = 0.5;
+
+fn score_all(
+    holders: &[Evaluated<'_>],
+    kind: Kind,
+    floor: f64,
+    view: &RequestView<'_>,
+    settings: &Settings,
+    world: &World,
+) -> Vec<Score> {
+    let w = &settings.config.routing.cost;
+    let window = w.recent_use_window.0.as_secs_f64();
+    let grades: Vec<Option<f32>> = holders
+        .iter()
+        .map(|e| grade(e.spec, kind, view.has_tools, e.num_ctx))
+        .collect();
+    let best = grades
+        .iter()
+        .flatten()
+        .copied()
+        .fold(None, |m: Option<f32>, g| Some(m.map_or(g, |m| m.max(g))));
+    // The last request Ollama's prompt cache holds per model.
+    let last_use = |model: &str| {
+        world
+            .recent
+            .iter()
+            .rev()
+            .find(|u| same_model(&u.model, model))
+    };
+    holders
+        .iter()
+        .zip(grades)
+        .map(|(e, grade)| {
+            let spec = e.spec;
+            let tps = e.fit.predicted_tps.max(0.1);
+            let load_s = if e.fit.loaded {
+                0.0
+            } else {
+                load_seconds(spec, settings, world)
+            };
+            // A loaded model whose last request was this session's keeps its prompt in cache.
+            let cached = match (&world.session, &view.session) {
+                (Some(pin), Some(session))
+                    if e.fit.loaded
+                        && same_model(&pin.model, &spec.name)
+                        && pin.num_ctx == e.num_ctx
+                        && last_use(&spec.name)
+                            .is_some_and(|u| u.session.as_deref() == Some(session)) =>
+                {
+                    pin.prompt_tokens.min(e.tokens.tokens)
+                }
+                _ => 0,
+            };
+            let on_gpu_tps = spec.gpu_tps.max(1.0) as f64;
+            let prompt_tps = world
+                .prompt_tps
+                .get(&spec.name)
+                .map_or(tps * w.prompt_speed_ratio, |p| {
+                    p * (tps / on_gpu_tps).min(1.0)
+                });
+            let prompt_s = f64::from(e.tokens.tokens - cached) / prompt_tps.max(1.0);
+            let thinks = match &view.think {
+                Some(t) => t.is_on() && spec.has(Capability::Thinking),
+                None => spec.has(Capability::Thinking),
+            };
+            let expected = w.expected_output_tokens.get(kind);
+            let answer = match view.num_predict {
+                Some(n) if n > 0 => u32::try_from(n).unwrap_or(u32::MAX).min(expected),
+                _ => expected,
+            } + if thinks {
+                w.expected_thinking_tokens
+            } else {
+                0
+            };
+            let generate_s = f64::from(answer) / tps;
+            // An evicted model still in use comes back once per stretch of work it did in the
+            // window: an editor's autocomplete between chat turns has many stretches
+            // (interleaving), a model used once before has one.
+            let mut interleaved = Vec::new();
+            let evict_s: f64 = e
+                .fit
+                .evicts
+                .iter()
+                .map(|name| {
+                    let returns = stretches(&world.recent, name, window);
+                    if returns >= 2 {
+                        interleaved.push(name.clone());
+                    }
+                    let reload = settings
+                        .catalog
+                        .get(name)
+                        .map_or(RUNNER_START_SECONDS, |s| load_seconds(s, settings, world));
+                    reload * f64::from(returns.min(MAX_RETURNS))
+                })
+                .sum();
+            // A conversation that grew since its last turn will go on growing: a context it
+            // outgrows within `growth_turns` costs a reload then (the largest one cannot grow).
+            let top = rungs_for(spec, &settings.config.routing.context_ladder)
+                .last()
+                .copied()
+                .unwrap_or(0);
+            let growth = match (&world.session, &view.session) {
+                (Some(pin), Some(_)) => Some(e.tokens.tokens.saturating_sub(pin.prompt_tokens)),
+                // An agent's first turn: every turn adds a tool result.
+                (None, Some(_)) if view.has_tools => Some(w.agent_turn_growth),
+                _ => None,
+            };
+            let outgrow_s = match growth {
+                Some(growth) if e.num_ctx < top => {
+                    let ahead = e
+                        .needed
+                        .saturating_add(growth.saturating_mul(w.growth_turns));
+                    // Outgrowing it means a reload and evaluating the whole conversation again.
+                    if growth > 0 && ahead > e.num_ctx {
+                        load_seconds(spec, settings, world) + f64::from(ahead) / prompt_tps.max(1.0)
+                    } else {
+                        0.0
+                    }
+                }
+                _ => 0.0,
+            };
+            let spill_s = e.fit.spill_fraction * w.spill_seconds;
+            let points = match (best, grade) {
+                (Some(b), Some(g)) => f64::from(b - g),
+                // Not graded by the seed: one point below the best that is.
+                (Some(_), None) => 1.0,
+                (None, _) => 0.0,
+            };
+            let quality_s = points.max(0.0) * w.quality_seconds_per_point.get(kind);
+            let mut penalty_s = 0.0;
+            if e.fit.predicted_tps < floor {
+                penalty_s += w.below_floor_seconds;
+            }
+            if e.fit.evicts_busy {
+                penalty_s += w.evict_busy_seconds;
+            }
+            Score {
+                model: spec.name.clone(),
+                num_ctx: e.num_ctx,
+                total_s: load_s
+                    + prompt_s
+                    + generate_s
+                    + evict_s
+                    + outgrow_s
+                    + spill_s
+                    + quality_s
+                    + penalty_s,
+                load_s,
+                prompt_s,
+                generate_s,
+                evict_s,
+                outgrow_s,
+                spill_s,
+                quality_s,
+                grade,
+                penalty_s,
+                interleaved,
+                chosen_by: None,
+            }
+        })
+        .collect()
+}
+
+/// The most reloads an eviction is charged for: interleaving is priced, not extrapolated.
+const MAX_RETURNS: u32 = 3;
+
+/// How many times `model` is expected back: the separate stretches, within the last `window`
+/// seconds, of the kind of request it last served (fill-in-the-middle or not) served by it. An
+/// editor's autocomplete between chat turns makes several stretches (interleaving) even when
+/// one model serves both; a model used once before makes one.
+fn stretches(recent: &[RecentUse], model: &str, window: f64) -> u32 {
+    let in_window: Vec<&RecentUse> = recent.iter().filter(|u| u.age_s <= window).collect();
+    let Some(last) = in_window.iter().rev().find(|u| same_model(&u.model, model)) else {
+        return 0;
+    };
+    let fim = last.fim;
+    let mut runs = 0;
+    let mut inside = false;
+    for u in in_window {
+        let this = u.fim == fim && same_model(&u.model, model);
+        if this && !inside {
+            runs += 1;
+        }
+        inside = this;
+    }
+    runs
 }
 
 /// `tokens`: the classification's prompt tokens and the output reserve.
@@ -457,19 +834,17 @@ fn evaluate_all<'a>(
             let holds = top.saturating_sub(reserve.min(MIN_OUTPUT_RESERVE));
             *max_prompt = Some(max_prompt.map_or(holds, |m| m.max(holds)));
         }
-        match evaluate(spec, &rungs, needed, settings, world) {
-            Some(mut e) => {
-                e.tokens = tokens;
-                out.push(e)
-            }
-            None => rejected.push(Rejection {
+        let options = evaluate(spec, &rungs, needed, settings, world);
+        if options.is_empty() {
+            rejected.push(Rejection {
                 model: spec.name.clone(),
                 reason: format!(
                     "needs ctx {needed} > max {}",
                     rungs.last().copied().unwrap_or(0)
                 ),
-            }),
+            });
         }
+        out.extend(options.into_iter().map(|e| Evaluated { tokens, ..e }));
     }
     out
 }
@@ -561,13 +936,25 @@ pub fn rungs_for(spec: &ModelSpec, ladder: &[u32]) -> Vec<u32> {
     rungs
 }
 
+/// The contexts worth pricing for `spec`: the loaded (or session-pinned) context when it holds
+/// the prompt — no reload, warm cache; else every rung that holds the prompt and fits in VRAM, the
+/// profile's preferred one first (a larger one may win when the conversation is growing); else
+/// the smallest that holds it, which spills least. Empty when no rung holds the prompt.
 fn evaluate<'a>(
     spec: &'a ModelSpec,
     rungs: &[u32],
     needed: u32,
     settings: &Settings,
     world: &World,
-) -> Option<Evaluated<'a>> {
+) -> Vec<Evaluated<'a>> {
+    let option = |num_ctx: u32, ctx_reason: &'static str, fit: Fit| Evaluated {
+        tokens: TokenCount::default(),
+        spec,
+        needed,
+        num_ctx,
+        ctx_reason,
+        fit,
+    };
     let holders: Vec<u32> = rungs.iter().copied().filter(|r| *r >= needed).collect();
     // The ceiling rung exists for prompts nothing else holds; small prompts never use it.
     let top_ladder = settings
@@ -586,7 +973,9 @@ fn evaluate<'a>(
         within if !within.is_empty() => within,
         _ => holders,
     };
-    let first = *holders.first()?;
+    let Some(&first) = holders.first() else {
+        return Vec::new();
+    };
     let loaded = world
         .loaded
         .iter()
@@ -597,63 +986,54 @@ fn evaluate<'a>(
     if let Some(l) = loaded
         && reuse(l.context_length)
     {
-        return Some(Evaluated {
-            tokens: TokenCount::default(),
-            spec,
-            needed,
-            num_ctx: l.context_length,
-            ctx_reason: "loaded",
-            fit: fit(spec, l.context_length, settings, world),
-        });
+        let f = fit(spec, l.context_length, settings, world);
+        return vec![option(l.context_length, "loaded", f)];
     }
     // 2. The session's pinned context.
     if let Some(pin) = &world.session
         && same_model(&pin.model, &spec.name)
         && reuse(pin.num_ctx)
     {
-        return Some(Evaluated {
-            tokens: TokenCount::default(),
-            spec,
-            needed,
-            num_ctx: pin.num_ctx,
-            ctx_reason: "session",
-            fit: fit(spec, pin.num_ctx, settings, world),
-        });
+        let f = fit(spec, pin.num_ctx, settings, world);
+        return vec![option(pin.num_ctx, "session", f)];
     }
-    // 3. The preferred rung if it fits in VRAM, then each larger-than-needed rung that fits.
+    // 3. The preferred rung if it fits in VRAM, then each other rung that holds and fits.
     let preferred = settings
         .config
         .profiles
         .values()
         .find(|p| p.candidates.iter().any(|c| same_model(c, &spec.name)))
         .map_or(spec.recommended_ctx, |p| p.preferred_ctx);
-    let mut order: Vec<(u32, &'static str)> = Vec::new();
-    if let Some(p) = holders.iter().copied().find(|r| *r >= preferred) {
-        order.push((p, "preferred"));
+    // Rungs below the preferred one are offered only when it does not fit: the preferred context
+    // is there so a growing conversation does not reload.
+    let priced = |ctx: u32, why: &'static str| {
+        let f = fit(spec, ctx, settings, world);
+        (f.spill_fraction == 0.0).then(|| option(ctx, why, f))
+    };
+    let mut fitting: Vec<Evaluated<'a>> = Vec::new();
+    if let Some(p) = holders.iter().copied().find(|r| *r >= preferred)
+        && let Some(e) = priced(p, "preferred")
+    {
+        fitting.push(e);
+        fitting.extend(
+            holders
+                .iter()
+                .filter(|r| **r > p)
+                .filter_map(|r| priced(*r, "headroom")),
+        );
+    } else {
+        fitting.extend(
+            holders
+                .iter()
+                .filter_map(|r| priced(*r, if *r == first { "smallest" } else { "headroom" })),
+        );
     }
-    order.extend(holders.iter().map(|r| (*r, "smallest")));
-    for (ctx, why) in &order {
-        let f = fit(spec, *ctx, settings, world);
-        if f.spill_fraction == 0.0 {
-            return Some(Evaluated {
-                tokens: TokenCount::default(),
-                spec,
-                needed,
-                num_ctx: *ctx,
-                ctx_reason: why,
-                fit: f,
-            });
-        }
+    if !fitting.is_empty() {
+        return fitting;
     }
     // 4. Nothing fits fully: the smallest holder spills least.
-    Some(Evaluated {
-        tokens: TokenCount::default(),
-        spec,
-        needed,
-        num_ctx: first,
-        ctx_reason: "smallest",
-        fit: fit(spec, first, settings, world),
-    })
+    let f = fit(spec, first, settings, world);
+    vec![option(first, "smallest", f)]
 }
 
 fn same_model(a: &str, b: &str) -> bool {
@@ -923,19 +1303,38 @@ mod tests {
             "qwen2.5-coder:7b-instruct-q5_K_M",
             16384,
         );
-        check(
-            Kind::Quick,
-            300,
-            RequestView {
-                has_tools: true,
-                ..view()
-            },
-            &w,
-            "qwen2.5:7b",
-            16384,
+        // A quick call that is not fill-in-the-middle (a helper's title or summary) with nothing
+        // loaded loads what the main work would (priced as that work: with tools, agentic), not
+        // the autocomplete model the next turn evicts.
+        let helper = RequestView {
+            has_tools: true,
+            ..view()
+        };
+        let d = decide_for(Kind::Quick, 300, helper.clone(), &w).unwrap();
+        let main = decide_for(Kind::Daily, 300, helper, &w).unwrap();
+        assert_eq!(
+            (d.model.as_str(), d.num_ctx),
+            (main.model.as_str(), main.num_ctx),
+            "{}",
+            d.reason()
         );
-        // 12K tokens + 2048 reserve → 16384.
-        check(Kind::Daily, 12_000, view(), &w, "qwen3:8b", 16384);
+        assert!(
+            Settings::defaults()
+                .profile(Kind::Daily)
+                .candidates
+                .contains(&d.model),
+            "{}",
+            d.reason()
+        );
+        // 12K tokens + the reserve → 16384, whichever of the two the costs pick (they are
+        // within a second of each other: qwen3's grade against qwen2.5's speed).
+        let d = decide_for(Kind::Daily, 12_000, view(), &w).unwrap();
+        assert_eq!(d.num_ctx, 16384, "{}", d.reason());
+        assert!(
+            (d.scores[0].total_s - d.scores[1].total_s).abs() < 2.0,
+            "{}",
+            d.reason()
+        );
     }
 
     #[test]
@@ -1010,8 +1409,9 @@ mod tests {
             ("qwen3:8b", 16384, "loaded")
         );
         assert!(d.fit.loaded);
-        // 8 GiB: qwen3:8b at 10240 (7.3 GiB) spills a little under llama.cpp's 1 GiB margin but
-        // stays well above the floor; on 6 GiB it falls below and the smaller model serves.
+        // 8 GiB: qwen3:8b at 10240 (7.3 GiB) spills a little under llama.cpp's 1 GiB margin and
+        // stays above the floor, but qwen2.5:7b fits whole at twice the speed, which outweighs
+        // qwen3's better grade.
         let w8 = World {
             gpu: gpu(8, 0),
             ..World::default()
@@ -1019,11 +1419,20 @@ mod tests {
         let d = decide_for(Kind::Daily, 3000, view(), &w8).unwrap();
         assert_eq!(
             (d.model.as_str(), d.num_ctx),
-            ("qwen3:8b", 10240),
+            ("qwen2.5:7b", 16384),
             "{}",
             d.reason()
         );
-        assert!(d.fit.spill_fraction < 0.1 && !d.degraded, "{}", d.reason());
+        assert!(d.fit.spill_fraction == 0.0 && !d.degraded, "{}", d.reason());
+        let runner_up = &d.scores[1];
+        assert_eq!(
+            (runner_up.model.as_str(), runner_up.num_ctx),
+            ("qwen3:8b", 10240)
+        );
+        assert!(
+            runner_up.spill_s > 0.0 && runner_up.quality_s == 0.0,
+            "{runner_up:?}"
+        );
         let w6 = World {
             gpu: gpu(6, 0),
             ..World::default()
@@ -1208,15 +1617,18 @@ mod tests {
             gpu: gpu(24, 0),
             ..World::default()
         };
-        let d = decide_for(Kind::Daily, 11_000, with(Some(32000), None), &w).unwrap();
-        assert_eq!(
-            (d.model.as_str(), d.num_ctx),
-            ("qwen3:8b", 32768),
-            "{}",
-            d.reason()
-        );
+        let on_qwen3 = |tokens: u32, v: RequestView<'_>| {
+            let class = Classification {
+                kind: Kind::Daily,
+                prompt_tokens: tokens,
+                reasons: vec!["test".into()],
+            };
+            decide(&class, &v, Candidates::Explicit("qwen3:8b".into()), &s, &w)
+        };
+        let d = on_qwen3(11_000, with(Some(32000), None)).unwrap();
+        assert_eq!(d.num_ctx, 32768, "{}", d.reason());
         assert_eq!(d.needed_ctx, 11_000 + 6144);
-        let d = decide_for(Kind::Daily, 11_000, with(Some(1000), None), &w).unwrap();
+        let d = on_qwen3(11_000, with(Some(1000), None)).unwrap();
         assert_eq!(d.num_ctx, 16384, "{}", d.reason());
         // Near the largest context the reserve shrinks to 1024 before the prompt is refused.
         let d = decide_for(Kind::Daily, 38_000, with(Some(32000), None), &w).unwrap();
@@ -1325,6 +1737,72 @@ mod tests {
     }
 
     #[test]
+    fn interleaving_counts_stretches_of_the_same_work() {
+        let use_of = |model: &str, fim: bool, age_s: f64| RecentUse {
+            model: model.into(),
+            kind: if fim { Kind::Quick } else { Kind::Daily },
+            fim,
+            session: None,
+            age_s,
+        };
+        // Autocomplete, chat, autocomplete, chat, all on the coder: autocomplete came back twice.
+        let one_model = [
+            use_of("coder", true, 50.0),
+            use_of("coder", false, 40.0),
+            use_of("coder", true, 30.0),
+            use_of("coder", false, 20.0),
+        ];
+        assert_eq!(stretches(&one_model, "coder", 300.0), 2);
+        // The same on two models: each has two stretches.
+        let two = [
+            use_of("coder", true, 50.0),
+            use_of("qwen3:8b", false, 40.0),
+            use_of("coder", true, 30.0),
+            use_of("qwen3:8b", false, 20.0),
+        ];
+        assert_eq!(stretches(&two, "coder", 300.0), 2);
+        assert_eq!(stretches(&two, "qwen3:8b", 300.0), 2);
+        // Outside the window, or never used: not wanted back.
+        assert_eq!(stretches(&two, "coder", 25.0), 0);
+        assert_eq!(stretches(&two, "qwen2.5:7b", 300.0), 0);
+        // One burst of autocomplete: one stretch.
+        let burst = [use_of("coder", true, 30.0), use_of("coder", true, 29.0)];
+        assert_eq!(stretches(&burst, "coder", 300.0), 1);
+    }
+
+    #[test]
+    fn images_go_to_a_vision_model() {
+        let w = World {
+            gpu: gpu(12, 0),
+            ..World::default()
+        };
+        let v = RequestView {
+            image_count: 1,
+            ..view()
+        };
+        let d = decide_for(Kind::Daily, 800, v.clone(), &w).unwrap();
+        assert_eq!(d.model, "gemma3:12b-it-q4_K_M", "{}", d.reason());
+        assert!(d.num_ctx >= 16384, "{}", d.reason());
+        assert!(
+            d.rejected
+                .iter()
+                .any(|r| r.model == "qwen3:8b" && r.reason == "no vision"),
+            "{:?}",
+            d.rejected
+        );
+        // Not installed: the error says which vision model to pull.
+        let none = World {
+            installed: Some(Arc::new(HashSet::from(["qwen3:8b".to_string()]))),
+            ..w
+        };
+        let e = decide_for(Kind::Daily, 800, v, &none).unwrap_err();
+        assert!(
+            e.to_string().contains("ollama pull gemma3:12b-it-q4_K_M"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn helper_calls_use_a_loaded_model_instead_of_loading_one() {
         let loaded = World {
             gpu: gpu(12, 0),
@@ -1353,7 +1831,7 @@ mod tests {
         };
         let d = decide_for(Kind::Quick, 300, fim, &loaded).unwrap();
         assert_eq!(d.model, "qwen2.5-coder:7b-instruct-q5_K_M");
-        // Nothing loaded: the quick profile as usual.
+        // Nothing loaded: the model the main work would load, not one it would evict at once.
         let w = World {
             gpu: gpu(12, 0),
             ..World::default()
@@ -1368,6 +1846,6 @@ mod tests {
             &w,
         )
         .unwrap();
-        assert_eq!(d.model, "qwen2.5-coder:7b-instruct-q5_K_M");
+        assert_eq!(d.model, "qwen3:8b", "{}", d.reason());
     }
 }

@@ -87,6 +87,7 @@ mod tests {
             model: model.into(),
             num_ctx: 16384,
             kind,
+            prompt_tokens: 1000,
         }
     }
 

@@ -20,6 +20,8 @@ pub(super) struct Target<'a> {
     pub sim_url: String,
     /// Set for the router policy.
     pub router_url: Option<String>,
+    /// Moves the router's clock to an event's simulated time.
+    pub router_clock: Option<&'a (dyn Fn(u64) + Send + Sync)>,
 }
 
 /// The router polls Ollama's `/api/ps` and the GPU every couple of seconds. The replay does not
@@ -51,6 +53,9 @@ pub(super) async fn replay(
                 (target.sim_url.as_str(), model, NumCtx::Set(num_ctx))
             }
             (Policy::Router, Some(router)) => {
+                if let Some(set_clock) = target.router_clock {
+                    set_clock(event.at_ms);
+                }
                 if last_at.is_none_or(|t| event.at_ms.saturating_sub(t) >= ROUTER_POLL) {
                     refresh_router(target.http, router).await?;
                 }

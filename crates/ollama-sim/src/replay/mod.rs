@@ -147,6 +147,10 @@ impl Policy {
 pub struct LaunchedRouter {
     /// Its base URL, e.g. `http://127.0.0.1:40123`.
     pub url: String,
+    /// Sets the router's clock to the day's simulated time (ms since the day began) before each
+    /// request. The replay does not sleep, so without it a router that weighs how recently a
+    /// model was used would see a ten-hour day pass in a minute.
+    pub set_clock: Option<Box<dyn Fn(u64) + Send + Sync>>,
     /// Dropped when the policy's replay ends: it stops the router.
     pub guard: Box<dyn Send + Sync>,
 }
@@ -193,6 +197,7 @@ async fn replay_day(
             sim: &sim.sim,
             sim_url: sim.url(),
             router_url: router.as_ref().map(|r| r.url.clone()),
+            router_clock: router.as_ref().and_then(|r| r.set_clock.as_deref()),
         };
         let outcomes = drive::replay(&target, policy, day).await?;
         results.push(PolicyResult::new(
