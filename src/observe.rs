@@ -630,6 +630,7 @@ mod tests {
             degraded: false,
             session: None,
             scores: Vec::new(),
+            held_back: None,
         }
     }
 

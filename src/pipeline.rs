@@ -384,6 +384,38 @@ fn same_model(installed: &str, requested: &str) -> bool {
     with_tag(installed) == with_tag(requested)
 }
 
+/// Ollama's answer to a generation that produced nothing, made up for held-back autocomplete
+/// (one final chunk: the same line streamed or not), so every dialect renders it as an empty
+/// completion through its usual path.
+fn held_back_answer(decision: &Decision, single: bool) -> reqwest::Response {
+    let line = serde_json::json!({
+        "model": decision.model,
+        "created_at": humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string(),
+        "response": "",
+        "done": true,
+        "done_reason": "stop",
+        "total_duration": 0,
+        "load_duration": 0,
+        "prompt_eval_count": 0,
+        "prompt_eval_duration": 0,
+        "eval_count": 0,
+        "eval_duration": 0,
+    });
+    let mut body = serde_json::to_vec(&line).unwrap_or_default();
+    body.push(b'\n');
+    let content_type = if single {
+        "application/json; charset=utf-8"
+    } else {
+        "application/x-ndjson"
+    };
+    let response = http::Response::builder()
+        .status(http::StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, content_type)
+        .body(body)
+        .unwrap_or_default();
+    reqwest::Response::from(response)
+}
+
 /// What routing found, before anything is recorded.
 struct Plan {
     routed: Routed,
@@ -492,9 +524,11 @@ impl AppState {
                         if let Some(s) = &plan.session {
                             self.pin_session(s, decision, plan.fim);
                         }
-                        self.note_use(decision, plan.fim);
+                        if decision.held_back.is_none() {
+                            self.note_use(decision, plan.fim);
+                        }
                         self.count_effects(plan.client_num_ctx, decision, &routed.settings);
-                        if !decision.fit.loaded {
+                        if !decision.fit.loaded && decision.held_back.is_none() {
                             // Ollama is about to load it: the next request must see that now,
                             // not at the next poll.
                             let spill = decision.fit.spill_fraction.clamp(0.0, 1.0);
@@ -744,6 +778,11 @@ impl AppState {
         headers: &HeaderMap,
         routed: &mut Routed,
     ) -> Result<reqwest::Response, SendFailure> {
+        if let Some(decision) = &routed.decision
+            && decision.held_back.is_some()
+        {
+            return Ok(held_back_answer(decision, routed.single));
+        }
         let mut missing: Vec<String> = Vec::new();
         loop {
             let response = self

@@ -153,6 +153,7 @@ async fn interleaved_autocomplete_and_chat_share_one_model() {
         );
 
         let forgetful = "[routing.cost]\nrecent_use_window = \"0s\"\n\
+                         hold_back_autocomplete = false\n\
                          quality_seconds_per_point = { quick = 2.0, daily = 10.0, complex = 60.0 }\n";
         let env = TestEnv::with(sim(12, 0), forgetful).await;
         let served = day(&env).await;
@@ -223,7 +224,9 @@ async fn helper_calls_never_load_a_throwaway_model() {
         let again = send(&env, "/api/chat", Some("cc-1"), title()).await;
         assert_eq!(again.model, main.model, "{}", again.reason);
         assert!(!again.loaded);
-        // Control: fill-in-the-middle is no helper call and does load the coder.
+        // Control: fill-in-the-middle is no helper call and does load the coder (on a card
+        // where no conversation is going on, so it is not held back).
+        let env = TestEnv::with(sim(12, 0), "").await;
         let fill = send(&env, "/api/generate", None, fim(0)).await;
         assert_eq!(
             fill.model, "qwen2.5-coder:7b-instruct-q5_K_M",
@@ -247,6 +250,66 @@ async fn images_reach_a_vision_model() {
         let s = send(&env, "/api/chat", None, body).await;
         assert_eq!(s.model, "gemma3:12b-it-q4_K_M", "{}", s.reason);
         assert!(s.reason.contains("no vision"), "{}", s.reason);
+    })
+    .await;
+}
+
+/// An agent (tools, so the coder cannot serve it) is mid-conversation on 12 GiB when the editor
+/// asks for a completion: loading the coder would evict the agent's model, so the completion is
+/// held back — an empty answer at once, in each dialect, with nothing sent to Ollama. Control:
+/// switched off, the completion loads the coder and evicts the agent's model.
+#[tokio::test]
+async fn autocomplete_is_held_back_while_an_agent_holds_the_gpu() {
+    fn agent_turn() -> Value {
+        json!({"model": "auto", "stream": false, "think": false,
+            "tools": [{"type": "function", "function": {"name": "read_file",
+                "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}],
+            "messages": [{"role": "user", "content": format!("Fix the failing test:\n{}", code(2000))}]})
+    }
+    within(async {
+        let env = TestEnv::with(sim(12, 0), "").await;
+        let agent = send(&env, "/api/chat", Some("cc-1"), agent_turn()).await;
+        assert_ne!(agent.model, "qwen2.5-coder:7b-instruct-q5_K_M");
+        let seen = env.sim_requests().await.len();
+        let client = reqwest::Client::new();
+        // Native fill-in-the-middle, streamed.
+        let r = client
+            .post(env.url("/api/generate"))
+            .json(&json!({"model": "qwen2.5-coder:7b", "prompt": "fn main() {", "suffix": "}"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let reason = r.headers()["x-router-reason"].to_str().unwrap().to_string();
+        assert!(reason.contains("HELD BACK") && reason.contains(&agent.model), "{reason}");
+        let text = r.text().await.unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!((last["done"].as_bool(), last["response"].as_str()), (Some(true), Some("")), "{text}");
+        // OpenAI completions with a suffix (Continue's OpenAI provider), not streamed.
+        let r = client
+            .post(env.url("/v1/completions"))
+            .json(&json!({"model": "qwen2.5-coder:7b", "prompt": "def f(", "suffix": "):\n", "max_tokens": 32}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["choices"][0]["text"], "", "{body}");
+        assert_eq!(env.sim_requests().await.len(), seen, "nothing reached Ollama");
+        // The agent's next turn finds its model still loaded.
+        let next = send(&env, "/api/chat", Some("cc-1"), agent_turn()).await;
+        assert_eq!(next.model, agent.model);
+        assert!(!next.loaded, "{}", next.reason);
+
+        let off = "[routing.cost]\nhold_back_autocomplete = false\n";
+        let env = TestEnv::with(sim(12, 0), off).await;
+        let agent = send(&env, "/api/chat", Some("cc-1"), agent_turn()).await;
+        let fill = send(&env, "/api/generate", None, fim(0)).await;
+        assert_eq!(fill.model, "qwen2.5-coder:7b-instruct-q5_K_M", "{}", fill.reason);
+        assert!(fill.loaded && !fill.reason.contains("HELD BACK"));
+        let next = send(&env, "/api/chat", Some("cc-1"), agent_turn()).await;
+        assert_eq!(next.model, agent.model);
+        assert!(next.loaded, "the completion evicted it: {}", next.reason);
     })
     .await;
 }

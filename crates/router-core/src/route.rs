@@ -195,6 +195,11 @@ pub struct Decision {
     pub session: Option<String>,
     /// The expected cost of the chosen candidate first, then the runners-up, cheapest first.
     pub scores: Vec<Score>,
+    /// Autocomplete not sent to Ollama, and why: it would evict the model a conversation is
+    /// using right now ([`crate::config::CostWeights::hold_back_autocomplete`]). The client gets
+    /// an empty completion at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_back: Option<String>,
 }
 
 /// What serving the request with one candidate is expected to cost the user, in seconds of
@@ -307,6 +312,9 @@ impl Decision {
             if !others.is_empty() {
                 let _ = write!(s, "; runners-up: {}", others.join(", "));
             }
+        }
+        if let Some(why) = &self.held_back {
+            let _ = write!(s, "; HELD BACK: {why}");
         }
         if self.degraded {
             s.push_str("; DEGRADED: no candidate meets the speed floor");
@@ -546,6 +554,15 @@ pub fn decide(
             });
         }
     }
+    let held_back = if view.has_suffix && routing.cost.hold_back_autocomplete {
+        hold_back(
+            &holders[idx],
+            world,
+            routing.cost.hold_back_window.0.as_secs_f64(),
+        )
+    } else {
+        None
+    };
     let chosen_score = scores.swap_remove(idx);
     scores.sort_by(|a, b| a.total_s.total_cmp(&b.total_s));
     scores.insert(0, chosen_score);
@@ -569,6 +586,37 @@ pub fn decide(
         degraded,
         session: view.session.clone(),
         scores,
+        held_back,
+    })
+}
+
+/// Why autocomplete served by `chosen` should be held back, if it should: loading it evicts a
+/// model that is streaming now or served a conversation (not autocomplete) within `window`.
+fn hold_back(chosen: &Evaluated<'_>, world: &World, window: f64) -> Option<String> {
+    chosen.fit.evicts.iter().find_map(|evicted| {
+        if world
+            .loaded
+            .iter()
+            .any(|l| l.busy && same_model(&l.name, evicted))
+        {
+            return Some(format!(
+                "loading {} would evict {evicted}, which is answering a conversation",
+                chosen.spec.name
+            ));
+        }
+        world
+            .recent
+            .iter()
+            .rev()
+            .find(|u| !u.fim && same_model(&u.model, evicted) && u.age_s <= window)
+            .map(|u| {
+                format!(
+                    "loading {} would evict {evicted}, which served {} work {:.0}s ago",
+                    chosen.spec.name,
+                    u.kind.as_str(),
+                    u.age_s
+                )
+            })
     })
 }
 
@@ -1734,6 +1782,59 @@ mod tests {
         let d = decide_for(Kind::Complex, 2000, view(), &w).unwrap();
         assert_eq!(d.model, "qwen3:8b", "{}", d.reason());
         assert!(d.rejected.iter().any(|r| r.reason.contains("streaming")));
+    }
+
+    #[test]
+    fn autocomplete_is_held_back_while_a_conversation_holds_the_gpu() {
+        let fim = RequestView {
+            has_suffix: true,
+            ..view()
+        };
+        let agent_turn = |age_s: f64| RecentUse {
+            model: "qwen3:8b".into(),
+            kind: Kind::Daily,
+            fim: false,
+            session: Some("cc-1".into()),
+            age_s,
+        };
+        let world = |age_s: f64, busy: bool| World {
+            gpu: gpu(12, 0),
+            loaded: vec![loaded("qwen3:8b", 16384, 9.3, busy)],
+            recent: Arc::new(vec![agent_turn(age_s)]),
+            ..World::default()
+        };
+        // The agent's last turn was 5 s ago: the coder would evict qwen3:8b.
+        let d = decide_for(Kind::Quick, 300, fim.clone(), &world(5.0, false)).unwrap();
+        assert_eq!(d.model, "qwen2.5-coder:7b-instruct-q5_K_M");
+        let why = d.held_back.as_deref().expect("held back");
+        assert!(
+            why.contains("evict qwen3:8b") && why.contains("5s ago"),
+            "{why}"
+        );
+        assert!(d.reason().contains("HELD BACK"), "{}", d.reason());
+        // Streaming right now, whatever the age.
+        let d = decide_for(Kind::Quick, 300, fim.clone(), &world(500.0, true)).unwrap();
+        assert!(d.held_back.is_some(), "{}", d.reason());
+        // The conversation went quiet: autocomplete loads its model.
+        let d = decide_for(Kind::Quick, 300, fim.clone(), &world(120.0, false)).unwrap();
+        assert_eq!(d.held_back, None, "{}", d.reason());
+        // Room for both (24 GiB): nothing is evicted, nothing held back.
+        let roomy = World {
+            gpu: gpu(24, 0),
+            ..world(5.0, false)
+        };
+        let d = decide_for(Kind::Quick, 300, fim.clone(), &roomy).unwrap();
+        assert_eq!(d.held_back, None, "{}", d.reason());
+        // Switched off.
+        let mut s = Settings::defaults();
+        s.config.routing.cost.hold_back_autocomplete = false;
+        let class = Classification {
+            kind: Kind::Quick,
+            prompt_tokens: 300,
+            reasons: vec!["test".into()],
+        };
+        let d = decide(&class, &fim, Candidates::Profile, &s, &world(5.0, false)).unwrap();
+        assert_eq!(d.held_back, None);
     }
 
     #[test]
