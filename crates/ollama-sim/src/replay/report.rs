@@ -708,6 +708,8 @@ mod tests {
             spilled_requests: 0,
             requests: 3,
             refused_too_long: 0,
+            prompt_tokens: 0,
+            prompt_tokens_cached: 0,
         };
         let mut failed = outcome(0.0, false, 0.0);
         failed.error = Some("model \"x\" <bad>".into());
