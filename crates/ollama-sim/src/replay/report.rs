@@ -618,11 +618,15 @@ fn escape(text: &str) -> String {
 const TRACE_AND_METHOD: &str = "
 Who sends what (after `reference/clients.md`):
 - **autocomplete**: Continue's fill-in-the-middle on `/api/generate` with `suffix`, `num_predict: 128`, in
-  bursts a keystroke pause apart; client model `qwen2.5-coder:7b`.
-- **chat question** and **complex refactor**: OpenCode (OpenAI API, so no `num_ctx`) with files pasted into
-  the prompt, follow-ups in the same conversation; client model `qwen3:8b`.
+  bursts a keystroke pause apart, and between the turns of a chat while its answer is applied; client
+  model `qwen2.5-coder:7b`.
+- **chat question** and **complex refactor**: OpenCode (OpenAI API, so no `num_ctx`) with files, logs, CSV
+  or lockfiles pasted into the prompt, follow-ups in the same conversation; client model `qwen3:8b`.
+  Pasted logs, CSV and lockfiles are 2–3× the tokens of prose per byte.
 - **agent turn**: Claude Code through `ollama launch claude --model qwen3:14b` — 12 tool schemas, a long
-  system prompt, and a tool result added to the history every turn, so prompts grow toward 20–30K tokens.
+  system prompt, and a tool result (a file, a build log, a lockfile, data) added to the history every
+  turn, so prompts grow toward 20–30K tokens. An agent works in the background while the developer
+  chats and types, so several sessions interleave.
 - **Claude Code helper**: session titles and tool-use summaries with small `num_predict`; on a non-Anthropic
   base URL Claude Code sends them with the main model's name (`qwen3:14b`).
 - **Aider** edits and commit messages: `ollama_chat/qwen2.5-coder:14b-instruct-q4_K_M`, with litellm's
@@ -657,8 +661,10 @@ Who sends what (after `reference/clients.md`):
   the request, only where the seed measured that model at exactly that context; everything else is
   ungraded and left out of the mean. This rates the model and context only — it cannot see how well a
   particular answer would have been.
-- Ollama's prompt cache is simulated per slot at whole-message granularity (a follow-up that extends the
-  previous prompt evaluates only its new messages; a reload empties it); Ollama matches token by token.
+- Ollama's prompt cache is simulated per slot token by token, as llama-server keeps it: a request takes the
+  free slot sharing the longest prefix with its prompt (else the least recently used), evaluates only the
+  tokens after that prefix, and a reload empties every slot. Interleaved sessions on one model and one
+  slot overwrite each other's cache; llama-server's host-memory copy of old slots is not simulated.
 - Not simulated: keep-alive expiry during idle time (the replay does not sleep), concurrency (one request
   at a time, so parallel slots and queueing never matter), generation running past the context, and every
   vocabulary but Qwen's (other models are counted with it). The router's own overhead (microseconds, see `cargo bench`) is not part of
