@@ -82,6 +82,8 @@ pub struct PolicyResult {
     pub graded: usize,
     /// Sum of all latencies: how long the developer waited on the model that day.
     pub waited_seconds: f64,
+    /// Share of the prompt tokens of answered requests that a slot's prompt cache held.
+    pub prompt_cached_share: f64,
     /// Model → (contexts it was served at, requests), most used first.
     pub served: Vec<Served>,
     /// Error text → requests.
@@ -134,6 +136,11 @@ impl PolicyResult {
             quality: mean(outcomes.iter().filter(|o| o.graded).map(|o| o.quality)),
             graded: outcomes.iter().filter(|o| o.graded).count(),
             waited_seconds: total(ok.iter().map(|o| o.latency_s())),
+            prompt_cached_share: if stats.prompt_tokens > 0 {
+                stats.prompt_tokens_cached as f64 / stats.prompt_tokens as f64
+            } else {
+                0.0
+            },
             served: Served::list(served),
             errors: sorted_counts(errors),
             outcomes,
@@ -452,7 +459,7 @@ impl ReplayReport {
             let _ = writeln!(
                 md,
                 "- **{}**: {} of {} answered whole, {} truncated, {} failed; {} loads ({:.0} s), {} spilled; \
-                 TTFT p95 {:.1} s.",
+                 TTFT p95 {:.1} s; {:.0} % of prompt tokens from the prompt cache.",
                 p.policy,
                 p.requests - p.failed - p.truncated,
                 p.requests,
@@ -461,7 +468,8 @@ impl ReplayReport {
                 p.loads,
                 p.load_seconds,
                 p.spilled_requests,
-                p.ttft_p95
+                p.ttft_p95,
+                p.prompt_cached_share * 100.0
             );
         }
         md.push('\n');
@@ -714,8 +722,8 @@ mod tests {
             spilled_requests: 0,
             requests: 3,
             refused_too_long: 0,
-            prompt_tokens: 0,
-            prompt_tokens_cached: 0,
+            prompt_tokens: 400,
+            prompt_tokens_cached: 100,
         };
         let mut failed = outcome(0.0, false, 0.0);
         failed.error = Some("model \"x\" <bad>".into());
@@ -757,5 +765,9 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("`model \"x\" <bad>`"), "{md}");
+        assert!(
+            md.contains("25 % of prompt tokens from the prompt cache"),
+            "{md}"
+        );
     }
 }

@@ -250,6 +250,13 @@ pub struct Event {
     pub output_tokens: u32,
 }
 
+/// A file being edited: what autocomplete sends as prefix and suffix.
+struct Editing {
+    session: String,
+    before: String,
+    after: Arc<str>,
+}
+
 /// Dense text a developer pastes, from the tokenizer corpus: each paste is a seeded window of its
 /// lines (after the file's header), so no two pastes are alike.
 const LOG: &str = include_str!("../../tests/corpus/log_router.log");
@@ -460,13 +467,13 @@ impl Gen {
     /// autocomplete requests inside that time, without moving the episode's clock.
     fn typing(&mut self, gap_ms: u64) {
         let resume = self.now_ms;
-        let session = self.session("fim");
+        let mut file = self.open_file("fim");
         for _ in 0..self.rng.u32(2..6) {
             self.now_ms += self.rng.u64(300..3000);
             if self.now_ms >= resume + gap_ms {
                 break;
             }
-            self.fim_request(&session);
+            self.fim_request(&mut file);
         }
         self.now_ms = resume;
     }
@@ -494,30 +501,44 @@ impl Gen {
 
     /// Continue's autocomplete: FIM on `/api/generate`, a request every keystroke pause.
     fn autocomplete_burst(&mut self) {
-        let session = self.session("fim");
+        let mut file = self.open_file("fim");
         for _ in 0..self.rng.u32(4..13) {
             self.now_ms += self.rng.u64(300..3000);
-            self.fim_request(&session);
+            self.fim_request(&mut file);
         }
     }
 
-    /// One fill-in-the-middle request of a burst labelled `session` (Continue sends no id).
-    fn fim_request(&mut self, session: &str) {
+    /// A file the developer starts typing in: the code before the cursor and after it.
+    fn open_file(&mut self, prefix: &str) -> Editing {
+        Editing {
+            session: self.session(prefix),
+            before: self.code(300..1500).to_string(),
+            after: self.code(100..600),
+        }
+    }
+
+    /// One fill-in-the-middle request after the next keystroke pause: the code typed since the
+    /// last one joins the prefix, so consecutive requests share all but their last few tokens
+    /// (Continue sends no session id; the burst is labelled for the report).
+    fn fim_request(&mut self, file: &mut Editing) {
+        let typed = self.code(3..15);
+        file.before.push_str(&typed);
         let request = ClientRequest {
             endpoint: Endpoint::Generate,
             model: AUTOCOMPLETE_MODEL,
             messages: Vec::new(),
-            prompt: Some(self.code(300..1500)),
-            suffix: Some(self.code(100..600)),
+            prompt: Some(Arc::from(file.before.as_str())),
+            suffix: Some(file.after.clone()),
             tools: None,
             options: options(&[("temperature", json!(0.01)), ("num_predict", json!(128))]),
             stream: true,
         };
         let out = self.rng.u32(10..80);
+        let session = file.session.clone();
         self.push(
             Activity::Autocomplete,
             Client::Continue,
-            session,
+            &session,
             request,
             out,
         );
@@ -1055,5 +1076,26 @@ mod tests {
             .count();
         assert!(agents_beside_others >= 3, "{agents_beside_others}");
         assert!(day.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    }
+
+    /// Within a burst the developer keeps typing in one file: each FIM prompt extends the last.
+    #[test]
+    fn autocomplete_prompts_grow_as_the_developer_types() {
+        let day = generate(0x85b6_3128_53eb_1bd8, 600);
+        let fim: Vec<&Event> = day
+            .iter()
+            .filter(|e| e.activity == Activity::Autocomplete)
+            .collect();
+        let mut extended = 0;
+        for (i, a) in fim.iter().enumerate() {
+            if let Some(b) = fim[i + 1..].iter().find(|b| b.session == a.session) {
+                let (pa, pb) = (a.request.prompt.as_deref(), b.request.prompt.as_deref());
+                let (pa, pb) = (pa.unwrap(), pb.unwrap());
+                assert!(pb.len() > pa.len() && pb.starts_with(pa), "{}", a.session);
+                assert_eq!(a.request.suffix, b.request.suffix);
+                extended += 1;
+            }
+        }
+        assert!(extended > 100, "{extended}");
     }
 }
