@@ -324,14 +324,21 @@ async fn an_edited_prompt_reuses_the_tokens_before_the_first_change() {
     .await;
 }
 
-/// With two slots (`OLLAMA_NUM_PARALLEL=2`), two alternating conversations each find their own
-/// history: the runner picks the free slot with the longest common prefix, not the first free.
+/// Two alternating conversations each find their own history: with two slots
+/// (`OLLAMA_NUM_PARALLEL=2`) the runner picks the free slot with the longest common prefix; with
+/// one (Ollama's default) llama-server saves the overwritten slot in host memory and restores it.
 #[tokio::test]
-async fn alternating_conversations_keep_their_slots() {
+async fn alternating_conversations_keep_their_caches() {
+    for num_parallel in [1, 2] {
+        alternate(num_parallel).await;
+    }
+}
+
+async fn alternate(num_parallel: u32) {
     within(async {
         let sim = spawn(SimConfig {
             fast: true,
-            num_parallel: 2,
+            num_parallel,
             ..SimConfig::default()
         })
         .await
@@ -359,7 +366,7 @@ async fn alternating_conversations_keep_their_slots() {
                     // All but the newest user turn and the assistant turn before it.
                     assert!(
                         reused + 40 > count(&reply),
-                        "{topic} turn {turns}: {reused}"
+                        "np {num_parallel}, {topic} turn {turns}: {reused}"
                     );
                 }
             }

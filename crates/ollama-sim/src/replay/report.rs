@@ -671,8 +671,8 @@ Who sends what (after `reference/clients.md`):
   particular answer would have been.
 - Ollama's prompt cache is simulated per slot token by token, as llama-server keeps it: a request takes the
   free slot sharing the longest prefix with its prompt (else the least recently used), evaluates only the
-  tokens after that prefix, and a reload empties every slot. Interleaved sessions on one model and one
-  slot overwrite each other's cache; llama-server's host-memory copy of old slots is not simulated.
+  tokens after that prefix; an overwritten slot is kept in llama-server's host-memory prompt cache (8 GiB)
+  and restored when its conversation returns; a reload empties both.
 - Not simulated: keep-alive expiry during idle time (the replay does not sleep), concurrency (one request
   at a time, so parallel slots and queueing never matter), generation running past the context, and every
   vocabulary but Qwen's (other models are counted with it). The router's own overhead (microseconds, see `cargo bench`) is not part of

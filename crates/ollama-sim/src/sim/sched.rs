@@ -22,7 +22,11 @@
 //! prefix with its prompt, if that prefix is more than 10 % of the prompt (llama-server's default
 //! `--slot-prompt-similarity 0.1`); otherwise the free slot released longest ago (never-used
 //! slots first). Only the tokens after the common prefix are evaluated, and at least one (the
-//! runner needs the last token's logits). A reload starts with empty slots. Ollama ≤ 0.29's own
+//! runner needs the last token's logits). Before a slot is overwritten (picked as least recently
+//! used, or keeping under half of its tokens), llama-server saves its tokens in host memory
+//! (`--cache-ram`, 8 GiB by default) and restores the saved prompt that suits the request better,
+//! so with one slot two alternating conversations both keep their caches. A reload (a new
+//! llama-server) starts with empty slots and an empty host cache. Ollama ≤ 0.29's own
 //! runner picked by longest prefix too (`runner/ollamarunner/cache.go` findLongestCacheSlot;
 //! with `OLLAMA_MULTIUSER_CACHE`, findBestCacheSlot reuses a slot only when its whole content is
 //! a prefix, else overwrites the least recently used).
@@ -32,11 +36,12 @@
 //!   the runner at once.
 //! - When only busy runners are left to evict, the new model loads anyway: spilled into whatever
 //!   VRAM is free, or over `max_loaded_models`, instead of queueing.
-//! - llama-server's host-memory prompt cache (`--cache-ram`, on by default) is not simulated: a
-//!   slot's tokens, once overwritten, are gone, where llama-server may restore them from RAM.
+//! - Saving and restoring a slot through host memory takes no time, and the host cache's limit
+//!   counts tokens (8 GiB over the KV bytes per token), not llama.cpp's exact state sizes.
 //! - A prompt cut by the runner (context shift) is cached as the tokens evaluated; llama-server's
 //!   `--cache-reuse` chunk matching (off by default) is not simulated.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -98,6 +103,12 @@ pub struct Runner {
     pub idle_expires_at: Option<SystemTime>,
     /// One per parallel sequence (`OLLAMA_NUM_PARALLEL`).
     pub slots: Vec<Slot>,
+    /// llama-server's host-memory prompt cache (`--cache-ram`): slot contents saved when a
+    /// slot is about to be overwritten, oldest first; a later request may restore one.
+    pub saved: VecDeque<Vec<u32>>,
+    /// Tokens the saved prompts may hold in all: `--cache-ram` over the KV bytes per token,
+    /// at least the runner's context (llama-server's `limit_tokens`).
+    pub saved_limit_tokens: u64,
 }
 
 /// One sequence of a runner: busy or not, and the tokens its KV cache holds.
@@ -109,6 +120,9 @@ pub struct Slot {
     /// Scheduler tick of the last release (llama-server's `t_last_used`); 0: never used.
     pub last_used: u64,
 }
+
+/// llama-server's default `--cache-ram` (8192 MiB); Ollama does not pass the flag.
+pub const CACHE_RAM_BYTES: u64 = 8192 * 1024 * 1024;
 
 /// llama-server's default `--slot-prompt-similarity`: a slot is chosen for its cache only when
 /// the common prefix is more than this share of the new prompt.
@@ -123,6 +137,29 @@ pub fn common_prefix(a: &[u32], b: &[u32]) -> usize {
 /// prefix with `prompt` when that is more than [`SLOT_PROMPT_SIMILARITY`] of the prompt; else the
 /// free slot released longest ago (the last of equals, as its `<=` picks). `None`: all busy.
 pub fn choose_slot(slots: &[Slot], prompt: Option<&[u32]>) -> Option<usize> {
+    pick_slot(slots, prompt).map(|(slot, _)| slot)
+}
+
+/// [`choose_slot`], and whether llama-server then saves the slot's contents to its host-memory
+/// prompt cache before reusing it: when it was picked as least recently used, or by similarity
+/// but keeping less than half of what it holds.
+fn pick_slot(slots: &[Slot], prompt: Option<&[u32]>) -> Option<(usize, bool)> {
+    let pick = pick_by_prefix(slots, prompt);
+    if let (Some(slot), Some(prompt)) = (pick, prompt) {
+        let held = &slots[slot].cached;
+        let keep = common_prefix(held, prompt) as f64 / held.len() as f64;
+        return Some((slot, keep < 0.5));
+    }
+    let mut lru: Option<usize> = None;
+    for (i, slot) in slots.iter().enumerate() {
+        if !slot.busy && lru.is_none_or(|l| slot.last_used <= slots[l].last_used) {
+            lru = Some(i);
+        }
+    }
+    lru.map(|slot| (slot, true))
+}
+
+fn pick_by_prefix(slots: &[Slot], prompt: Option<&[u32]>) -> Option<usize> {
     if let Some(prompt) = prompt.filter(|p| !p.is_empty()) {
         let mut best: Option<(usize, f64)> = None;
         for (i, slot) in slots.iter().enumerate() {
@@ -138,13 +175,48 @@ pub fn choose_slot(slots: &[Slot], prompt: Option<&[u32]>) -> Option<usize> {
             return Some(i);
         }
     }
-    let mut lru: Option<usize> = None;
-    for (i, slot) in slots.iter().enumerate() {
-        if !slot.busy && lru.is_none_or(|l| slot.last_used <= slots[l].last_used) {
-            lru = Some(i);
+    None
+}
+
+/// llama-server's prompt cache in host memory, around a slot about to serve `prompt`
+/// (`server_prompt_cache` alloc / load / update): the slot's contents are saved (replacing saved
+/// prompts they contain; skipped if a saved one contains them), then the saved prompt that keeps
+/// more of itself and covers more of `prompt` than the slot does (and keeps at least a quarter
+/// of itself) is restored into the slot and leaves the cache; the oldest saved prompts go while
+/// the cache holds more than its limit.
+fn swap_with_ram(runner: &mut Runner, slot: usize, prompt: &[u32]) {
+    let held = runner.slots[slot].cached.clone();
+    if held.is_empty() || prompt.is_empty() {
+        return;
+    }
+    if !runner
+        .saved
+        .iter()
+        .any(|saved| common_prefix(saved, &held) == held.len())
+    {
+        runner
+            .saved
+            .retain(|saved| common_prefix(saved, &held) < saved.len());
+        runner.saved.push_back(held.clone());
+    }
+    let lcp = common_prefix(&held, prompt);
+    let mut keep_best = lcp as f64 / held.len() as f64;
+    let mut sim_best = lcp as f64 / prompt.len() as f64;
+    let mut best = None;
+    for (i, saved) in runner.saved.iter().enumerate() {
+        let lcp = common_prefix(saved, prompt);
+        let keep = lcp as f64 / saved.len() as f64;
+        let sim = lcp as f64 / prompt.len() as f64;
+        if keep >= 0.25 && keep_best < keep && sim_best < sim {
+            (keep_best, sim_best, best) = (keep, sim, Some(i));
         }
     }
-    lru
+    if let Some(restored) = best.and_then(|i| runner.saved.remove(i)) {
+        runner.slots[slot].cached = restored;
+    }
+    while runner.saved.iter().map(|s| s.len() as u64).sum::<u64>() > runner.saved_limit_tokens {
+        runner.saved.pop_front();
+    }
 }
 
 /// Puts `prompt` into a slot taken for it and returns how much of it was already there: the
@@ -322,17 +394,24 @@ impl Scheduler {
             let loading = self.loading;
             let runner = &mut self.runners[pos];
             if !runner.options.needs_reload(&want.options) {
-                let free = choose_slot(&runner.slots, want.prompt);
-                if wait && (free.is_none() || loading == Some(runner.id)) {
+                let pick = pick_slot(&runner.slots, want.prompt);
+                if wait && (pick.is_none() || loading == Some(runner.id)) {
                     return None;
                 }
-                let slot = free.unwrap_or(0);
-                let cached = match free {
-                    Some(free) => {
+                let slot = pick.map_or(0, |(slot, _)| slot);
+                let cached = match (pick, want.prompt) {
+                    (Some((free, through_ram)), Some(prompt)) => {
+                        if through_ram {
+                            swap_with_ram(runner, free, prompt);
+                        }
                         runner.slots[free].busy = true;
-                        fill_cache(&mut runner.slots[free], want.prompt)
+                        fill_cache(&mut runner.slots[free], Some(prompt))
                     }
-                    None => 0,
+                    (Some((free, _)), None) => {
+                        runner.slots[free].busy = true;
+                        0
+                    }
+                    (None, _) => 0,
                 };
                 runner.in_flight += 1;
                 runner.idle_expires_at = None;
@@ -404,6 +483,12 @@ impl Scheduler {
             in_flight: 1,
             idle_expires_at: None,
             slots: vec![Slot::default(); want.runner.num_parallel.max(1) as usize],
+            saved: VecDeque::new(),
+            saved_limit_tokens: {
+                let cells = want.runner.cells().max(1);
+                let per_token = (memory::kv_bytes(&want.shape, &want.runner) / cells).max(1);
+                (CACHE_RAM_BYTES / per_token).max(cells)
+            },
         };
         // A fresh runner's slots are all unused: llama-server's LRU pick takes the last one.
         let slot = choose_slot(&runner.slots, want.prompt).unwrap_or(0);
@@ -832,13 +917,44 @@ mod tests {
         let mut c: Vec<u32> = b[..10].to_vec();
         c.extend(5000..5190);
         assert_eq!(serve(&mut s, 2, &c, 2), (slot_a, 0));
-        // b's cache survived; a's is gone.
+        // b's cache survived in its slot.
         assert_eq!(serve(&mut s, 2, &b, 3), (slot_b, 199));
-        assert_eq!(serve(&mut s, 2, &a, 4), (slot_a, 0));
         // Busy slots are never chosen: with b's slot busy, b's prompt goes to the other slot.
         let busy = s.acquire(&ask("a", 2, &b), &limits(), t(5));
         assert_eq!(busy.slot, slot_b);
         let other = s.acquire(&ask("a", 2, &b), &limits(), t(5));
-        assert_eq!((other.slot, other.cached), (slot_a, 0));
+        assert_eq!(other.slot, slot_a);
+    }
+
+    /// One slot, two conversations: each overwrites the other's slot, but llama-server saves
+    /// the slot's tokens in host memory first and restores them when their conversation returns.
+    /// A prompt sharing too little with any saved one, or one the limit pushed out, starts cold.
+    #[test]
+    fn overwritten_slots_come_back_from_host_memory() {
+        let mut s = Scheduler::default();
+        let a: Vec<u32> = (0..200).collect();
+        let b: Vec<u32> = (1000..1300).collect();
+        assert_eq!(serve(&mut s, 1, &a, 0), (0, 0));
+        assert_eq!(serve(&mut s, 1, &b, 1), (0, 0));
+        let mut a_next = a.clone();
+        a_next.extend([7, 8, 9]);
+        assert_eq!(serve(&mut s, 1, &a_next, 2), (0, 200), "a restored");
+        let mut b_next = b.clone();
+        b_next.push(7);
+        assert_eq!(serve(&mut s, 1, &b_next, 3), (0, 300), "b restored");
+        // What was restored left the cache; what it replaced went in: a's grown prompt only
+        // (the shorter a it contains was dropped).
+        let saved: Vec<usize> = s.runners()[0].saved.iter().map(Vec::len).collect();
+        assert_eq!(saved, [203]);
+        // Too little in common (under a quarter of the saved prompt): cold.
+        let c: Vec<u32> = a[..40].iter().copied().chain(5000..5100).collect();
+        assert_eq!(serve(&mut s, 1, &c, 4), (0, 0));
+        // The limit: the oldest saved prompts go first.
+        s.runners[0].saved_limit_tokens = 250;
+        let d: Vec<u32> = (9000..9100).collect();
+        serve(&mut s, 1, &d, 5);
+        let saved: Vec<usize> = s.runners()[0].saved.iter().map(Vec::len).collect();
+        assert_eq!(saved, [140], "b (301) and a (203) pushed out, c kept");
+        assert_eq!(serve(&mut s, 1, &b_next, 6), (0, 0));
     }
 }
