@@ -217,8 +217,21 @@ fn count(reply: &Value) -> u64 {
         .expect("prompt_eval_count")
 }
 
-/// A follow-up that extends the previous prompt evaluates only the new messages; a reload loses
-/// the cache; an identical generate prompt evaluates one token.
+fn duration(reply: &Value) -> u64 {
+    reply["prompt_eval_duration"]
+        .as_u64()
+        .expect("prompt_eval_duration")
+}
+
+/// Prompt tokens the sim's prompt cache has spared so far (`/sim/stats`).
+fn cached(sim: &SimHandle) -> u64 {
+    sim.sim.stats().prompt_tokens_cached
+}
+
+/// A follow-up that extends the previous prompt evaluates only the new tokens (the answer it
+/// repeats included), while `prompt_eval_count` still counts the whole prompt, as Ollama ≥ 0.30
+/// reports llama-server's `cache_n + prompt_n`; a reload loses the cache; an identical generate
+/// prompt evaluates one token.
 #[tokio::test]
 async fn the_prompt_cache_evaluates_only_new_tokens_until_a_reload() {
     within(async {
@@ -226,34 +239,138 @@ async fn the_prompt_cache_evaluates_only_new_tokens_until_a_reload() {
         let first = json!({"model": "qwen2.5:7b", "stream": false, "messages": [
             {"role": "system", "content": system},
             {"role": "user", "content": "Write a function that parses a CSV line."}]});
+
+        let sim = fast_sim().await;
+        let reply = post_json(&sim, "/api/chat", first.clone()).await;
+        let c1 = count(&reply);
+        assert_eq!(cached(&sim), 0);
+        // The client sends the answer back verbatim, then asks again.
+        let answer = reply["message"]["content"].as_str().unwrap().to_owned();
         let mut follow = first.clone();
         let messages = follow["messages"].as_array_mut().unwrap();
-        messages.push(json!({"role": "assistant", "content": "fn parse(line: &str) -> Vec<&str> { line.split(',').collect() }"}));
+        messages.push(json!({"role": "assistant", "content": answer}));
         messages.push(json!({"role": "user", "content": "Now handle quoted fields."}));
+        let warm = post_json(&sim, "/api/chat", follow.clone()).await;
 
         let cold_sim = fast_sim().await;
         let cold = post_json(&cold_sim, "/api/chat", follow.clone()).await;
-
-        let sim = fast_sim().await;
-        let c1 = count(&post_json(&sim, "/api/chat", first.clone()).await);
-        let warm = post_json(&sim, "/api/chat", follow.clone()).await;
-        let saved = count(&cold) - count(&warm);
-        // Everything of the first prompt but the assistant's generation prompt was reused.
-        assert!(saved > 250 && saved <= c1 && c1 - saved <= 8, "c1={c1} saved={saved}");
+        assert_eq!(count(&warm), count(&cold), "the whole prompt is counted");
+        // Reused: the first prompt and the answer's tokens, which the runner generated there.
+        let answer_tokens = ollama_sim::sim::tokens::text_tokens(&answer);
+        assert_eq!(cached(&sim), c1 + answer_tokens, "c1={c1}");
         assert!(
-            warm["prompt_eval_duration"].as_u64() < cold["prompt_eval_duration"].as_u64(),
+            duration(&warm) < duration(&cold) / 10,
             "fewer tokens evaluated take less time"
         );
 
         // Another num_ctx reloads the runner: the cache is gone.
+        let before = cached(&sim);
         let mut reload = follow.clone();
         reload["options"] = json!({"num_ctx": 8192});
-        assert_eq!(count(&post_json(&sim, "/api/chat", reload).await), count(&cold));
+        let reloaded = post_json(&sim, "/api/chat", reload).await;
+        assert_eq!(cached(&sim), before);
+        assert_eq!(duration(&reloaded), duration(&cold));
 
+        // An identical generate prompt: everything but the last token comes from the cache.
         let generate = json!({"model": "qwen2.5:7b", "stream": false, "prompt": system});
-        let g1 = count(&post_json(&sim, "/api/generate", generate.clone()).await);
-        assert!(g1 > 250);
-        assert_eq!(count(&post_json(&sim, "/api/generate", generate).await), 1);
+        let g1 = post_json(&sim, "/api/generate", generate.clone()).await;
+        let before = cached(&sim);
+        let g2 = post_json(&sim, "/api/generate", generate).await;
+        assert!(count(&g1) > 250);
+        assert_eq!(count(&g2), count(&g1));
+        assert_eq!(cached(&sim) - before, count(&g1) - 1);
+        assert!(duration(&g2) < duration(&g1) / 100);
+    })
+    .await;
+}
+
+/// The cache works on tokens, not messages: an edited last message re-evaluates from its first
+/// changed token, and a changed system prompt from the change on.
+#[tokio::test]
+async fn an_edited_prompt_reuses_the_tokens_before_the_first_change() {
+    within(async {
+        let sim = fast_sim().await;
+        let system = "You are a careful coding assistant. ".repeat(40);
+        let question = "Explain this log line by line:\n".to_owned()
+            + &"2026-12-04T08:13:23Z INFO pipeline: stream took=714.6ms status=400\n".repeat(30);
+        let ask = |system: &str, question: &str| {
+            json!({"model": "qwen2.5:7b", "stream": false, "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": question}]})
+        };
+        let full = count(&post_json(&sim, "/api/chat", ask(&system, &question)).await);
+        let system_tokens =
+            ollama_sim::sim::tokens::message_tokens(&ollama_sim::sim::tokens::ChatPart {
+                role: "system",
+                content: &system,
+                ..Default::default()
+            });
+        // The user adds a sentence at the end of the same message and sends it again.
+        let before = cached(&sim);
+        let edited = question.clone() + "Which requests failed?";
+        post_json(&sim, "/api/chat", ask(&system, &edited)).await;
+        let reused = cached(&sim) - before;
+        assert!(
+            reused > system_tokens + (full - system_tokens) * 9 / 10 && reused < full,
+            "reused {reused} of {full} (system {system_tokens})"
+        );
+        // A system prompt changed near its start: almost nothing is reused.
+        let before = cached(&sim);
+        let changed = system.replacen("careful", "terse", 1);
+        post_json(&sim, "/api/chat", ask(&changed, &edited)).await;
+        let reused = cached(&sim) - before;
+        assert!(reused < 10, "reused {reused}");
+    })
+    .await;
+}
+
+/// Two alternating conversations each find their own history: with two slots
+/// (`OLLAMA_NUM_PARALLEL=2`) the runner picks the free slot with the longest common prefix; with
+/// one (Ollama's default) llama-server saves the overwritten slot in host memory and restores it.
+#[tokio::test]
+async fn alternating_conversations_keep_their_caches() {
+    for num_parallel in [1, 2] {
+        alternate(num_parallel).await;
+    }
+}
+
+async fn alternate(num_parallel: u32) {
+    within(async {
+        let sim = spawn(SimConfig {
+            fast: true,
+            num_parallel,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("sim binds");
+        let conversation = |topic: &str, turns: usize| {
+            let mut messages = vec![json!({"role": "system",
+                "content": format!("You answer questions about {topic}. ").repeat(30)})];
+            for turn in 0..turns {
+                messages
+                    .push(json!({"role": "user", "content": format!("{topic} question {turn}")}));
+                messages.push(
+                    json!({"role": "assistant", "content": format!("{topic} answer {turn}")}),
+                );
+            }
+            messages.pop();
+            json!({"model": "qwen2.5:7b", "stream": false, "messages": messages})
+        };
+        for turns in 1..4 {
+            for topic in ["Rust lifetimes", "SQL joins"] {
+                let before = cached(&sim);
+                let body = conversation(topic, turns);
+                let reply = post_json(&sim, "/api/chat", body).await;
+                let reused = cached(&sim) - before;
+                if turns > 1 {
+                    // All but the newest user turn and the assistant turn before it.
+                    assert!(
+                        reused + 40 > count(&reply),
+                        "np {num_parallel}, {topic} turn {turns}: {reused}"
+                    );
+                }
+            }
+        }
     })
     .await;
 }

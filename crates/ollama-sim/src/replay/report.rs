@@ -82,6 +82,8 @@ pub struct PolicyResult {
     pub graded: usize,
     /// Sum of all latencies: how long the developer waited on the model that day.
     pub waited_seconds: f64,
+    /// Share of the prompt tokens of answered requests that a slot's prompt cache held.
+    pub prompt_cached_share: f64,
     /// Model → (contexts it was served at, requests), most used first.
     pub served: Vec<Served>,
     /// Error text → requests.
@@ -134,6 +136,11 @@ impl PolicyResult {
             quality: mean(outcomes.iter().filter(|o| o.graded).map(|o| o.quality)),
             graded: outcomes.iter().filter(|o| o.graded).count(),
             waited_seconds: total(ok.iter().map(|o| o.latency_s())),
+            prompt_cached_share: if stats.prompt_tokens > 0 {
+                stats.prompt_tokens_cached as f64 / stats.prompt_tokens as f64
+            } else {
+                0.0
+            },
             served: Served::list(served),
             errors: sorted_counts(errors),
             outcomes,
@@ -452,7 +459,7 @@ impl ReplayReport {
             let _ = writeln!(
                 md,
                 "- **{}**: {} of {} answered whole, {} truncated, {} failed; {} loads ({:.0} s), {} spilled; \
-                 TTFT p95 {:.1} s.",
+                 TTFT p95 {:.1} s; {:.0} % of prompt tokens from the prompt cache.",
                 p.policy,
                 p.requests - p.failed - p.truncated,
                 p.requests,
@@ -461,7 +468,8 @@ impl ReplayReport {
                 p.loads,
                 p.load_seconds,
                 p.spilled_requests,
-                p.ttft_p95
+                p.ttft_p95,
+                p.prompt_cached_share * 100.0
             );
         }
         md.push('\n');
@@ -618,11 +626,15 @@ fn escape(text: &str) -> String {
 const TRACE_AND_METHOD: &str = "
 Who sends what (after `reference/clients.md`):
 - **autocomplete**: Continue's fill-in-the-middle on `/api/generate` with `suffix`, `num_predict: 128`, in
-  bursts a keystroke pause apart; client model `qwen2.5-coder:7b`.
-- **chat question** and **complex refactor**: OpenCode (OpenAI API, so no `num_ctx`) with files pasted into
-  the prompt, follow-ups in the same conversation; client model `qwen3:8b`.
+  bursts a keystroke pause apart, and between the turns of a chat while its answer is applied; client
+  model `qwen2.5-coder:7b`.
+- **chat question** and **complex refactor**: OpenCode (OpenAI API, so no `num_ctx`) with files, logs, CSV
+  or lockfiles pasted into the prompt, follow-ups in the same conversation; client model `qwen3:8b`.
+  Pasted logs, CSV and lockfiles are 2–3× the tokens of prose per byte.
 - **agent turn**: Claude Code through `ollama launch claude --model qwen3:14b` — 12 tool schemas, a long
-  system prompt, and a tool result added to the history every turn, so prompts grow toward 20–30K tokens.
+  system prompt, and a tool result (a file, a build log, a lockfile, data) added to the history every
+  turn, so prompts grow toward 20–30K tokens. An agent works in the background while the developer
+  chats and types, so several sessions interleave.
 - **Claude Code helper**: session titles and tool-use summaries with small `num_predict`; on a non-Anthropic
   base URL Claude Code sends them with the main model's name (`qwen3:14b`).
 - **Aider** edits and commit messages: `ollama_chat/qwen2.5-coder:14b-instruct-q4_K_M`, with litellm's
@@ -657,8 +669,10 @@ Who sends what (after `reference/clients.md`):
   the request, only where the seed measured that model at exactly that context; everything else is
   ungraded and left out of the mean. This rates the model and context only — it cannot see how well a
   particular answer would have been.
-- Ollama's prompt cache is simulated per slot at whole-message granularity (a follow-up that extends the
-  previous prompt evaluates only its new messages; a reload empties it); Ollama matches token by token.
+- Ollama's prompt cache is simulated per slot token by token, as llama-server keeps it: a request takes the
+  free slot sharing the longest prefix with its prompt (else the least recently used), evaluates only the
+  tokens after that prefix; an overwritten slot is kept in llama-server's host-memory prompt cache (8 GiB)
+  and restored when its conversation returns; a reload empties both.
 - Not simulated: keep-alive expiry during idle time (the replay does not sleep), concurrency (one request
   at a time, so parallel slots and queueing never matter), generation running past the context, and every
   vocabulary but Qwen's (other models are counted with it). The router's own overhead (microseconds, see `cargo bench`) is not part of
@@ -708,6 +722,8 @@ mod tests {
             spilled_requests: 0,
             requests: 3,
             refused_too_long: 0,
+            prompt_tokens: 400,
+            prompt_tokens_cached: 100,
         };
         let mut failed = outcome(0.0, false, 0.0);
         failed.error = Some("model \"x\" <bad>".into());
@@ -749,5 +765,9 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("`model \"x\" <bad>`"), "{md}");
+        assert!(
+            md.contains("25 % of prompt tokens from the prompt cache"),
+            "{md}"
+        );
     }
 }

@@ -2,15 +2,22 @@
 //! Ollama in a working day.
 //!
 //! The mix follows `reference/clients.md`: an editor's fill-in-the-middle autocomplete in bursts
-//! (Continue style, `/api/generate` with `suffix`), chat questions about pasted files (OpenCode),
-//! agent loops whose history grows turn by turn toward 20–30K tokens (Claude Code via
-//! `ollama launch claude`, tools included), complex refactors across several files, Claude Code's
-//! helper calls (session titles, tool-use summaries; they carry the main model's name, as Claude
-//! Code does on a non-Anthropic base URL), and Aider turns whose `num_ctx` is
-//! `int(tokens × 1.25) + 8192`, so it changes on every request.
+//! (Continue style, `/api/generate` with `suffix`), chat questions about pasted files, logs, CSV
+//! and lockfiles (OpenCode), agent loops whose history grows turn by turn toward 20–30K tokens
+//! (Claude Code via `ollama launch claude`, tools included; its tool results are files, build
+//! logs, lockfiles and data), complex refactors across several files, Claude Code's helper calls
+//! (session titles, tool-use summaries; they carry the main model's name, as Claude Code does on a
+//! non-Anthropic base URL), and Aider turns whose `num_ctx` is `int(tokens × 1.25) + 8192`, so it
+//! changes on every request.
 //!
-//! Sizes are counted with the simulator's token rule (`ceil(bytes / 4)` per text plus 4 per
-//! message, see `sim::tokens`), so the sizes below are what the simulated Ollama sees.
+//! Several sessions run at once, as on a real desk: an agent loop works in the background while
+//! the developer chats and types, and the editor's autocomplete fires between the turns of a chat
+//! while its answer is applied. Events are ordered by time, so the sessions interleave.
+//!
+//! Sizes are drawn in bytes. The simulated Ollama counts them with Qwen's BPE (`sim::tokens`):
+//! about 3.4 bytes per token for the filler code and prose, but 1.1–2.3 for pasted logs, CSV and
+//! lockfiles, whose shapes come from the tokenizer corpus (`tests/corpus/`), so a paste of the
+//! same size is 2–3× the tokens of prose.
 //!
 //! Pure: the same seed and length always give the same trace. Message texts are shared between
 //! the turns of a conversation through `Arc<str>`, so a day of growing agent histories stays small
@@ -243,6 +250,45 @@ pub struct Event {
     pub output_tokens: u32,
 }
 
+/// A file being edited: what autocomplete sends as prefix and suffix.
+struct Editing {
+    session: String,
+    before: String,
+    after: Arc<str>,
+}
+
+/// Dense text a developer pastes, from the tokenizer corpus: each paste is a seeded window of its
+/// lines (after the file's header), so no two pastes are alike.
+const LOG: &str = include_str!("../../tests/corpus/log_router.log");
+const CSV: &str = include_str!("../../tests/corpus/data_metrics.csv");
+const CARGO_LOCK: &str = include_str!("../../tests/corpus/lock_cargo.lock");
+const PACKAGE_LOCK: &str = include_str!("../../tests/corpus/lock_package.json");
+
+/// The kinds of dense paste.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paste {
+    /// A service or build log.
+    Log,
+    /// Metrics as CSV, with the header row.
+    Csv,
+    /// `Cargo.lock`.
+    CargoLock,
+    /// npm's `package-lock.json`.
+    PackageLock,
+}
+
+impl Paste {
+    /// The corpus text and how many of its first lines are a header every paste keeps.
+    fn source(self) -> (&'static str, usize) {
+        match self {
+            Paste::Log => (LOG, 0),
+            Paste::Csv => (CSV, 1),
+            Paste::CargoLock => (CARGO_LOCK, 3),
+            Paste::PackageLock => (PACKAGE_LOCK, 4),
+        }
+    }
+}
+
 /// The kinds of episode a day is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Episode {
@@ -275,6 +321,10 @@ pub fn generate(seed: u64, requests: usize) -> Vec<Event> {
     let mut first = EPISODES;
     g.rng.shuffle(&mut first);
     let mut n = 0;
+    // Episodes are generated one after another, but an agent loop runs in the background: the
+    // developer returns to the editor and chat soon after starting it, so its turns interleave
+    // with what follows (several sessions at once). The day is sorted by time at the end.
+    let mut agent_started = false;
     while g.events.len() < requests {
         let episode = if n < first.len() {
             first[n]
@@ -288,16 +338,25 @@ pub fn generate(seed: u64, requests: usize) -> Vec<Event> {
             }
         };
         n += 1;
-        // Between episodes: reading, typing, meetings.
-        g.now_ms += g.rng.u64(20_000..600_000);
+        // Between episodes: reading, typing, meetings; none right after starting an agent.
+        if !agent_started {
+            g.now_ms += g.rng.u64(20_000..600_000);
+        }
+        agent_started = episode == Episode::AgentLoop;
         match episode {
             Episode::AutocompleteBurst => g.autocomplete_burst(),
             Episode::Chat => g.chat(),
-            Episode::AgentLoop => g.agent_loop(),
+            Episode::AgentLoop => {
+                let started = g.now_ms;
+                g.agent_loop();
+                g.now_ms = started + g.rng.u64(10_000..90_000);
+            }
             Episode::Refactor => g.refactor(),
             Episode::Aider => g.aider(),
         }
     }
+    // Stable: events at the same moment keep their order within a session.
+    g.events.sort_by_key(|e| e.at_ms);
     g.events.truncate(requests);
     g.events
 }
@@ -323,6 +382,15 @@ const WORDS: [&str; 40] = [
 impl Gen {
     fn full(&self) -> bool {
         self.events.len() >= self.limit
+    }
+
+    /// The answer length of `session`'s latest request (what the assistant wrote back).
+    fn last_output(&self, session: &str, default: u32) -> u32 {
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.session == session)
+            .map_or(default, |e| e.output_tokens)
     }
 
     fn session(&mut self, prefix: &str) -> String {
@@ -375,6 +443,41 @@ impl Gen {
         Arc::from(s)
     }
 
+    /// A seeded window of whole lines of a corpus file, about `bytes` long, after the file's
+    /// header (wrapping around at its end).
+    fn paste(&mut self, kind: Paste, bytes: std::ops::Range<usize>) -> String {
+        let (source, header) = kind.source();
+        let lines: Vec<&str> = source.lines().collect();
+        let target = self.rng.usize(bytes);
+        let mut s = String::with_capacity(target + 256);
+        for line in &lines[..header] {
+            s.push_str(line);
+            s.push('\n');
+        }
+        let mut i = self.rng.usize(header..lines.len());
+        while s.len() < target {
+            s.push_str(lines[i]);
+            s.push('\n');
+            i = if i + 1 < lines.len() { i + 1 } else { header };
+        }
+        s
+    }
+
+    /// The developer types in the editor for `gap_ms` (reading an answer, applying it): a few
+    /// autocomplete requests inside that time, without moving the episode's clock.
+    fn typing(&mut self, gap_ms: u64) {
+        let resume = self.now_ms;
+        let mut file = self.open_file("fim");
+        for _ in 0..self.rng.u32(2..6) {
+            self.now_ms += self.rng.u64(300..3000);
+            if self.now_ms >= resume + gap_ms {
+                break;
+            }
+            self.fim_request(&mut file);
+        }
+        self.now_ms = resume;
+    }
+
     fn push(
         &mut self,
         activity: Activity,
@@ -398,27 +501,86 @@ impl Gen {
 
     /// Continue's autocomplete: FIM on `/api/generate`, a request every keystroke pause.
     fn autocomplete_burst(&mut self) {
-        let session = self.session("fim");
+        let mut file = self.open_file("fim");
         for _ in 0..self.rng.u32(4..13) {
             self.now_ms += self.rng.u64(300..3000);
-            let request = ClientRequest {
-                endpoint: Endpoint::Generate,
-                model: AUTOCOMPLETE_MODEL,
-                messages: Vec::new(),
-                prompt: Some(self.code(300..1500)),
-                suffix: Some(self.code(100..600)),
-                tools: None,
-                options: options(&[("temperature", json!(0.01)), ("num_predict", json!(128))]),
-                stream: true,
-            };
-            let out = self.rng.u32(10..80);
-            self.push(
-                Activity::Autocomplete,
-                Client::Continue,
-                &session,
-                request,
-                out,
-            );
+            self.fim_request(&mut file);
+        }
+    }
+
+    /// A file the developer starts typing in: the code before the cursor and after it.
+    fn open_file(&mut self, prefix: &str) -> Editing {
+        Editing {
+            session: self.session(prefix),
+            before: self.code(300..1500).to_string(),
+            after: self.code(100..600),
+        }
+    }
+
+    /// One fill-in-the-middle request after the next keystroke pause: the code typed since the
+    /// last one joins the prefix, so consecutive requests share all but their last few tokens
+    /// (Continue sends no session id; the burst is labelled for the report).
+    fn fim_request(&mut self, file: &mut Editing) {
+        let typed = self.code(3..15);
+        file.before.push_str(&typed);
+        let request = ClientRequest {
+            endpoint: Endpoint::Generate,
+            model: AUTOCOMPLETE_MODEL,
+            messages: Vec::new(),
+            prompt: Some(Arc::from(file.before.as_str())),
+            suffix: Some(file.after.clone()),
+            tools: None,
+            options: options(&[("temperature", json!(0.01)), ("num_predict", json!(128))]),
+            stream: true,
+        };
+        let out = self.rng.u32(10..80);
+        let session = file.session.clone();
+        self.push(
+            Activity::Autocomplete,
+            Client::Continue,
+            &session,
+            request,
+            out,
+        );
+    }
+
+    /// The first question of a chat: files, or a pasted log, CSV or lockfile with a question
+    /// about it.
+    fn question(&mut self) -> String {
+        let (a, b, c) = (self.word(), self.word(), self.word());
+        match self.rng.u32(0..100) {
+            0..30 => format!(
+                "The service fails since this morning. Here is the log:\n```\n{}```\nWhy does the {a} {b} answer status 500?",
+                self.paste(Paste::Log, 2_000..24_000)
+            ),
+            30..42 => format!(
+                "{}\nThese are last night's metrics as CSV. Which model has the slowest {a} per {b}?",
+                self.paste(Paste::Csv, 2_000..16_000)
+            ),
+            42..50 => format!(
+                "After updating dependencies, `cargo build` picks old versions. My Cargo.lock:\n```toml\n{}```\nWhich crate pins the old {a} {b}?",
+                self.paste(Paste::CargoLock, 3_000..20_000)
+            ),
+            50..55 => format!(
+                "npm ci fails on the CI machine. package-lock.json:\n```json\n{}```\nWhich package pulls in the {a} {b}?",
+                self.paste(Paste::PackageLock, 3_000..16_000)
+            ),
+            _ => format!(
+                "{}\n\nWhy does the {a} {b} return an error when the {c} is empty?",
+                self.code(800..7000)
+            ),
+        }
+    }
+
+    /// What a Claude Code tool returns: build and test logs from Bash, a file (sometimes a
+    /// lockfile or a data file) from Read, matching lines from Grep.
+    fn tool_result(&mut self, tool: &str) -> Arc<str> {
+        match (tool, self.rng.u32(0..10)) {
+            ("Bash", _) => Arc::from(self.paste(Paste::Log, 1_000..8_000)),
+            ("Read", 0) => Arc::from(self.paste(Paste::CargoLock, 2_000..10_000)),
+            ("Read", 1) => Arc::from(self.paste(Paste::Csv, 1_000..6_000)),
+            ("Read", 2) => Arc::from(self.paste(Paste::PackageLock, 2_000..8_000)),
+            _ => self.code(400..3000),
         }
     }
 
@@ -426,21 +588,17 @@ impl Gen {
     fn chat(&mut self) {
         let session = self.session("chat");
         let system = self.prose(400..900, "You are a helpful coding assistant.");
-        let files = self.code(800..7000);
-        let question = format!(
-            "{files}\n\nWhy does the {} {} return an error when the {} is empty?",
-            self.word(),
-            self.word(),
-            self.word()
-        );
+        let question = self.question();
         let mut messages = vec![
             Message::new("system", system),
             Message::new("user", Arc::from(question)),
         ];
         for turn in 0..self.rng.u32(1..4) {
             if turn > 0 {
-                self.now_ms += self.rng.u64(20_000..120_000);
-                let answer_tokens = self.events.last().map_or(300, |e| e.output_tokens);
+                let gap = self.rng.u64(20_000..120_000);
+                self.typing(gap);
+                self.now_ms += gap;
+                let answer_tokens = self.last_output(&session, 300);
                 messages.push(Message::new(
                     "assistant",
                     self.prose(answer_tokens..answer_tokens + 1, "The error comes from"),
@@ -518,10 +676,11 @@ impl Gen {
             );
             call.tool_call = Some(Arc::from(tool));
             messages.push(call);
-            let mut result = Message::new("tool", self.code(400..3000));
+            let mut result = Message::new("tool", self.tool_result(tool));
             result.tool_call = Some(Arc::from(tool));
             messages.push(result);
-            self.now_ms += self.rng.u64(2_000..15_000);
+            // The model writes its answer, the tool runs, the next turn goes out.
+            self.now_ms += self.rng.u64(10_000..60_000);
         }
 
         let summary_system = self.prose(
@@ -603,8 +762,10 @@ impl Gen {
         ];
         for turn in 0..self.rng.u32(1..3) {
             if turn > 0 {
-                self.now_ms += self.rng.u64(60_000..300_000);
-                let answer_tokens = self.events.last().map_or(1000, |e| e.output_tokens);
+                let gap = self.rng.u64(60_000..300_000);
+                self.typing(gap);
+                self.now_ms += gap;
+                let answer_tokens = self.last_output(&session, 1000);
                 messages.push(Message::new(
                     "assistant",
                     self.code(answer_tokens..answer_tokens + 1),
@@ -741,7 +902,9 @@ mod tests {
             Activity::Chat,
             Activity::AgentTurn,
             Activity::Refactor,
+            Activity::Helper,
             Activity::AiderEdit,
+            Activity::AiderCommit,
         ] {
             assert!(
                 day.iter().any(|e| e.activity == activity),
@@ -799,5 +962,140 @@ mod tests {
             serde_json::from_slice(&event.request.body("qwen3:8b", NumCtx::Set(16384))).unwrap();
         assert_eq!(fixed["options"]["num_ctx"], 16384);
         assert_eq!(fixed["options"]["temperature"], 0);
+    }
+
+    fn tokens_per_byte(text: &str) -> f64 {
+        crate::sim::tokens::text_tokens(text) as f64 / text.len() as f64
+    }
+
+    /// Pasted logs, CSV and lockfiles are dense: 2–3× (or more) the tokens of prose per byte.
+    #[test]
+    fn pastes_are_two_to_three_times_denser_than_prose() {
+        let mut g = Gen {
+            rng: fastrand::Rng::with_seed(11),
+            events: Vec::new(),
+            now_ms: 0,
+            sessions: 0,
+            limit: 0,
+        };
+        let prose = tokens_per_byte(&g.prose(2000..2001, "You are a helpful coding assistant."));
+        for kind in [Paste::Log, Paste::Csv, Paste::CargoLock, Paste::PackageLock] {
+            let paste = g.paste(kind, 8_000..8_001);
+            assert!(paste.len() >= 8_000);
+            let ratio = tokens_per_byte(&paste) / prose;
+            assert!(ratio >= 2.0, "{kind:?}: {ratio:.2}× prose");
+            // A window of the corpus, whole lines, header first.
+            assert!(paste.ends_with('\n'));
+            let (source, header) = kind.source();
+            let first = source
+                .lines()
+                .take(header.max(1))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if header > 0 {
+                assert!(paste.starts_with(&first), "{kind:?}");
+            }
+        }
+        // Seeded windows: two pastes differ.
+        assert_ne!(
+            g.paste(Paste::Log, 4_000..4_001),
+            g.paste(Paste::Log, 4_000..4_001)
+        );
+    }
+
+    /// Chats and agent loops carry pasted logs, CSV and lockfiles.
+    #[test]
+    fn the_day_has_pasted_logs_csv_and_lockfiles() {
+        let day = generate(0x85b6_3128_53eb_1bd8, 600);
+        let contains = |activity: Activity, needle: &str| {
+            day.iter().any(|e| {
+                e.activity == activity
+                    && e.request
+                        .messages
+                        .iter()
+                        .any(|m| m.content.contains(needle))
+            })
+        };
+        // A log line, a CSV row, a Cargo.lock entry, a package-lock entry: each in a chat
+        // question or an agent's tool result, and logs in both.
+        for needle in [
+            "Z INFO  router::",
+            ",qwen3:",
+            "[[package]]",
+            "\"resolved\": \"https://registry.npmjs.org/",
+        ] {
+            assert!(
+                contains(Activity::Chat, needle) || contains(Activity::AgentTurn, needle),
+                "no paste with {needle}"
+            );
+        }
+        assert!(contains(Activity::Chat, "Z INFO  router::"));
+        assert!(contains(Activity::AgentTurn, "Z INFO  router::"));
+    }
+
+    /// Sessions run at once: autocomplete fires between the turns of a chat, and an agent loop's
+    /// turns interleave with other clients' requests.
+    #[test]
+    fn sessions_interleave_as_on_a_real_desk() {
+        let day = generate(0x85b6_3128_53eb_1bd8, 600);
+        let span = |session: &str| {
+            let first = day.iter().position(|e| e.session == session).unwrap();
+            let last = day.iter().rposition(|e| e.session == session).unwrap();
+            (first, last)
+        };
+        let sessions = |prefix: &str| {
+            let mut names: Vec<&str> = day
+                .iter()
+                .filter(|e| e.session.starts_with(prefix))
+                .map(|e| e.session.as_str())
+                .collect();
+            names.dedup();
+            names
+        };
+        let chats_with_autocomplete = sessions("chat-")
+            .into_iter()
+            .filter(|s| {
+                let (first, last) = span(s);
+                day[first..last]
+                    .iter()
+                    .any(|e| e.activity == Activity::Autocomplete)
+            })
+            .count();
+        assert!(chats_with_autocomplete >= 5, "{chats_with_autocomplete}");
+        let agents_beside_others = sessions("cc-")
+            .into_iter()
+            .filter(|s| {
+                let (first, last) = span(s);
+                let others: std::collections::BTreeSet<&str> = day[first..last]
+                    .iter()
+                    .filter(|e| e.client != Client::ClaudeCode)
+                    .map(|e| e.session.as_str())
+                    .collect();
+                others.len() >= 2
+            })
+            .count();
+        assert!(agents_beside_others >= 3, "{agents_beside_others}");
+        assert!(day.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    }
+
+    /// Within a burst the developer keeps typing in one file: each FIM prompt extends the last.
+    #[test]
+    fn autocomplete_prompts_grow_as_the_developer_types() {
+        let day = generate(0x85b6_3128_53eb_1bd8, 600);
+        let fim: Vec<&Event> = day
+            .iter()
+            .filter(|e| e.activity == Activity::Autocomplete)
+            .collect();
+        let mut extended = 0;
+        for (i, a) in fim.iter().enumerate() {
+            if let Some(b) = fim[i + 1..].iter().find(|b| b.session == a.session) {
+                let (pa, pb) = (a.request.prompt.as_deref(), b.request.prompt.as_deref());
+                let (pa, pb) = (pa.unwrap(), pb.unwrap());
+                assert!(pb.len() > pa.len() && pb.starts_with(pa), "{}", a.session);
+                assert_eq!(a.request.suffix, b.request.suffix);
+                extended += 1;
+            }
+        }
+        assert!(extended > 100, "{extended}");
     }
 }

@@ -89,12 +89,13 @@ impl Sim {
         shift: bool,
         now: SystemTime,
     ) -> Scheduled {
-        self.schedule_or_wait(state, model, options, keep_alive, shift, now, false)
+        self.schedule_or_wait(state, model, options, keep_alive, shift, now, false, None)
             .expect("a forced schedule never waits")
     }
 
     /// [`Sim::schedule`], or `None` when `wait` and Ollama would queue the request (a busy
-    /// slot, a reload behind requests in flight, another load under way).
+    /// slot, a reload behind requests in flight, another load under way). `prompt`, the token
+    /// ids the runner will evaluate, chooses the slot and fills its cache.
     #[allow(clippy::too_many_arguments)]
     fn schedule_or_wait(
         &self,
@@ -105,6 +106,7 @@ impl Sim {
         shift: bool,
         now: SystemTime,
         wait: bool,
+        prompt: Option<&[u32]>,
     ) -> Option<Scheduled> {
         let num_ctx = self.resolve_num_ctx(model, options);
         let config = &self.inner.config;
@@ -149,6 +151,7 @@ impl Sim {
             },
             shape,
             keep_alive,
+            prompt,
         };
         let limits = self.limits(state);
         let placement = if wait {
@@ -248,6 +251,8 @@ struct ChatMessage {
     role: String,
     content: String,
     images: usize,
+    /// One key per image ([`image_key`]).
+    image_keys: Vec<u32>,
     /// Each tool call's function as `{"name":…,"arguments":…}` JSON (what the template prints).
     tool_calls: Vec<String>,
 }
@@ -323,6 +328,13 @@ fn parse_chat(value: &Value) -> Result<ChatRequest, String> {
                 .get("images")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len),
+            image_keys: message
+                .get("images")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(image_key)
+                .collect(),
             tool_calls: message
                 .get("tool_calls")
                 .and_then(Value::as_array)
@@ -356,6 +368,8 @@ struct GenerateRequest {
     has_context: bool,
     raw: bool,
     images: usize,
+    /// One key per image ([`image_key`]).
+    image_keys: Vec<u32>,
 }
 
 fn parse_generate(value: &Value) -> Result<GenerateRequest, String> {
@@ -396,6 +410,13 @@ fn parse_generate(value: &Value) -> Result<GenerateRequest, String> {
             .get("images")
             .and_then(Value::as_array)
             .map_or(0, Vec::len),
+        image_keys: object
+            .get("images")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(image_key)
+            .collect(),
     })
 }
 
@@ -879,7 +900,13 @@ impl Sim {
             evaluated: input.evaluated,
             load: input.scheduled.load_duration(),
             queued: Duration::ZERO,
-            prompt: Duration::from_secs_f64(input.evaluated as f64 / prompt_tps.max(1.0)),
+            // Only what the slot's cache did not hold is evaluated (llama-server's `prompt_n`);
+            // `prompt_eval_count` still reports the whole prompt (Ollama ≥ 0.30 reports
+            // `cache_n + prompt_n`, `llm/llama_server.go` promptEvalCount).
+            prompt: Duration::from_secs_f64(
+                input.evaluated.saturating_sub(placement.cached).max(1) as f64
+                    / prompt_tps.max(1.0),
+            ),
             per_token: Duration::from_secs_f64(1.0 / tps),
             sleep: !self.inner.config.fast,
             failure: Sim::take_failure(state),
@@ -898,20 +925,24 @@ impl Sim {
         if !models::is_valid_name(&common.model) {
             return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, INVALID_MODEL_NAME));
         }
-        // Counted before taking the lock: a 64 KB paste takes milliseconds.
-        let message_tokens: Vec<MessageTokens> = req
+        // Tokenized before taking the lock: a 64 KB paste takes milliseconds.
+        let messages: Vec<(bool, Vec<u32>)> = req
             .messages
             .iter()
-            .map(|m| MessageTokens {
-                is_system: m.role == "system",
-                tokens: tokens::message_tokens(&ChatPart {
+            .map(|m| {
+                let part = ChatPart {
                     role: &m.role,
                     content: &m.content,
                     tool_calls: &m.tool_calls,
                     images: m.images,
-                }),
+                };
+                (
+                    m.role == "system",
+                    tokens::message_ids(&part, &m.image_keys),
+                )
             })
             .collect();
+        let tools = tokens::tools_ids(&req.tools_json);
         let mut state = self.state();
         let Some(model) = state.find_model(&common.model).cloned() else {
             return Prepared::Respond(go_error(
@@ -954,123 +985,51 @@ impl Sim {
         if let Err(message) = validate_options(&common.options) {
             return Prepared::Respond(go_error(StatusCode::INTERNAL_SERVER_ERROR, &message));
         }
-        let shift = common
-            .shift
-            .unwrap_or_else(|| default_context_shift(&model));
-        let Some(scheduled) = self.schedule_or_wait(
-            &mut state,
-            &model,
-            &common.options,
-            common.keep_alive,
-            shift,
-            now,
-            true,
-        ) else {
-            return Prepared::Wait;
-        };
-        let has_tools = !req.tools.is_empty();
-        if req.messages.is_empty() {
-            state.log.push(record(RecordInput {
-                path: "/api/chat",
-                kind: "load",
-                common,
-                loaded_model: &model.name,
-                num_ctx: Some(scheduled.num_ctx),
-                fit: None,
-                placement: Some(&scheduled.placement),
-                has_tools,
-            }));
-            state.sched.release_slot(
-                scheduled.placement.runner_id,
-                Some(scheduled.placement.slot),
-                now,
-            );
-            state.sched.loaded(scheduled.placement.runner_id);
-            return Prepared::Respond(chat_lifecycle(&common.model, "load", now));
-        }
-
         let empty_think_block = model.arch.name == "qwen3" && !think;
-        let fixed = tokens::tools_tokens(&req.tools_json)
-            + tokens::assistant_prefix_tokens(empty_think_block);
-        let mut fit = match tokens::fit_chat(
-            &message_tokens,
-            fixed,
-            self.context_rules(&model, common, scheduled.num_ctx),
-        ) {
-            Ok(fit) => fit,
-            Err(refusal) => {
-                return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
-            }
-        };
-        // The prompt as the runner sees it, unit by unit: the tools, then the kept messages.
-        let units: Vec<(u64, u64)> = if fit.truncated {
-            Vec::new()
-        } else {
-            std::iter::once((
-                fingerprint(&("tools", &req.tools_json)),
-                tokens::tools_tokens(&req.tools_json),
-            ))
-            .chain(
-                req.messages
-                    .iter()
-                    .zip(&message_tokens)
-                    .zip(&fit.kept)
-                    .filter(|(_, kept)| **kept)
-                    .map(|((m, t), _)| {
-                        (
-                            fingerprint(&(&m.role, &m.content, &m.tool_calls, m.images)),
-                            t.tokens,
-                        )
-                    }),
-            )
-            .collect()
-        };
-        apply_prompt_cache(&mut state, &scheduled, &units, &mut fit);
-        state.log.push(record(RecordInput {
-            path: "/api/chat",
-            kind: "inference",
-            common,
-            loaded_model: &model.name,
-            num_ctx: Some(scheduled.num_ctx),
-            fit: Some(&fit),
-            placement: Some(&scheduled.placement),
-            has_tools,
-        }));
         // The last message always survives truncation.
         let last = req.messages.last();
-        let answer = answer::answer(&AnswerInput {
-            model: &model.name,
-            thinking: think,
-            last_role: last.map_or("user", |m| m.role.as_str()),
-            last_content: last.map_or("", |m| m.content.as_str()),
-            tools: &req.tools,
-            format: common.format.as_ref(),
-            fill_in_middle: false,
-            num_predict: int_option(&common.options, "num_predict"),
-        });
-        Prepared::Run(self.job(
+        self.admit(
             &mut state,
-            JobInput {
+            Admission {
                 endpoint: Endpoint::Chat,
                 common,
                 model: &model,
-                scheduled: &scheduled,
-                answer,
-                evaluated: fit.evaluated,
-                has_tools,
+                has_tools: !req.tools.is_empty(),
+                prompt: (!req.messages.is_empty()).then(|| Prompt {
+                    messages,
+                    tools,
+                    tail: tokens::assistant_prefix_ids(empty_think_block),
+                }),
+                answer: AnswerInput {
+                    model: &model.name,
+                    thinking: think,
+                    last_role: last.map_or("user", |m| m.role.as_str()),
+                    last_content: last.map_or("", |m| m.content.as_str()),
+                    tools: &req.tools,
+                    format: common.format.as_ref(),
+                    fill_in_middle: false,
+                    num_predict: int_option(&common.options, "num_predict"),
+                },
             },
-        ))
+            now,
+        )
     }
 
     fn prepare_generate(&self, req: GenerateRequest, now: SystemTime) -> Prepared {
         let common = &req.common;
-        let prompt_tokens =
-            tokens::generate_tokens(&req.prompt, &req.system, &req.suffix, req.raw, req.images);
         // A malformed name is a 400 on both endpoints (`writeModelRefParseError`); an empty one
         // falls through to generate's 404 below.
         if !common.model.trim().is_empty() && !models::is_valid_name(&common.model) {
             return Prepared::Respond(go_error(StatusCode::BAD_REQUEST, INVALID_MODEL_NAME));
         }
+        let prompt_ids = tokens::generate_ids(
+            &req.prompt,
+            &req.system,
+            &req.suffix,
+            req.raw,
+            req.images,
+            &req.image_keys,
+        );
         let mut state = self.state();
         // An empty name is a 404 on generate ("keeping with what the API currently returns",
         // says Ollama's source), unlike chat's 400.
@@ -1121,30 +1080,76 @@ impl Sim {
         if let Err(message) = validate_options(&common.options) {
             return Prepared::Respond(go_error(StatusCode::INTERNAL_SERVER_ERROR, &message));
         }
-        let shift = common
-            .shift
-            .unwrap_or_else(|| default_context_shift(&model));
-        let Some(scheduled) = self.schedule_or_wait(
+        self.admit(
             &mut state,
-            &model,
+            Admission {
+                endpoint: Endpoint::Generate { raw: req.raw },
+                common,
+                model: &model,
+                has_tools: false,
+                // A generate prompt is one piece the runner may only cut, never drop from.
+                prompt: (!req.prompt.is_empty()).then(|| Prompt {
+                    messages: Vec::new(),
+                    tools: Vec::new(),
+                    tail: prompt_ids,
+                }),
+                answer: AnswerInput {
+                    model: &model.name,
+                    // A raw prompt bypasses the template that would open the thinking block.
+                    thinking: think && !req.raw,
+                    last_role: "user",
+                    last_content: &req.prompt,
+                    tools: &[],
+                    format: common.format.as_ref(),
+                    fill_in_middle: !req.suffix.is_empty(),
+                    num_predict: int_option(&common.options, "num_predict"),
+                },
+            },
+            now,
+        )
+    }
+
+    /// What chat and generate share once the request is valid: schedule (or wait), answer an
+    /// empty prompt with a load, fit the prompt into the context (or refuse it), reuse the slot's
+    /// cached prefix, log, and build the job.
+    fn admit(&self, state: &mut SimState, adm: Admission<'_>, now: SystemTime) -> Prepared {
+        let (common, model) = (adm.common, adm.model);
+        let (path, lifecycle): (_, fn(&str, &str, SystemTime) -> Response) = match adm.endpoint {
+            Endpoint::Chat => ("/api/chat", chat_lifecycle),
+            Endpoint::Generate { .. } => ("/api/generate", generate_lifecycle),
+        };
+        let shift = common.shift.unwrap_or_else(|| default_context_shift(model));
+        // The prompt as the runner will see it: it chooses the slot (llama-server picks by
+        // common prefix), so it is fitted before scheduling. `resolve_num_ctx` is what the
+        // scheduler resolves too.
+        let rules = self.context_rules(model, common, self.resolve_num_ctx(model, &common.options));
+        let fitted = adm.prompt.map(|prompt| prompt.fit(rules));
+        let runner_prompt = match &fitted {
+            Some(Ok((_, ids))) => Some(ids.as_slice()),
+            _ => None,
+        };
+        let Some(scheduled) = self.schedule_or_wait(
+            state,
+            model,
             &common.options,
             common.keep_alive,
             shift,
             now,
             true,
+            runner_prompt,
         ) else {
             return Prepared::Wait;
         };
-        if req.prompt.is_empty() {
+        let Some(fitted) = fitted else {
             state.log.push(record(RecordInput {
-                path: "/api/generate",
+                path,
                 kind: "load",
                 common,
                 loaded_model: &model.name,
                 num_ctx: Some(scheduled.num_ctx),
                 fit: None,
                 placement: Some(&scheduled.placement),
-                has_tools: false,
+                has_tools: adm.has_tools,
             }));
             state.sched.release_slot(
                 scheduled.placement.runner_id,
@@ -1152,87 +1157,103 @@ impl Sim {
                 now,
             );
             state.sched.loaded(scheduled.placement.runner_id);
-            return Prepared::Respond(generate_lifecycle(&common.model, "load", now));
-        }
-        let mut fit = match tokens::fit_generate(
-            prompt_tokens,
-            self.context_rules(&model, common, scheduled.num_ctx),
-        ) {
-            Ok(fit) => fit,
+            return Prepared::Respond(lifecycle(&common.model, "load", now));
+        };
+        let fit = match fitted {
+            Ok((fit, _)) => fit,
             Err(refusal) => {
-                return Prepared::Respond(self.refuse(&mut state, &scheduled, refusal, now));
+                return Prepared::Respond(self.refuse(state, &scheduled, refusal, now));
             }
         };
-        // A generate prompt is one unit: only an identical prompt (same system, suffix, raw,
-        // images) reuses the cache.
-        let units = if fit.truncated {
-            Vec::new()
-        } else {
-            vec![(
-                fingerprint(&(&req.prompt, &req.system, &req.suffix, req.raw, req.images)),
-                fit.evaluated,
-            )]
-        };
-        apply_prompt_cache(&mut state, &scheduled, &units, &mut fit);
+        state.sched.stats.prompt_tokens += fit.evaluated;
+        state.sched.stats.prompt_tokens_cached += scheduled.placement.cached;
         state.log.push(record(RecordInput {
-            path: "/api/generate",
+            path,
             kind: "inference",
             common,
             loaded_model: &model.name,
             num_ctx: Some(scheduled.num_ctx),
             fit: Some(&fit),
             placement: Some(&scheduled.placement),
-            has_tools: false,
+            has_tools: adm.has_tools,
         }));
-        let answer = answer::answer(&AnswerInput {
-            model: &model.name,
-            // A raw prompt bypasses the template that would open the thinking block.
-            thinking: think && !req.raw,
-            last_role: "user",
-            last_content: &req.prompt,
-            tools: &[],
-            format: common.format.as_ref(),
-            fill_in_middle: !req.suffix.is_empty(),
-            num_predict: int_option(&common.options, "num_predict"),
-        });
+        let answer = answer::answer(&adm.answer);
+        state.sched.extend_cache(
+            scheduled.placement.runner_id,
+            scheduled.placement.slot,
+            &generated_ids(&answer),
+        );
         Prepared::Run(self.job(
-            &mut state,
+            state,
             JobInput {
-                endpoint: Endpoint::Generate { raw: req.raw },
+                endpoint: adm.endpoint,
                 common,
-                model: &model,
+                model,
                 scheduled: &scheduled,
                 answer,
                 evaluated: fit.evaluated,
-                has_tools: false,
+                has_tools: adm.has_tools,
             },
         ))
     }
 }
 
-/// A stable fingerprint of one prompt unit (std's SipHash with fixed keys: same input, same value).
-fn fingerprint(unit: &impl std::hash::Hash) -> u64 {
-    use std::hash::Hasher;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    unit.hash(&mut hasher);
-    hasher.finish()
+/// What [`Sim::admit`] needs from chat or generate.
+struct Admission<'a> {
+    endpoint: Endpoint,
+    common: &'a Common,
+    model: &'a InstalledModel,
+    has_tools: bool,
+    /// `None`: an empty prompt, which only loads the model.
+    prompt: Option<Prompt>,
+    answer: AnswerInput<'a>,
 }
 
-/// Ollama's prompt cache: tokens the slot already holds are not evaluated again; at least one
-/// token always is (the runner re-evaluates the last one to get logits).
-fn apply_prompt_cache(
-    state: &mut SimState,
-    scheduled: &Scheduled,
-    units: &[(u64, u64)],
-    fit: &mut Fit,
-) {
-    let cached = state.sched.cache_prompt(
-        scheduled.placement.runner_id,
-        scheduled.placement.slot,
-        units,
-    );
-    if cached > 0 {
-        fit.evaluated = fit.evaluated.saturating_sub(cached).max(1);
+/// A rendered prompt as token ids, in the pieces truncation works with.
+struct Prompt {
+    /// Chat messages in order (is it a system message, its ids); old ones may be dropped.
+    messages: Vec<(bool, Vec<u32>)>,
+    /// The tool definitions, part of the system turn.
+    tools: Vec<u32>,
+    /// What follows the messages: the assistant's opening (chat), or the whole generate prompt.
+    tail: Vec<u32>,
+}
+
+impl Prompt {
+    /// Fits the prompt into the context ([`tokens::fit_chat`] / [`tokens::fit_generate`]) and
+    /// returns the token ids the runner evaluates: the kept messages, the tools after a leading
+    /// system message (as Qwen's template appends them to it), the tail, cut by the runner if
+    /// still too long.
+    fn fit(self, rules: ContextRules) -> Result<(Fit, Vec<u32>), tokens::RunnerRefusal> {
+        if self.messages.is_empty() && self.tools.is_empty() {
+            let fit = tokens::fit_generate(self.tail.len() as u64, rules)?;
+            let ids = tokens::runner_ids(self.tail, fit.evaluated, rules);
+            return Ok((fit, ids));
+        }
+        let counts: Vec<MessageTokens> = self
+            .messages
+            .iter()
+            .map(|(is_system, ids)| MessageTokens {
+                is_system: *is_system,
+                tokens: ids.len() as u64,
+            })
+            .collect();
+        let fixed = (self.tools.len() + self.tail.len()) as u64;
+        let fit = tokens::fit_chat(&counts, fixed, rules)?;
+        let mut ids = Vec::with_capacity(fit.prompt_tokens as usize);
+        let mut tools = Some(self.tools);
+        for ((is_system, message), kept) in self.messages.into_iter().zip(&fit.kept) {
+            if !is_system && let Some(tools) = tools.take() {
+                ids.extend(tools);
+            }
+            if *kept {
+                ids.extend(message);
+            }
+        }
+        ids.extend(tools.into_iter().flatten());
+        ids.extend(self.tail);
+        let ids = tokens::runner_ids(ids, fit.evaluated, rules);
+        Ok((fit, ids))
     }
 }
 
@@ -1244,6 +1265,35 @@ fn apply_prompt_cache(
 /// of its own as soon as it closes, and the `done` chunk after it carries none.
 fn tool_calls_at_done(model: &InstalledModel) -> bool {
     model.arch.name == "gptoss"
+}
+
+/// The tokens a model generates for `answer`, as its template would print them back: the
+/// thinking block, the content, the tool calls. The end-of-turn token is sampled but never
+/// decoded, so llama-server's cache does not hold it.
+fn generated_ids(answer: &Answer) -> Vec<u32> {
+    let acc = accumulate(&answer.pieces);
+    let mut text = String::new();
+    if !acc.thinking.is_empty() {
+        text.push_str("<think>\n");
+        text.push_str(&acc.thinking);
+        text.push_str("\n</think>\n\n");
+    }
+    text.push_str(&acc.content);
+    for call in &acc.tool_calls {
+        text.push_str("\n<tool_call>\n");
+        text.push_str(&call.get("function").unwrap_or(call).to_string());
+        text.push_str("\n</tool_call>");
+    }
+    super::bpe::Bpe::qwen2().encode(&text)
+}
+
+/// A key for an image's embeddings in the token stream (its data hashed; std's SipHash with
+/// fixed keys, so the same image gives the same key).
+fn image_key(data: &Value) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data.to_string().hash(&mut hasher);
+    hasher.finish() as u32
 }
 
 /// Ollama turns context shift off by default for deepseek2 models (`server/sched.go`

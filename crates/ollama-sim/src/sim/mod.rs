@@ -182,6 +182,12 @@ pub struct SimStats {
     /// 400s for prompts over the context (shift off, or `truncate: false`).
     #[serde(default)]
     pub refused_too_long: u64,
+    /// Prompt tokens of answered requests (after truncation) and how many of them the prompt
+    /// cache spared.
+    #[serde(default)]
+    pub prompt_tokens: u64,
+    #[serde(default)]
+    pub prompt_tokens_cached: u64,
 }
 
 impl From<&Stats> for SimStats {
@@ -194,6 +200,8 @@ impl From<&Stats> for SimStats {
             spilled_requests: s.spilled_requests,
             requests: s.requests,
             refused_too_long: s.refused_too_long,
+            prompt_tokens: s.prompt_tokens,
+            prompt_tokens_cached: s.prompt_tokens_cached,
         }
     }
 }

@@ -15,18 +15,33 @@
 //! load is still under way all wait (the caller awaits [`Scheduler::notify`] and retries), as
 //! Ollama's `server/sched.go` queues pending requests behind one scheduler loop.
 //!
-//! Prompt cache: each slot remembers the prompt it last evaluated, as a list of units (a message,
-//! the tool list, a whole generate prompt) with their token counts; a follow-up that extends it
-//! evaluates only the new units ([`Scheduler::cache_prompt`]). A reload starts with empty slots.
+//! Prompt cache and slot choice, as llama-server does them (Ollama ≥ 0.30 hands every GGML model
+//! to llama-server with `-np OLLAMA_NUM_PARALLEL` and `cache_prompt: true`; `tools/server`
+//! `get_available_slot`): each slot holds the token ids in its KV cache (the last prompt and the
+//! answer generated after it). A request takes the free slot whose tokens share the longest common
+//! prefix with its prompt, if that prefix is more than 10 % of the prompt (llama-server's default
+//! `--slot-prompt-similarity 0.1`); otherwise the free slot released longest ago (never-used
+//! slots first). Only the tokens after the common prefix are evaluated, and at least one (the
+//! runner needs the last token's logits). Before a slot is overwritten (picked as least recently
+//! used, or keeping under half of its tokens), llama-server saves its tokens in host memory
+//! (`--cache-ram`, 8 GiB by default) and restores the saved prompt that suits the request better,
+//! so with one slot two alternating conversations both keep their caches. A reload (a new
+//! llama-server) starts with empty slots and an empty host cache. Ollama ≤ 0.29's own
+//! runner picked by longest prefix too (`runner/ollamarunner/cache.go` findLongestCacheSlot;
+//! with `OLLAMA_MULTIUSER_CACHE`, findBestCacheSlot reuses a slot only when its whole content is
+//! a prefix, else overwrites the least recently used).
 //!
 //! Simplifications:
 //! - [`Scheduler::acquire`] (embeddings) never waits: it shares a busy slot, and a reload replaces
 //!   the runner at once.
 //! - When only busy runners are left to evict, the new model loads anyway: spilled into whatever
 //!   VRAM is free, or over `max_loaded_models`, instead of queueing.
-//! - A request takes the first free slot (Ollama's runner picks the free slot with the longest
-//!   common prefix); the cache compares whole messages, not tokens.
+//! - Saving and restoring a slot through host memory takes no time, and the host cache's limit
+//!   counts tokens (8 GiB over the KV bytes per token), not llama.cpp's exact state sizes.
+//! - A prompt cut by the runner (context shift) is cached as the tokens evaluated; llama-server's
+//!   `--cache-reuse` chunk matching (off by default) is not simulated.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -88,14 +103,136 @@ pub struct Runner {
     pub idle_expires_at: Option<SystemTime>,
     /// One per parallel sequence (`OLLAMA_NUM_PARALLEL`).
     pub slots: Vec<Slot>,
+    /// llama-server's host-memory prompt cache (`--cache-ram`): slot contents saved when a
+    /// slot is about to be overwritten, oldest first; a later request may restore one.
+    pub saved: VecDeque<Vec<u32>>,
+    /// Tokens the saved prompts may hold in all: `--cache-ram` over the KV bytes per token,
+    /// at least the runner's context (llama-server's `limit_tokens`).
+    pub saved_limit_tokens: u64,
 }
 
-/// One sequence of a runner: busy or not, and the prompt its KV cache holds.
+/// One sequence of a runner: busy or not, and the tokens its KV cache holds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Slot {
     pub busy: bool,
-    /// The last prompt evaluated here: (unit fingerprint, tokens) in prompt order.
-    pub cached: Vec<(u64, u64)>,
+    /// Token ids in the slot's KV cache: the last prompt evaluated here, then its answer.
+    pub cached: Vec<u32>,
+    /// Scheduler tick of the last release (llama-server's `t_last_used`); 0: never used.
+    pub last_used: u64,
+}
+
+/// llama-server's default `--cache-ram` (8192 MiB); Ollama does not pass the flag.
+pub const CACHE_RAM_BYTES: u64 = 8192 * 1024 * 1024;
+
+/// llama-server's default `--slot-prompt-similarity`: a slot is chosen for its cache only when
+/// the common prefix is more than this share of the new prompt.
+pub const SLOT_PROMPT_SIMILARITY: f64 = 0.1;
+
+/// Tokens at the start of `a` and `b` that are equal.
+pub fn common_prefix(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// llama-server's `get_available_slot`: among free slots, the one whose cache shares the longest
+/// prefix with `prompt` when that is more than [`SLOT_PROMPT_SIMILARITY`] of the prompt; else the
+/// free slot released longest ago (the last of equals, as its `<=` picks). `None`: all busy.
+pub fn choose_slot(slots: &[Slot], prompt: Option<&[u32]>) -> Option<usize> {
+    pick_slot(slots, prompt).map(|(slot, _)| slot)
+}
+
+/// [`choose_slot`], and whether llama-server then saves the slot's contents to its host-memory
+/// prompt cache before reusing it: when it was picked as least recently used, or by similarity
+/// but keeping less than half of what it holds.
+fn pick_slot(slots: &[Slot], prompt: Option<&[u32]>) -> Option<(usize, bool)> {
+    let pick = pick_by_prefix(slots, prompt);
+    if let (Some(slot), Some(prompt)) = (pick, prompt) {
+        let held = &slots[slot].cached;
+        let keep = common_prefix(held, prompt) as f64 / held.len() as f64;
+        return Some((slot, keep < 0.5));
+    }
+    let mut lru: Option<usize> = None;
+    for (i, slot) in slots.iter().enumerate() {
+        if !slot.busy && lru.is_none_or(|l| slot.last_used <= slots[l].last_used) {
+            lru = Some(i);
+        }
+    }
+    lru.map(|slot| (slot, true))
+}
+
+fn pick_by_prefix(slots: &[Slot], prompt: Option<&[u32]>) -> Option<usize> {
+    if let Some(prompt) = prompt.filter(|p| !p.is_empty()) {
+        let mut best: Option<(usize, f64)> = None;
+        for (i, slot) in slots.iter().enumerate() {
+            if slot.busy || slot.cached.is_empty() {
+                continue;
+            }
+            let similarity = common_prefix(&slot.cached, prompt) as f64 / prompt.len() as f64;
+            if similarity > SLOT_PROMPT_SIMILARITY && best.is_none_or(|(_, b)| similarity > b) {
+                best = Some((i, similarity));
+            }
+        }
+        if let Some((i, _)) = best {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// llama-server's prompt cache in host memory, around a slot about to serve `prompt`
+/// (`server_prompt_cache` alloc / load / update): the slot's contents are saved (replacing saved
+/// prompts they contain; skipped if a saved one contains them), then the saved prompt that keeps
+/// more of itself and covers more of `prompt` than the slot does (and keeps at least a quarter
+/// of itself) is restored into the slot and leaves the cache; the oldest saved prompts go while
+/// the cache holds more than its limit.
+fn swap_with_ram(runner: &mut Runner, slot: usize, prompt: &[u32]) {
+    let held = runner.slots[slot].cached.clone();
+    if held.is_empty() || prompt.is_empty() {
+        return;
+    }
+    if !runner
+        .saved
+        .iter()
+        .any(|saved| common_prefix(saved, &held) == held.len())
+    {
+        runner
+            .saved
+            .retain(|saved| common_prefix(saved, &held) < saved.len());
+        runner.saved.push_back(held.clone());
+    }
+    let lcp = common_prefix(&held, prompt);
+    let mut keep_best = lcp as f64 / held.len() as f64;
+    let mut sim_best = lcp as f64 / prompt.len() as f64;
+    let mut best = None;
+    for (i, saved) in runner.saved.iter().enumerate() {
+        let lcp = common_prefix(saved, prompt);
+        let keep = lcp as f64 / saved.len() as f64;
+        let sim = lcp as f64 / prompt.len() as f64;
+        if keep >= 0.25 && keep_best < keep && sim_best < sim {
+            (keep_best, sim_best, best) = (keep, sim, Some(i));
+        }
+    }
+    if let Some(restored) = best.and_then(|i| runner.saved.remove(i)) {
+        runner.slots[slot].cached = restored;
+    }
+    while runner.saved.iter().map(|s| s.len() as u64).sum::<u64>() > runner.saved_limit_tokens {
+        runner.saved.pop_front();
+    }
+}
+
+/// Puts `prompt` into a slot taken for it and returns how much of it was already there: the
+/// common prefix, less one token when the whole prompt matched (the runner evaluates the last
+/// token again for its logits). `None` leaves the cache untouched.
+fn fill_cache(slot: &mut Slot, prompt: Option<&[u32]>) -> u64 {
+    let Some(prompt) = prompt else {
+        return 0;
+    };
+    let mut cached = common_prefix(&slot.cached, prompt);
+    if cached == prompt.len() {
+        cached = cached.saturating_sub(1);
+    }
+    slot.cached.clear();
+    slot.cached.extend_from_slice(prompt);
+    cached as u64
 }
 
 impl Runner {
@@ -140,6 +277,9 @@ pub struct Want<'a> {
     /// Ollama's prediction plus the batch surcharge (the eviction pre-flight).
     pub predicted: u64,
     pub keep_alive: Option<KeepAlive>,
+    /// The token ids the runner will evaluate (after truncation): they choose the slot and fill
+    /// its cache. `None` (a load request, a refused prompt, embeddings) leaves every cache as is.
+    pub prompt: Option<&'a [u32]>,
 }
 
 /// Where a request landed.
@@ -159,6 +299,8 @@ pub struct Placement {
     pub evicted: Vec<String>,
     /// The runner slot this request holds.
     pub slot: usize,
+    /// Prompt tokens found in the slot's cache (not evaluated again).
+    pub cached: u64,
 }
 
 impl Placement {
@@ -182,6 +324,10 @@ pub struct Stats {
     pub requests: u64,
     /// Requests refused with a 400 because the prompt did not fit the context.
     pub refused_too_long: u64,
+    /// Prompt tokens of answered requests (after truncation), and those of them found in a
+    /// slot's cache instead of being evaluated.
+    pub prompt_tokens: u64,
+    pub prompt_tokens_cached: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -193,6 +339,8 @@ pub struct Scheduler {
     loading: Option<u64>,
     /// Woken whenever a slot frees, a load finishes or a runner goes: waiting requests retry.
     pub notify: Arc<Notify>,
+    /// Counts releases: the order in which slots were last used (no clock needed).
+    tick: u64,
 }
 
 impl Scheduler {
@@ -246,14 +394,25 @@ impl Scheduler {
             let loading = self.loading;
             let runner = &mut self.runners[pos];
             if !runner.options.needs_reload(&want.options) {
-                let free = runner.slots.iter().position(|slot| !slot.busy);
-                if wait && (free.is_none() || loading == Some(runner.id)) {
+                let pick = pick_slot(&runner.slots, want.prompt);
+                if wait && (pick.is_none() || loading == Some(runner.id)) {
                     return None;
                 }
-                let slot = free.unwrap_or(0);
-                if let Some(free) = free {
-                    runner.slots[free].busy = true;
-                }
+                let slot = pick.map_or(0, |(slot, _)| slot);
+                let cached = match (pick, want.prompt) {
+                    (Some((free, through_ram)), Some(prompt)) => {
+                        if through_ram {
+                            swap_with_ram(runner, free, prompt);
+                        }
+                        runner.slots[free].busy = true;
+                        fill_cache(&mut runner.slots[free], Some(prompt))
+                    }
+                    (Some((free, _)), None) => {
+                        runner.slots[free].busy = true;
+                        0
+                    }
+                    (None, _) => 0,
+                };
                 runner.in_flight += 1;
                 runner.idle_expires_at = None;
                 if let Some(keep_alive) = want.keep_alive {
@@ -269,6 +428,7 @@ impl Scheduler {
                     memory: runner.memory,
                     evicted: Vec::new(),
                     slot,
+                    cached,
                 });
             }
             // Ollama's needsReload path drains the runner's requests before unloading it.
@@ -309,7 +469,7 @@ impl Scheduler {
         self.stats.load_seconds += load_time.as_secs_f64();
         self.stats.evictions += evicted.len() as u64;
         self.next_id += 1;
-        let runner = Runner {
+        let mut runner = Runner {
             id: self.next_id,
             key: want.key.to_owned(),
             model_name: want.model_name.to_owned(),
@@ -322,13 +482,18 @@ impl Scheduler {
                 .unwrap_or(KeepAlive::For(limits.default_keep_alive)),
             in_flight: 1,
             idle_expires_at: None,
-            slots: (0..want.runner.num_parallel.max(1))
-                .map(|i| Slot {
-                    busy: i == 0,
-                    cached: Vec::new(),
-                })
-                .collect(),
+            slots: vec![Slot::default(); want.runner.num_parallel.max(1) as usize],
+            saved: VecDeque::new(),
+            saved_limit_tokens: {
+                let cells = want.runner.cells().max(1);
+                let per_token = (memory::kv_bytes(&want.shape, &want.runner) / cells).max(1);
+                (CACHE_RAM_BYTES / per_token).max(cells)
+            },
         };
+        // A fresh runner's slots are all unused: llama-server's LRU pick takes the last one.
+        let slot = choose_slot(&runner.slots, want.prompt).unwrap_or(0);
+        runner.slots[slot].busy = true;
+        fill_cache(&mut runner.slots[slot], want.prompt);
         let placement = Placement {
             runner_id: runner.id,
             loaded_fresh: true,
@@ -338,7 +503,8 @@ impl Scheduler {
             size_vram,
             memory: placed,
             evicted,
-            slot: 0,
+            slot,
+            cached: 0,
         };
         if wait {
             self.loading = Some(runner.id);
@@ -355,27 +521,17 @@ impl Scheduler {
         }
     }
 
-    /// Ollama's prompt cache: compares `units` (the prompt about to be evaluated) with what the
-    /// slot holds, remembers `units`, and returns the tokens that need no evaluation (the common
-    /// prefix). The caller still evaluates at least one token, as the runner does.
-    pub fn cache_prompt(&mut self, runner_id: u64, slot: usize, units: &[(u64, u64)]) -> u64 {
-        let Some(slot) = self
+    /// Appends the answer's tokens to the slot's cache: llama-server keeps every token it
+    /// decoded, so a follow-up that repeats the answer verbatim finds it cached.
+    pub fn extend_cache(&mut self, runner_id: u64, slot: usize, generated: &[u32]) {
+        if let Some(slot) = self
             .runners
             .iter_mut()
             .find(|r| r.id == runner_id)
             .and_then(|r| r.slots.get_mut(slot))
-        else {
-            return 0;
-        };
-        let cached = slot
-            .cached
-            .iter()
-            .zip(units)
-            .take_while(|(a, b)| a == b)
-            .map(|(_, (_, tokens))| tokens)
-            .sum();
-        slot.cached = units.to_vec();
-        cached
+        {
+            slot.cached.extend_from_slice(generated);
+        }
     }
 
     fn free_vram(&self, limits: &Limits) -> u64 {
@@ -421,8 +577,10 @@ impl Scheduler {
             return;
         };
         let runner = &mut self.runners[pos];
+        self.tick += 1;
         if let Some(slot) = slot.and_then(|i| runner.slots.get_mut(i)) {
             slot.busy = false;
+            slot.last_used = self.tick;
         }
         runner.in_flight = runner.in_flight.saturating_sub(1);
         if runner.in_flight > 0 {
@@ -515,6 +673,7 @@ mod tests {
             },
             shape,
             keep_alive: None,
+            prompt: None,
         }
     }
 
@@ -681,22 +840,121 @@ mod tests {
         assert!(!again.loaded_fresh);
     }
 
+    /// `key`'s runner with `parallel` slots, asked for `prompt`.
+    fn ask<'a>(key: &'a str, parallel: u32, prompt: &'a [u32]) -> Want<'a> {
+        let mut w = want(key, GIB, 4096);
+        w.runner.num_parallel = parallel;
+        w.prompt = Some(prompt);
+        w
+    }
+
+    /// Serves `prompt` on `key` and releases the slot; returns (slot, cached tokens).
+    fn serve(s: &mut Scheduler, parallel: u32, prompt: &[u32], at: u64) -> (usize, u64) {
+        let p = s.acquire(&ask("a", parallel, prompt), &limits(), t(at));
+        s.release_slot(p.runner_id, Some(p.slot), t(at));
+        (p.slot, p.cached)
+    }
+
     #[test]
-    fn the_prompt_cache_reuses_the_common_prefix_and_dies_with_a_reload() {
+    fn the_prompt_cache_reuses_the_longest_common_token_prefix_and_dies_with_a_reload() {
         let mut s = Scheduler::default();
-        let p = s.acquire(&want("a", GIB, 4096), &limits(), t(0));
-        assert_eq!(s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (2, 10)]), 0);
-        assert_eq!(
-            s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (2, 10), (3, 5)]),
-            110
-        );
-        assert_eq!(
-            s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (9, 10)]),
-            100
-        );
-        s.release(p.runner_id, t(1));
-        let p = s.acquire(&want("a", GIB, 8192), &limits(), t(2));
+        let first: Vec<u32> = (0..100).collect();
+        assert_eq!(serve(&mut s, 1, &first, 0).1, 0);
+        // A follow-up that extends the prompt evaluates only the new tokens.
+        let longer: Vec<u32> = (0..130).collect();
+        assert_eq!(serve(&mut s, 1, &longer, 1).1, 100);
+        // An edit at token 60 re-evaluates from there on.
+        let mut edited = longer.clone();
+        edited[60] = 9999;
+        assert_eq!(serve(&mut s, 1, &edited, 2).1, 60);
+        // The same prompt again: all but the last token, which the runner evaluates again.
+        assert_eq!(serve(&mut s, 1, &edited, 3).1, 129);
+        // The answer's tokens join the cache; a follow-up that repeats them reuses them.
+        let p = s.acquire(&ask("a", 1, &edited), &limits(), t(4));
+        s.extend_cache(p.runner_id, p.slot, &[7, 7, 7]);
+        s.release_slot(p.runner_id, Some(p.slot), t(4));
+        let mut follow = edited.clone();
+        follow.extend([7, 7, 7, 8]);
+        assert_eq!(serve(&mut s, 1, &follow, 5).1, 133);
+        // A reload starts empty.
+        let mut reload = ask("a", 1, &follow);
+        reload.options.num_ctx = 8192;
+        let p = s.acquire(&reload, &limits(), t(6));
         assert!(p.reloaded);
-        assert_eq!(s.cache_prompt(p.runner_id, p.slot, &[(1, 100), (9, 10)]), 0);
+        assert_eq!(p.cached, 0);
+    }
+
+    /// Two conversations on a two-slot runner keep their caches: each follow-up finds the slot
+    /// that holds its own history (the first free slot would be the other conversation's).
+    #[test]
+    fn a_request_takes_the_free_slot_with_the_longest_common_prefix() {
+        let mut s = Scheduler::default();
+        let a: Vec<u32> = (0..200).collect();
+        let b: Vec<u32> = (1000..1200).collect();
+        let (slot_a, _) = serve(&mut s, 2, &a, 0);
+        let (slot_b, _) = serve(&mut s, 2, &b, 1);
+        assert_ne!(slot_a, slot_b, "the unused slot is taken before a used one");
+        for round in 0..2u32 {
+            let mut b_next = b.clone();
+            b_next.push(2000 + round);
+            assert_eq!(serve(&mut s, 2, &b_next, 2), (slot_b, 200));
+            let mut a_next = a.clone();
+            a_next.push(3000 + round);
+            assert_eq!(serve(&mut s, 2, &a_next, 3), (slot_a, 200));
+        }
+    }
+
+    /// A prompt that shares nothing (or no more than 10 % of itself) with any slot overwrites
+    /// the slot released longest ago, as llama-server's LRU pick does.
+    #[test]
+    fn without_a_shared_prefix_the_least_recently_used_slot_is_overwritten() {
+        let mut s = Scheduler::default();
+        let a: Vec<u32> = (0..200).collect();
+        let b: Vec<u32> = (1000..1200).collect();
+        let (slot_a, _) = serve(&mut s, 2, &a, 0);
+        let (slot_b, _) = serve(&mut s, 2, &b, 1);
+        // Shares 10 tokens (5 %) with b: below the similarity threshold, so a's older slot goes.
+        let mut c: Vec<u32> = b[..10].to_vec();
+        c.extend(5000..5190);
+        assert_eq!(serve(&mut s, 2, &c, 2), (slot_a, 0));
+        // b's cache survived in its slot.
+        assert_eq!(serve(&mut s, 2, &b, 3), (slot_b, 199));
+        // Busy slots are never chosen: with b's slot busy, b's prompt goes to the other slot.
+        let busy = s.acquire(&ask("a", 2, &b), &limits(), t(5));
+        assert_eq!(busy.slot, slot_b);
+        let other = s.acquire(&ask("a", 2, &b), &limits(), t(5));
+        assert_eq!(other.slot, slot_a);
+    }
+
+    /// One slot, two conversations: each overwrites the other's slot, but llama-server saves
+    /// the slot's tokens in host memory first and restores them when their conversation returns.
+    /// A prompt sharing too little with any saved one, or one the limit pushed out, starts cold.
+    #[test]
+    fn overwritten_slots_come_back_from_host_memory() {
+        let mut s = Scheduler::default();
+        let a: Vec<u32> = (0..200).collect();
+        let b: Vec<u32> = (1000..1300).collect();
+        assert_eq!(serve(&mut s, 1, &a, 0), (0, 0));
+        assert_eq!(serve(&mut s, 1, &b, 1), (0, 0));
+        let mut a_next = a.clone();
+        a_next.extend([7, 8, 9]);
+        assert_eq!(serve(&mut s, 1, &a_next, 2), (0, 200), "a restored");
+        let mut b_next = b.clone();
+        b_next.push(7);
+        assert_eq!(serve(&mut s, 1, &b_next, 3), (0, 300), "b restored");
+        // What was restored left the cache; what it replaced went in: a's grown prompt only
+        // (the shorter a it contains was dropped).
+        let saved: Vec<usize> = s.runners()[0].saved.iter().map(Vec::len).collect();
+        assert_eq!(saved, [203]);
+        // Too little in common (under a quarter of the saved prompt): cold.
+        let c: Vec<u32> = a[..40].iter().copied().chain(5000..5100).collect();
+        assert_eq!(serve(&mut s, 1, &c, 4), (0, 0));
+        // The limit: the oldest saved prompts go first.
+        s.runners[0].saved_limit_tokens = 250;
+        let d: Vec<u32> = (9000..9100).collect();
+        serve(&mut s, 1, &d, 5);
+        let saved: Vec<usize> = s.runners()[0].saved.iter().map(Vec::len).collect();
+        assert_eq!(saved, [140], "b (301) and a (203) pushed out, c kept");
+        assert_eq!(serve(&mut s, 1, &b_next, 6), (0, 0));
     }
 }

@@ -48,8 +48,8 @@ pub struct ChatPart<'a> {
     pub images: usize,
 }
 
-/// Tokens of one rendered message.
-pub fn message_tokens(m: &ChatPart<'_>) -> u64 {
+/// One message as the template renders it (images aside).
+fn render_message(m: &ChatPart<'_>) -> String {
     let mut text = String::with_capacity(m.content.len() + 64);
     if m.role == "tool" {
         // Qwen's templates wrap a tool result in a user turn.
@@ -68,14 +68,35 @@ pub fn message_tokens(m: &ChatPart<'_>) -> u64 {
         }
         text.push_str("<|im_end|>\n");
     }
-    Bpe::qwen2().count(&text) as u64 + m.images as u64 * TOKENS_PER_IMAGE
+    text
 }
 
-/// Tokens the tool definitions add to the system turn (Qwen2.5's tool preamble and one JSON line
-/// per tool); zero without tools.
-pub fn tools_tokens(tools: &[String]) -> u64 {
+/// Tokens of one rendered message.
+pub fn message_tokens(m: &ChatPart<'_>) -> u64 {
+    Bpe::qwen2().count(&render_message(m)) as u64 + m.images as u64 * TOKENS_PER_IMAGE
+}
+
+/// The token ids of one rendered message ([`message_tokens`] of them): its text, then
+/// [`TOKENS_PER_IMAGE`] copies of each image's key (a stand-in for the image's embeddings, so
+/// that two different images never share a cached prefix).
+pub fn message_ids(m: &ChatPart<'_>, image_keys: &[u32]) -> Vec<u32> {
+    let mut ids = Bpe::qwen2().encode(&render_message(m));
+    push_images(&mut ids, m.images, image_keys);
+    ids
+}
+
+fn push_images(ids: &mut Vec<u32>, images: usize, image_keys: &[u32]) {
+    for i in 0..images {
+        let key = image_keys.get(i).copied().unwrap_or(u32::MAX);
+        ids.extend(std::iter::repeat_n(key, TOKENS_PER_IMAGE as usize));
+    }
+}
+
+/// The tool definitions as the system turn carries them (Qwen2.5's tool preamble and one JSON
+/// line per tool); empty without tools.
+fn render_tools(tools: &[String]) -> String {
     if tools.is_empty() {
-        return 0;
+        return String::new();
     }
     let mut text = String::from(
         "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n\
@@ -90,43 +111,105 @@ pub fn tools_tokens(tools: &[String]) -> u64 {
          arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": \
          <function-name>, \"arguments\": <args-json-object>}\n</tool_call>",
     );
-    Bpe::qwen2().count(&text) as u64
+    text
 }
 
-/// Tokens after the last message: the assistant turn's opening, and qwen3's empty thinking block
-/// when thinking is off.
-pub fn assistant_prefix_tokens(empty_think_block: bool) -> u64 {
+/// Tokens the tool definitions add to the system turn; zero without tools.
+pub fn tools_tokens(tools: &[String]) -> u64 {
+    Bpe::qwen2().count(&render_tools(tools)) as u64
+}
+
+/// The token ids of [`tools_tokens`].
+pub fn tools_ids(tools: &[String]) -> Vec<u32> {
+    Bpe::qwen2().encode(&render_tools(tools))
+}
+
+/// The text after the last message: the assistant turn's opening, and qwen3's empty thinking
+/// block when thinking is off.
+fn assistant_prefix(empty_think_block: bool) -> &'static str {
     if empty_think_block {
-        Bpe::qwen2().count("<|im_start|>assistant\n<think>\n\n</think>\n\n") as u64
+        "<|im_start|>assistant\n<think>\n\n</think>\n\n"
     } else {
-        Bpe::qwen2().count("<|im_start|>assistant\n") as u64
+        "<|im_start|>assistant\n"
     }
+}
+
+/// Tokens after the last message.
+pub fn assistant_prefix_tokens(empty_think_block: bool) -> u64 {
+    Bpe::qwen2().count(assistant_prefix(empty_think_block)) as u64
+}
+
+/// The token ids of [`assistant_prefix_tokens`].
+pub fn assistant_prefix_ids(empty_think_block: bool) -> Vec<u32> {
+    Bpe::qwen2().encode(assistant_prefix(empty_think_block))
 }
 
 /// Tokens of a `/api/generate` prompt.
 pub fn generate_tokens(prompt: &str, system: &str, suffix: &str, raw: bool, images: usize) -> u64 {
-    let images = images as u64 * TOKENS_PER_IMAGE;
-    if raw {
-        return text_tokens(prompt) + images;
+    generate_ids(prompt, system, suffix, raw, images, &[]).len() as u64
+}
+
+/// The token ids of a `/api/generate` prompt: the raw prompt, a FIM prompt, or a system and a
+/// user turn and the assistant's opening; each image as in [`message_ids`].
+pub fn generate_ids(
+    prompt: &str,
+    system: &str,
+    suffix: &str,
+    raw: bool,
+    images: usize,
+    image_keys: &[u32],
+) -> Vec<u32> {
+    let bpe = Bpe::qwen2();
+    let mut ids = if raw {
+        bpe.encode(prompt)
+    } else if !suffix.is_empty() {
+        bpe.encode(&format!(
+            "<|fim_prefix|>{prompt}<|fim_suffix|>{suffix}<|fim_middle|>"
+        ))
+    } else {
+        let mut ids = Vec::new();
+        if !system.is_empty() {
+            ids = message_ids(
+                &ChatPart {
+                    role: "system",
+                    content: system,
+                    ..ChatPart::default()
+                },
+                &[],
+            );
+        }
+        ids.extend(message_ids(
+            &ChatPart {
+                role: "user",
+                content: prompt,
+                ..ChatPart::default()
+            },
+            &[],
+        ));
+        ids.extend(assistant_prefix_ids(false));
+        ids
+    };
+    push_images(&mut ids, images, image_keys);
+    ids
+}
+
+/// The tokens the runner evaluates of `ids`, `evaluated` long ([`Fit::evaluated`]): all of them,
+/// or, when context shift cut the prompt, the `num_keep` head and the tail
+/// (`llm/llama_server.go` completionPromptForRequest keeps `tokens[:nKeep] + tokens[nKeep+discard:]`).
+pub fn runner_ids(mut ids: Vec<u32>, evaluated: u64, rules: ContextRules) -> Vec<u32> {
+    let len = ids.len() as u64;
+    if evaluated >= len {
+        return ids;
     }
-    if !suffix.is_empty() {
-        let text = format!("<|fim_prefix|>{prompt}<|fim_suffix|>{suffix}<|fim_middle|>");
-        return text_tokens(&text) + images;
-    }
-    let mut n = 0;
-    if !system.is_empty() {
-        n += message_tokens(&ChatPart {
-            role: "system",
-            content: system,
-            ..ChatPart::default()
-        });
-    }
-    n += message_tokens(&ChatPart {
-        role: "user",
-        content: prompt,
-        ..ChatPart::default()
-    });
-    n + assistant_prefix_tokens(false) + images
+    let ctx = u64::from(rules.num_ctx);
+    let n_keep = u64::try_from(rules.num_keep)
+        .unwrap_or(len)
+        .min(ctx.saturating_sub(1))
+        .min(evaluated);
+    let discard = (len - evaluated) as usize;
+    let n_keep = n_keep as usize;
+    ids.drain(n_keep..n_keep + discard);
+    ids
 }
 
 /// One message as the truncation loop sees it.
@@ -420,5 +503,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fit.evaluated, 2050);
+    }
+
+    /// The runner's cut keeps the `num_keep` head and the tail, in ids as in counts.
+    #[test]
+    fn runner_ids_keep_the_head_and_the_tail() {
+        let rules = ContextRules {
+            num_ctx: 8,
+            truncate: true,
+            shift: true,
+            num_keep: 3,
+        };
+        let ids: Vec<u32> = (0..10).collect();
+        let evaluated = runner_prompt(10, 8, true, true, 3, false).unwrap();
+        assert_eq!(
+            runner_ids(ids.clone(), evaluated, rules),
+            [0, 1, 2, 7, 8, 9]
+        );
+        assert_eq!(
+            runner_ids(ids[..7].to_vec(), 7, rules),
+            [0, 1, 2, 3, 4, 5, 6]
+        );
+        // Ids and counts agree for every shape of prompt.
+        let m = ChatPart {
+            role: "user",
+            content: "fn main() { println!(\"1234\"); }",
+            images: 1,
+            ..ChatPart::default()
+        };
+        assert_eq!(message_ids(&m, &[42]).len() as u64, message_tokens(&m));
+        let tools = ["{\"type\":\"function\"}".to_owned()];
+        assert_eq!(tools_ids(&tools).len() as u64, tools_tokens(&tools));
+        assert_eq!(
+            generate_ids("def f(", "", "x", false, 0, &[]).len(),
+            3 + 3 + 1
+        );
     }
 }
