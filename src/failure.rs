@@ -230,7 +230,9 @@ impl From<RouteFailure> for Failure {
 impl From<&UpstreamError> for Failure {
     fn from(e: &UpstreamError) -> Failure {
         match e {
-            UpstreamError::Timeout { .. } => Failure::UpstreamTimeout(e.to_string()),
+            UpstreamError::Timeout { .. } | UpstreamError::ConnectTimeout { .. } => {
+                Failure::UpstreamTimeout(e.to_string())
+            }
             UpstreamError::Connect { .. } | UpstreamError::Other { .. } => {
                 Failure::Upstream(e.to_string())
             }
