@@ -279,7 +279,8 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
     None
 }
 
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+/// The innermost error's text: what actually went wrong, without the wrappers' words.
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;
