@@ -49,6 +49,10 @@ pub enum Failure {
     /// The request body broke off or could not be read.
     #[error("could not read the request body: {0}")]
     BodyRead(String),
+    /// Too many request headers, or too many bytes of them (`guard::MAX_HEADERS`,
+    /// `guard::MAX_HEADER_BYTES`).
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// The path exists, the method does not.
     #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
@@ -90,6 +94,7 @@ impl Failure {
             Failure::ModelNotFound(_) => StatusCode::NOT_FOUND,
             Failure::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Failure::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Failure::Forbidden(_) => StatusCode::FORBIDDEN,
             Failure::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Failure::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -179,9 +184,9 @@ impl Failure {
                         "invalid_request_error"
                     }
                     Failure::Overloaded { .. } => "rate_limit_error",
-                    Failure::BodyTooLarge { .. } | Failure::MethodNotAllowed { .. } => {
-                        "invalid_request_error"
-                    }
+                    Failure::BodyTooLarge { .. }
+                    | Failure::MethodNotAllowed { .. }
+                    | Failure::HeadersTooLarge(_) => "invalid_request_error",
                     _ => "api_error",
                 };
                 e
@@ -197,6 +202,7 @@ impl Failure {
             | Failure::NoRoute(_)
             | Failure::BodyRead(_)
             | Failure::MethodNotAllowed { .. }
+            | Failure::HeadersTooLarge(_)
             | Failure::UnsupportedMediaType(_) => ErrorType::InvalidRequestError,
             Failure::Unauthorized(_) => ErrorType::AuthenticationError,
             Failure::ModelNotFound(_) => ErrorType::NotFoundError,
@@ -224,7 +230,9 @@ impl From<RouteFailure> for Failure {
 impl From<&UpstreamError> for Failure {
     fn from(e: &UpstreamError) -> Failure {
         match e {
-            UpstreamError::Timeout { .. } => Failure::UpstreamTimeout(e.to_string()),
+            UpstreamError::Timeout { .. } | UpstreamError::ConnectTimeout { .. } => {
+                Failure::UpstreamTimeout(e.to_string())
+            }
             UpstreamError::Connect { .. } | UpstreamError::Other { .. } => {
                 Failure::Upstream(e.to_string())
             }
@@ -276,6 +284,7 @@ mod tests {
                 },
                 405,
             ),
+            (Failure::HeadersTooLarge("200 headers".into()), 431),
             (Failure::Forbidden("no".into()), 403),
             (Failure::Unauthorized("no token".into()), 401),
             (Failure::UnsupportedMediaType("text/plain".into()), 415),

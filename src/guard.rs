@@ -67,6 +67,27 @@ const EXPOSE_HEADERS: &str =
 /// Twelve hours, as Ollama (gin-contrib/cors' default).
 const PREFLIGHT_MAX_AGE: &str = "43200";
 
+/// Request headers the router takes at most (hyper's own default). hyper is told to parse up to
+/// [`crate::server::HYPER_MAX_HEADERS`], more than this, so that a request over it reaches
+/// [`guard`] and gets a 431 with a body in its dialect instead of hyper's empty one.
+pub const MAX_HEADERS: usize = 100;
+
+/// Bytes of request headers (names and values) the router takes at most; Node's servers take
+/// 16 KiB, so no real client sends more. hyper's own bound on a request head (its read buffer,
+/// about 400 KiB) is above it: between the two, the answer is a 431 with a body.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Whether a request's headers are over [`MAX_HEADERS`] or [`MAX_HEADER_BYTES`]: the count and
+/// total size found, for the refusal's message.
+pub fn headers_too_large(headers: &HeaderMap) -> Option<(usize, usize)> {
+    let count = headers.len();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    (count > MAX_HEADERS || bytes > MAX_HEADER_BYTES).then_some((count, bytes))
+}
+
 /// Whether `listen` (`host:port` from the config) is a loopback address. A name other than
 /// `localhost` is not assumed to be loopback.
 pub fn is_loopback_listen(listen: &str) -> bool {
@@ -475,6 +496,11 @@ impl http_body::Body for HeldBody {
 /// Why a request was refused; each becomes the dialect's error shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
+    /// Over [`MAX_HEADERS`] headers or [`MAX_HEADER_BYTES`] of them: how many, how large.
+    HeadersTooLarge {
+        count: usize,
+        bytes: usize,
+    },
     BadPath,
     ForeignHost(String),
     ForeignOrigin(String),
@@ -490,6 +516,7 @@ impl Refusal {
     /// The metrics label.
     pub fn label(&self) -> &'static str {
         match self {
+            Refusal::HeadersTooLarge { .. } => "headers",
             Refusal::BadPath => "path",
             Refusal::ForeignHost(_) => "host",
             Refusal::ForeignOrigin(_) => "origin",
@@ -501,6 +528,9 @@ impl Refusal {
 
     pub fn message(&self) -> String {
         match self {
+            Refusal::HeadersTooLarge { count, bytes } => format!(
+                "request headers too large: {count} headers, {bytes} bytes (at most {MAX_HEADERS} headers and {MAX_HEADER_BYTES} bytes)"
+            ),
             Refusal::BadPath => "path refused: `.`/`..` segments, backslashes and control characters are not forwarded (they would reach Ollama re-resolved)".into(),
             Refusal::ForeignHost(host) => format!(
                 "Host `{host}` is not allowed on a loopback router (DNS-rebinding protection); add it to auth.allowed_hosts in router.toml if it is yours"
@@ -518,6 +548,7 @@ impl Refusal {
     pub fn failure(&self) -> Failure {
         let message = self.message();
         match self {
+            Refusal::HeadersTooLarge { .. } => Failure::HeadersTooLarge(message),
             Refusal::BadPath => Failure::BadRequest(message),
             Refusal::ForeignHost(_) | Refusal::ForeignOrigin(_) => Failure::Forbidden(message),
             Refusal::Unauthorized => Failure::Unauthorized(message),
@@ -557,6 +588,11 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             .inc();
         r.render(dialect)
     };
+
+    // First: nothing else about an oversized head is worth reading.
+    if let Some((count, bytes)) = headers_too_large(req.headers()) {
+        return refuse(Refusal::HeadersTooLarge { count, bytes });
+    }
 
     let path_and_query = req
         .uri()

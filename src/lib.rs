@@ -6,7 +6,7 @@
 //! simulated Ollama used by `--demo`, `sim` and `replay` lives in `ollama_sim`.
 //!
 //! Request flow: `api::*` (parse, dialect errors) → [`pipeline`] (view → classify → route →
-//! rewrite, all `router_core`) → [`upstream`] → relay back. Background tasks ([`inventory`],
+//! rewrite, all `router_core`) → [`upstream`] → [`relay`] back through the dialect's encoder. Background tasks ([`inventory`],
 //! [`gpu`], [`vocab`], [`config`] reload) publish snapshots that requests read without waiting. See
 //! `ARCHITECTURE.md`.
 
@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod launch;
 pub mod observe;
 pub mod pipeline;
+pub mod relay;
 pub mod server;
 pub mod setup;
 pub mod state;

@@ -26,6 +26,11 @@ use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
+/// How many request headers hyper parses, above [`crate::guard::MAX_HEADERS`]: hyper answers a
+/// request over its own limit with an empty 431 before any handler; one between the two reaches
+/// the guard, which answers 431 with a body in the caller's dialect.
+pub const HYPER_MAX_HEADERS: usize = 1024;
+
 /// Per-connection limits, read for each new connection (a config reload applies to the next).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnLimits {
@@ -151,6 +156,7 @@ async fn serve_connection(
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .keep_alive(true)
+        .max_headers(HYPER_MAX_HEADERS)
         .serve_connection(io, service);
     tokio::pin!(conn);
     tokio::select! {

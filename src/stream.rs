@@ -1,7 +1,8 @@
 //! Streaming helpers: NDJSON line framing over an upstream body, without buffering whole bodies.
 //!
 //! A network chunk can hold half a line or several lines; [`LineSplitter`] keeps a carry buffer and
-//! yields complete lines (without the trailing `\n`, tolerant of `\r\n`).
+//! yields complete lines (without the trailing `\n`, tolerant of `\r\n`, or as received for
+//! [`ndjson_frames`], which the relay passes on untouched).
 
 use std::collections::VecDeque;
 
@@ -19,39 +20,53 @@ impl LineSplitter {
         LineSplitter::default()
     }
 
-    /// Feeds one chunk; returns the complete lines it finished (empty lines are skipped).
+    /// Feeds one chunk; returns the complete lines it finished, without their terminators
+    /// (blank lines are skipped).
     pub fn push(&mut self, chunk: &[u8]) -> Vec<Bytes> {
+        self.push_raw(chunk)
+            .into_iter()
+            .map(|line| {
+                let content = line.as_ref().trim_ascii_end().len();
+                line.slice(..content)
+            })
+            .collect()
+    }
+
+    /// Feeds one chunk; returns the complete lines it finished as received, terminators
+    /// included, so they can be passed on without a copy (blank lines are skipped).
+    pub fn push_raw(&mut self, chunk: &[u8]) -> Vec<Bytes> {
         self.carry.extend_from_slice(chunk);
         let mut lines = Vec::new();
         while let Some(pos) = self.carry.iter().position(|b| *b == b'\n') {
-            let mut line = self.carry.split_to(pos + 1);
-            line.truncate(pos);
-            if line.last() == Some(&b'\r') {
-                line.truncate(pos - 1);
-            }
-            if !line.is_empty() {
-                lines.push(line.freeze());
+            let line = self.carry.split_to(pos + 1).freeze();
+            if !line.as_ref().trim_ascii().is_empty() {
+                lines.push(line);
             }
         }
         lines
     }
 
-    /// The unterminated tail at end of stream, if any (Ollama always ends lines, but be lenient).
+    /// The unterminated tail at end of stream, trimmed, if any (Ollama always ends lines, but
+    /// be lenient).
     pub fn finish(&mut self) -> Option<Bytes> {
-        let rest = std::mem::take(&mut self.carry);
-        let rest = rest.freeze();
-        let trimmed = trim_ascii(&rest);
-        (!trimmed.is_empty()).then(|| rest.slice_ref(trimmed))
+        self.finish_raw().map(|rest| {
+            let trimmed = rest.as_ref().trim_ascii();
+            rest.slice_ref(trimmed)
+        })
+    }
+
+    /// The unterminated tail at end of stream as received (a non-streamed answer is one JSON
+    /// object with no newline).
+    pub fn finish_raw(&mut self) -> Option<Bytes> {
+        let rest = std::mem::take(&mut self.carry).freeze();
+        (!rest.as_ref().trim_ascii().is_empty()).then_some(rest)
     }
 }
 
-fn trim_ascii(b: &Bytes) -> &[u8] {
-    b.as_ref().trim_ascii()
-}
-
-/// Turns a byte stream (an upstream body) into a stream of NDJSON lines. Lazy: nothing is spawned,
-/// so dropping the consumer drops the upstream body and Ollama stops generating.
-pub fn ndjson_lines<S, E>(body: S) -> impl Stream<Item = Result<Bytes, E>> + Send
+/// Turns a byte stream (an upstream body) into its NDJSON lines as received, terminators
+/// included. Lazy: nothing is spawned, so dropping the consumer drops the upstream body and
+/// Ollama stops generating.
+pub fn ndjson_frames<S, E>(body: S) -> impl Stream<Item = Result<Bytes, E>> + Send
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
     E: Send,
@@ -68,51 +83,18 @@ where
                     return None;
                 }
                 match body.next().await {
-                    Some(Ok(chunk)) => pending.extend(splitter.push(&chunk)),
+                    Some(Ok(chunk)) => pending.extend(splitter.push_raw(&chunk)),
                     Some(Err(err)) => {
                         return Some((Err(err), (body, splitter, pending, true)));
                     }
                     None => {
                         ended = true;
-                        pending.extend(splitter.finish());
+                        pending.extend(splitter.finish_raw());
                     }
                 }
             }
         },
     )
-}
-
-/// Remembers the last complete NDJSON line of a stream without storing the rest, so the final
-/// chunk's metrics can be read after bytes were passed through untouched.
-#[derive(Debug, Default)]
-pub struct LastLine {
-    current: BytesMut,
-    last: Option<Bytes>,
-}
-
-impl LastLine {
-    pub fn push(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
-            self.current.extend_from_slice(&rest[..pos]);
-            let line = std::mem::take(&mut self.current).freeze();
-            if !line.as_ref().trim_ascii().is_empty() {
-                self.last = Some(line);
-            }
-            rest = &rest[pos + 1..];
-        }
-        self.current.extend_from_slice(rest);
-    }
-
-    /// The last line, counting an unterminated tail (a non-stream body has no trailing newline).
-    pub fn finish(mut self) -> Option<Bytes> {
-        let tail = std::mem::take(&mut self.current).freeze();
-        if tail.as_ref().trim_ascii().is_empty() {
-            self.last
-        } else {
-            Some(tail)
-        }
-    }
 }
 
 /// Wraps a stream so that a silence longer than `idle` ends it with an error.
@@ -164,13 +146,13 @@ mod tests {
     }
 
     #[test]
-    fn last_line_survives_chunking() {
-        let mut l = LastLine::default();
-        l.push(b"{\"a\":1}\n{\"do");
-        l.push(b"ne\":true}\n");
-        assert_eq!(l.finish(), Some(Bytes::from("{\"done\":true}")));
-        let mut l = LastLine::default();
-        l.push(b"{\"whole\":1}");
-        assert_eq!(l.finish(), Some(Bytes::from("{\"whole\":1}")));
+    fn raw_lines_keep_their_bytes() {
+        let mut s = LineSplitter::new();
+        assert_eq!(
+            s.push_raw(b"{\"a\":1}\n\n{\"b\":2}\r\n{\"c\""),
+            vec![Bytes::from("{\"a\":1}\n"), Bytes::from("{\"b\":2}\r\n")]
+        );
+        assert_eq!(s.finish_raw(), Some(Bytes::from("{\"c\"")));
+        assert_eq!(s.finish_raw(), None);
     }
 }

@@ -16,6 +16,13 @@ pub enum UpstreamError {
         "cannot reach Ollama at {url}: {detail}. Start it with `ollama serve`, or point the router elsewhere with --upstream URL or upstream.url in router.toml"
     )]
     Connect { url: String, detail: String },
+    /// Nothing answered the connection attempt in time (a host that is down, a firewall dropping
+    /// packets, an Ollama whose accept queue is full): not "Ollama is not running", which is
+    /// refused at once and reported as [`UpstreamError::Connect`].
+    #[error(
+        "could not connect to Ollama at {url} within {timeout:?} (upstream.connect_timeout): the host does not answer (down, unreachable, or a firewall dropping packets)"
+    )]
+    ConnectTimeout { url: String, timeout: Duration },
     #[error("Ollama at {url} sent no response within {timeout:?} (upstream.{setting})")]
     Timeout {
         url: String,
@@ -191,6 +198,10 @@ impl Upstream {
                 timeout: self.first_byte_timeout,
                 setting: "first_byte_timeout",
             }),
+            Ok(Err(e)) if e.is_connect() && e.is_timeout() => Err(UpstreamError::ConnectTimeout {
+                url: self.base.clone(),
+                timeout: self.connect_timeout,
+            }),
             Ok(Err(e)) if e.is_connect() => Err(UpstreamError::Connect {
                 url: self.base.clone(),
                 detail: root_cause(&e),
@@ -268,7 +279,8 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
     None
 }
 
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+/// The innermost error's text: what actually went wrong, without the wrappers' words.
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;

@@ -122,3 +122,57 @@ async fn a_silent_upstream_ends_the_stream_with_an_error_in_every_dialect() {
     })
     .await;
 }
+
+/// An upstream address that takes no connection: a listener with a backlog of one that never
+/// accepts, its queue filled, so the kernel drops further SYNs and a connect hangs (Linux). A
+/// refused connection would be the "Ollama not running" case, answered at once; this is the
+/// connect phase itself. Returns the address and what must stay open.
+fn black_hole() -> (
+    std::net::SocketAddr,
+    tokio::net::TcpListener,
+    Vec<std::net::TcpStream>,
+) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    for _ in 0..16 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)) {
+            Ok(stream) => queued.push(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                return (addr, listener, queued);
+            }
+            Err(e) => panic!("filling the black hole's queue: {e}"),
+        }
+    }
+    panic!("the kernel kept accepting connections: no black hole on this system");
+}
+
+/// An Ollama address that takes no connection: every dialect answers 504 naming
+/// `upstream.connect_timeout`, in the caller's shape. `first_byte_timeout` is far longer than
+/// the test may run, so only the connect phase's own timeout can produce the answer.
+#[tokio::test]
+async fn an_unconnectable_upstream_is_a_504_naming_connect_timeout_in_every_dialect() {
+    within(async {
+        let (addr, _listener, _queued) = black_hole();
+        let env = router_in_front_of_with(
+            &format!("http://{addr}"),
+            "[upstream]\nconnect_timeout = \"300ms\"\nfirst_byte_timeout = \"10m\"\n",
+        )
+        .await;
+        for stream in [false, true] {
+            for (path, body, message_at) in endpoints("hi", stream) {
+                let r = post(&env, path, &body).await;
+                assert_eq!(r.status(), 504, "{path} stream={stream}");
+                let v: Value = r.json().await.unwrap();
+                let message = v.pointer(message_at).and_then(Value::as_str).unwrap_or("");
+                assert!(
+                    message.contains("connect_timeout"),
+                    "{path} stream={stream}: {v}"
+                );
+            }
+        }
+    })
+    .await;
+}

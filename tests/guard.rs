@@ -898,3 +898,38 @@ async fn a_model_missing_upstream_falls_to_the_next_candidate_for_anthropic_clie
     })
     .await;
 }
+
+/// Too many request headers, or too large ones, answer 431 with a body in the caller's dialect
+/// (hyper's own answer, before any handler, is an empty 431), and Ollama sees nothing.
+#[tokio::test]
+async fn too_many_or_too_large_headers_are_a_431_with_a_dialect_body() {
+    within(async {
+        let env = TestEnv::start().await;
+        let before = env.sim_requests().await.len();
+        let many: String = (0..200).map(|i| format!("X-Filler-{i}: {i}\r\n")).collect();
+        let large = format!("X-Large: {}\r\n", "a".repeat(100 * 1024));
+        for (path, body) in dialect_requests() {
+            for (what, extra) in [("200 headers", &many), ("a 100 KiB header", &large)] {
+                let body = body.to_string();
+                let request = format!(
+                    "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
+                    body.len()
+                );
+                let answer = raw(env.router_addr, &request).await;
+                let (head, payload) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+                assert!(head.starts_with("HTTP/1.1 431"), "{path}, {what}: {head}");
+                let v: Value = serde_json::from_str(payload)
+                    .unwrap_or_else(|e| panic!("{path}, {what}: a JSON body ({e}): {payload:?}"));
+                let message = dialect_error(path, &v);
+                assert!(message.contains("headers too large"), "{path}, {what}: {v}");
+            }
+        }
+        assert_eq!(
+            env.sim_requests().await.len(),
+            before,
+            "nothing was forwarded"
+        );
+    })
+    .await;
+}

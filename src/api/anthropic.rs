@@ -2,13 +2,12 @@
 //! `POST /v1/messages/count_tokens`, answered by translating to native `/api/chat` so the router
 //! can set `num_ctx` (Ollama's own `/v1/messages` cannot).
 //!
-//! Owns the I/O around the pure translator in `translate::anthropic`: ids, upstream calls, the SSE
-//! relay with its keep-alive pings, and rendering every failure in Anthropic's error shape. Routes
+//! Owns the I/O around the pure translator in `translate::anthropic`: ids, the Messages encoder
+//! for the one relay (`crate::relay`) with its keep-alive pings, committing a stream before a slow
+//! model load answers, and rendering every failure in Anthropic's error shape. Routes
 //! match on the path only (Claude Code appends `?beta=true`).
 
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,16 +15,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use futures_util::FutureExt;
+use http::{HeaderMap, StatusCode};
 
 use crate::api::BodyError;
 use crate::config::Settings;
 use crate::failure::Failure;
-use crate::observe::ReasonLabels;
 use crate::pipeline::{RouteFailure, RouteInput, Routed, SendFailure};
-use crate::state::{AppState, StreamGuard};
-use crate::stream::ndjson_lines;
+use crate::relay::{self, Answer, Collector, Encoder, End, Interruption};
+use crate::state::AppState;
 use crate::upstream::UpstreamError;
 use router_core::request::{Dialect, Endpoint};
 use router_core::translate::anthropic::{
@@ -109,6 +107,32 @@ impl AnthropicError {
             error.status = status;
         }
         error
+    }
+}
+
+impl AnthropicError {
+    /// A request that got no answer: the router's failure, Ollama's error, or the "prompt is
+    /// too long" Claude Code compacts on.
+    fn from_send_failure(failure: &SendFailure) -> AnthropicError {
+        match failure {
+            SendFailure::Upstream(err) => AnthropicError::from_upstream(err),
+            SendFailure::Status { status, body } => {
+                AnthropicError::from_native_status(*status, body)
+            }
+            SendFailure::PromptTooLong { tokens, max, .. } => {
+                AnthropicError::from_failure(&Failure::PromptTooLong {
+                    tokens: *tokens,
+                    max: *max,
+                })
+            }
+        }
+    }
+
+    fn from_interruption(why: &Interruption) -> AnthropicError {
+        match why {
+            Interruption::Failure(failure) => AnthropicError::from_failure(failure),
+            Interruption::NotSent(failure) => AnthropicError::from_send_failure(failure),
+        }
     }
 }
 
@@ -233,332 +257,173 @@ fn random_id(len: usize) -> String {
         .collect()
 }
 
-/// Counts an upstream failure in the router's metrics (`reason`: connect, status, midstream).
-fn count_upstream_error(state: &AppState, reason: &str) {
-    state
-        .metrics()
-        .upstream_errors
-        .get_or_create(&ReasonLabels {
-            reason: reason.to_owned(),
-        })
-        .inc();
-}
-
-/// POSTs the routed body, counting failures; a prompt Ollama refuses as too long is routed again
-/// once for its reported size (`routed` then describes the retry), and otherwise becomes the
-/// "prompt is too long" error Claude Code compacts on.
-async fn send_upstream(
-    state: &AppState,
-    headers: &HeaderMap,
-    routed: &mut Routed,
-) -> Result<reqwest::Response, AnthropicError> {
-    match state
-        .send_routed(Dialect::Anthropic, Endpoint::Chat, headers, routed)
-        .await
-    {
-        Ok(response) => Ok(response),
-        Err(SendFailure::Upstream(err)) => {
-            count_upstream_error(state, "connect");
-            Err(AnthropicError::from_upstream(&err))
-        }
-        Err(SendFailure::Status { status, body }) => {
-            count_upstream_error(state, "status");
-            Err(AnthropicError::from_native_status(status, &body))
-        }
-        Err(SendFailure::PromptTooLong { tokens, max, .. }) => {
-            Err(AnthropicError::from_failure(&Failure::PromptTooLong {
-                tokens,
-                max,
-            }))
-        }
-    }
-}
-
-/// A non-stream request: one native answer, one Messages object. An answer whose prompt Ollama
-/// cut is asked for once more at a context that holds it before the client sees it.
+/// A non-stream request: one native answer, one Messages object, through the one relay (which
+/// asks once more, unseen, for an answer whose prompt Ollama cut).
 async fn complete_message(
     state: AppState,
     headers: HeaderMap,
     prepared: Prepared,
 ) -> Result<Response, AnthropicError> {
-    let Prepared {
-        mut routed, model, ..
-    } = prepared;
-    let mut retried_after_cut = false;
-    loop {
-        let model = routed
-            .decision
-            .as_ref()
-            .map_or_else(|| model.clone(), |d| d.model.clone());
-        let mut guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
-        let answer = async {
-            let response = send_upstream(&state, &headers, &mut routed).await?;
-            response.bytes().await.map_err(|e| {
-                count_upstream_error(&state, "midstream");
-                AnthropicError::new(
-                    ErrorType::ApiError,
-                    format!("reading Ollama's answer failed: {e}"),
-                )
-            })
+    let collected = relay::collect(
+        &state,
+        Dialect::Anthropic,
+        Endpoint::Chat,
+        &headers,
+        prepared.routed,
+        Message::default(),
+    )
+    .await;
+    let collected = match collected {
+        Ok(collected) => collected,
+        Err((failure, routed)) => {
+            let mut response = AnthropicError::from_send_failure(&failure).into_response();
+            response.headers_mut().extend(routed.response_headers());
+            return Ok(response);
         }
-        .await;
-        // Finished either way: only a client hang-up (this future dropped) counts as cancelled.
-        guard.finish();
-        let chunk: native::ChatChunk = serde_json::from_slice(&answer?).map_err(|e| {
-            AnthropicError::new(
-                ErrorType::ApiError,
-                format!("Ollama sent an answer the router cannot read: {e}"),
-            )
-        })?;
-        if let Some(error) = chunk.error {
-            return Err(AnthropicError::new(ErrorType::ApiError, error));
+    };
+    let chunk = match (collected.end, collected.collector.0) {
+        (End::Complete, Some(chunk)) => chunk,
+        (End::OllamaError(message), _) => {
+            return Err(AnthropicError::new(ErrorType::ApiError, message));
         }
-        let cut = routed.decision.as_ref().and_then(|decision| {
-            state.observe(decision, &routed.tally, routed.record, &chunk.metrics)
-        });
-        if cut.is_some()
-            && !retried_after_cut
-            && let Some(again) =
-                state.retry_after_cut(Dialect::Anthropic, Endpoint::Chat, &headers, &routed)
-        {
-            retried_after_cut = true;
-            routed = again;
-            continue;
+        (End::Broke(why), _) => return Err(AnthropicError::from_interruption(&why)),
+        (End::Complete | End::Closed, _) => {
+            return Err(AnthropicError::from_failure(&Failure::Upstream(format!(
+                "Ollama at {} closed the answer before it was complete",
+                state.upstream().base_url()
+            ))));
         }
-        let message = translate::message_response(&chunk, &new_ids());
-        let mut response = axum::Json(message).into_response();
-        response.headers_mut().extend(routed.response_headers());
-        if let Some(how) = cut {
-            let (k, v) =
-                crate::pipeline::cut_header(how, chunk.metrics.prompt_eval_count.unwrap_or(0));
-            response.headers_mut().insert(k, v);
-        }
-        return Ok(response);
+    };
+    let message = translate::message_response(&chunk, &new_ids());
+    let mut response = axum::Json(message).into_response();
+    response
+        .headers_mut()
+        .extend(collected.routed.response_headers());
+    if let Some((how, count)) = collected.cut {
+        let (k, v) = crate::pipeline::cut_header(how, count);
+        response.headers_mut().insert(k, v);
     }
+    Ok(response)
 }
 
-/// One item of the upstream side of a stream: an NDJSON line, or why there are no more.
-type UpstreamItem = Result<Bytes, AnthropicError>;
-type UpstreamLines = Pin<Box<dyn Stream<Item = UpstreamItem> + Send>>;
+/// A non-stream answer: Ollama's one object (lines, should it send several, merged into it).
+#[derive(Clone, Default)]
+struct Message(Option<native::ChatChunk>);
 
-/// The NDJSON lines of a successful upstream response; a broken connection or a silence longer
-/// than `upstream.idle_timeout` becomes the last item, as an error.
-fn lines_of(state: &AppState, idle: Duration, response: reqwest::Response) -> UpstreamLines {
-    let bytes = crate::stream::with_idle_timeout(
-        response
-            .bytes_stream()
-            .map_err(|e| format!("the connection to Ollama broke mid-answer: {e}")),
-        idle,
-        || "Ollama went silent longer than upstream.idle_timeout".to_owned(),
-    );
-    let state = state.clone();
-    ndjson_lines(Box::pin(bytes))
-        .map(move |line| {
-            line.map_err(|message| {
-                count_upstream_error(&state, "midstream");
-                tracing::warn!(error = %message, "anthropic: upstream failed mid-stream");
-                AnthropicError::new(ErrorType::ApiError, message)
-            })
-        })
-        .boxed()
+impl Collector for Message {
+    type Chunk = native::ChatChunk;
+    fn push(&mut self, _: Bytes, chunk: native::ChatChunk) {
+        let Some(first) = self.0.as_mut() else {
+            self.0 = Some(chunk);
+            return;
+        };
+        if let (Some(into), Some(more)) = (first.message.as_mut(), chunk.message) {
+            into.content.push_str(&more.content);
+            if let Some(thinking) = more.thinking {
+                into.thinking.get_or_insert_default().push_str(&thinking);
+            }
+            into.tool_calls.extend(more.tool_calls);
+        }
+        first.done = chunk.done;
+        first.done_reason = chunk.done_reason.or(first.done_reason.take());
+        first.metrics = chunk.metrics;
+        first.error = chunk.error.or(first.error.take());
+    }
 }
 
 /// A streaming request. Errors Ollama reports at once keep their HTTP status; once the response
 /// is committed (headers slower than [`HEADERS_GRACE`]), failures become an `error` event.
 async fn stream_messages(state: AppState, headers: HeaderMap, prepared: Prepared) -> Response {
     let Prepared { routed, model, .. } = prepared;
-    let idle = routed.settings.config.upstream.idle_timeout.0;
+    // The model is busy from now on: a load is part of the answer.
     let guard = routed.decision.as_ref().map(|_| state.stream_guard(&model));
-    let first_headers = routed.response_headers();
-    // The request as finally sent (a refusal for length routes it again): the headers and what
-    // the answer is learned against follow it.
-    let sent = Arc::new(Mutex::new(routed));
+    let first = (routed.response_headers(), estimated_input(&routed));
     let mut pending = Box::pin({
-        let (state, sent) = (state.clone(), sent.clone());
+        let state = state.clone();
         async move {
-            let mut routed = sent.lock().map(|r| r.clone()).map_err(|_| {
-                AnthropicError::new(ErrorType::ApiError, "router state poisoned".to_owned())
-            })?;
-            let result = send_upstream(&state, &headers, &mut routed).await;
-            if let Ok(mut slot) = sent.lock() {
-                *slot = routed;
+            let mut routed = routed;
+            match relay::send(
+                &state,
+                Dialect::Anthropic,
+                Endpoint::Chat,
+                &headers,
+                &mut routed,
+            )
+            .await
+            {
+                Ok(response) => Ok((routed, response)),
+                Err(failure) => Err((failure, routed)),
             }
-            result
         }
     });
-
-    let final_headers = |sent: &Mutex<Routed>| {
-        sent.lock()
-            .map(|r| r.response_headers())
-            .unwrap_or_default()
-    };
-    let (lines, router_headers): (UpstreamLines, _) =
+    let (answer, (router_headers, input)) =
         match tokio::time::timeout(HEADERS_GRACE, &mut pending).await {
-            Ok(Err(error)) => {
-                let mut response = error.into_response();
-                response.headers_mut().extend(final_headers(&sent));
+            Ok(Err((failure, routed))) => {
+                let mut response = AnthropicError::from_send_failure(&failure).into_response();
+                response.headers_mut().extend(routed.response_headers());
                 return response;
             }
-            Ok(Ok(response)) => (lines_of(&state, idle, response), final_headers(&sent)),
+            // The request as finally sent (a refusal for length routes it again): the headers
+            // and what the answer is learned against follow it.
+            Ok(Ok((routed, response))) => {
+                let sent = (routed.response_headers(), estimated_input(&routed));
+                let ready = std::future::ready(Ok((routed, response)));
+                (Answer::pending(&state, guard, ready), sent)
+            }
+            // Committed before the answer: the headers of the first routing, pings meanwhile.
             Err(_still_waiting) => {
-                let state = state.clone();
-                let lines = stream::once(pending)
-                    .flat_map(move |result| match result {
-                        Ok(response) => lines_of(&state, idle, response),
-                        Err(error) => stream::iter([Err(error)]).boxed(),
-                    })
-                    .boxed();
-                // Committed before the answer: the headers of the first routing.
-                (lines, first_headers)
+                let sent = pending.map(|result| result.map_err(|(failure, _)| failure));
+                (Answer::pending(&state, guard, sent), first)
             }
         };
-
-    let estimated_input = sent
-        .lock()
-        .ok()
-        .and_then(|r| r.decision.as_ref().map(|d| u64::from(d.prompt_tokens)))
-        .unwrap_or(0);
-    let translator = StreamTranslator::new(new_ids(), model, estimated_input);
-    let on_done = move |metrics: &native::Metrics| {
-        let Ok(routed) = sent.lock() else { return };
-        if let Some(decision) = &routed.decision {
-            // A stream's headers are gone: a cut shows in the decision log and metrics.
-            let _ = state.observe(decision, &routed.tally, routed.record, metrics);
-        }
-    };
-    let mut response = sse_response(relay(lines, translator, PING_INTERVAL, on_done, guard));
+    let events = Events(StreamTranslator::new(new_ids(), model, input));
+    let mut response = Response::new(relay::stream(answer, events));
+    relay::sse_headers(response.headers_mut());
     response.headers_mut().extend(router_headers);
     response
 }
 
-fn sse_response(
-    events: impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static,
-) -> Response {
-    let mut response = Response::new(Body::from_stream(events));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Tells nginx-style proxies in between not to buffer the stream.
-    headers.insert(
-        HeaderName::from_static("x-accel-buffering"),
-        HeaderValue::from_static("no"),
-    );
-    response
+fn estimated_input(routed: &Routed) -> u64 {
+    routed
+        .decision
+        .as_ref()
+        .map_or(0, |d| u64::from(d.prompt_tokens))
 }
 
-/// Something the relay holds until the stream ends: the router's in-flight marker.
-trait Finish: Send + 'static {
-    fn finish(&mut self);
-}
+/// Native lines → Messages events: `message_start` and a `ping` at once, the translated events,
+/// a `ping` whenever Ollama is silent for [`PING_INTERVAL`] (a model load, a long prompt), and a
+/// terminal `error` event on any failure.
+struct Events(StreamTranslator);
 
-impl Finish for Option<StreamGuard> {
-    fn finish(&mut self) {
-        if let Some(guard) = self {
-            guard.finish();
-        }
+impl Encoder for Events {
+    type Chunk = native::ChatChunk;
+    fn open(&mut self) -> Bytes {
+        let opening: Vec<StreamEvent> = self
+            .0
+            .start()
+            .into_iter()
+            .chain([StreamEvent::Ping])
+            .collect();
+        concat_sse(&opening)
     }
-}
-
-struct Relay<F, G> {
-    lines: UpstreamLines,
-    translator: StreamTranslator,
-    ping_every: Duration,
-    idle: Pin<Box<tokio::time::Sleep>>,
-    on_done: Option<F>,
-    guard: G,
-}
-
-/// Upstream NDJSON lines → SSE bytes: `message_start` and a `ping` at once, then the translated
-/// events, a `ping` whenever the upstream is silent for `ping_every`, and a terminal `error`
-/// event on any failure. Lazy and unspawned: dropping it (client gone) drops the upstream request.
-fn relay<F, G>(
-    lines: UpstreamLines,
-    mut translator: StreamTranslator,
-    ping_every: Duration,
-    on_done: F,
-    guard: G,
-) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static
-where
-    F: FnOnce(&native::Metrics) + Send + 'static,
-    G: Finish,
-{
-    let opening: Vec<Result<Bytes, Infallible>> = translator
-        .start()
-        .into_iter()
-        .chain([StreamEvent::Ping])
-        .map(|event| Ok(event.to_sse()))
-        .collect();
-    let state = Relay {
-        lines,
-        translator,
-        ping_every,
-        idle: Box::pin(tokio::time::sleep(ping_every)),
-        on_done: Some(on_done),
-        guard,
-    };
-    stream::iter(opening).chain(stream::unfold(state, |mut relay| async move {
-        if relay.translator.is_finished() {
-            return None;
-        }
-        loop {
-            let next = tokio::select! {
-                line = relay.lines.next() => Some(line),
-                () = &mut relay.idle => None,
-            };
-            let events = match next {
-                None => {
-                    let deadline = tokio::time::Instant::now() + relay.ping_every;
-                    relay.idle.as_mut().reset(deadline);
-                    vec![StreamEvent::Ping]
-                }
-                Some(None) => relay.translator.fail(
-                    ErrorType::ApiError,
-                    "Ollama closed the stream before the answer was complete".to_owned(),
-                ),
-                Some(Some(Err(error))) => relay.translator.fail(error.kind, error.message),
-                Some(Some(Ok(line))) => {
-                    let deadline = tokio::time::Instant::now() + relay.ping_every;
-                    relay.idle.as_mut().reset(deadline);
-                    relay.translate_line(&line)
-                }
-            };
-            if relay.translator.is_finished() {
-                // Before the last bytes go out: a client that hangs up right after reading them
-                // did not cancel anything.
-                relay.guard.finish();
-            }
-            if !events.is_empty() {
-                return Some((Ok(concat_sse(&events)), relay));
-            }
-        }
-    }))
-}
-
-impl<F, G> Relay<F, G>
-where
-    F: FnOnce(&native::Metrics),
-{
-    fn translate_line(&mut self, line: &[u8]) -> Vec<StreamEvent> {
-        let chunk: native::ChatChunk = match serde_json::from_slice(line) {
-            Ok(chunk) => chunk,
-            Err(err) => {
-                tracing::warn!(%err, "anthropic: unreadable upstream line");
-                return self.translator.fail(
-                    ErrorType::ApiError,
-                    format!("Ollama sent a line the router cannot read: {err}"),
-                );
-            }
-        };
-        if chunk.done
-            && chunk.error.is_none()
-            && let Some(on_done) = self.on_done.take()
-        {
-            on_done(&chunk.metrics);
-        }
-        self.translator.push(&chunk)
+    fn chunk(&mut self, _: Bytes, chunk: &native::ChatChunk) -> Bytes {
+        concat_sse(&self.0.push(chunk))
+    }
+    fn broke(&mut self, why: &Interruption) -> Bytes {
+        let error = AnthropicError::from_interruption(why);
+        concat_sse(&self.0.fail(error.kind, error.message))
+    }
+    fn closed(&mut self) -> Bytes {
+        concat_sse(&self.0.fail(
+            ErrorType::ApiError,
+            "Ollama closed the stream before the answer was complete".to_owned(),
+        ))
+    }
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+    fn keep_alive(&self) -> Option<(Duration, Bytes)> {
+        Some((PING_INTERVAL, StreamEvent::Ping.to_sse()))
     }
 }
 
@@ -595,26 +460,9 @@ async fn count_tokens(State(state): State<AppState>, body: Body) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use futures_util::{StreamExt, stream};
 
     use super::*;
-
-    /// A stand-in for the router's stream guard that records whether the stream ended properly.
-    #[derive(Clone, Default)]
-    struct Flag(Arc<AtomicBool>);
-
-    impl Flag {
-        fn is_set(&self) -> bool {
-            self.0.load(Ordering::SeqCst)
-        }
-    }
-
-    impl Finish for Flag {
-        fn finish(&mut self) {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
 
     fn translator() -> StreamTranslator {
         StreamTranslator::new(
@@ -627,30 +475,32 @@ mod tests {
         )
     }
 
-    fn line(json: &str) -> UpstreamItem {
-        Ok(Bytes::from(json.to_owned()))
+    fn line(json: &str) -> Result<Bytes, Failure> {
+        Ok(Bytes::from(format!("{json}\n")))
     }
 
     const TEXT: &str =
         r#"{"model":"qwen3:8b","message":{"role":"assistant","content":"Hi"},"done":false}"#;
     const DONE: &str = r#"{"model":"qwen3:8b","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","prompt_eval_count":7,"eval_count":1}"#;
 
-    /// Runs the relay to its end; returns the SSE event names in order, the whole text, whether
-    /// `on_done` saw the final metrics, and whether the guard was finished.
-    async fn run(lines: UpstreamLines) -> (Vec<String>, String, Option<native::Metrics>, bool) {
-        let seen = Arc::new(std::sync::Mutex::new(None));
-        let seen_in = seen.clone();
-        let on_done = move |m: &native::Metrics| {
-            if let Ok(mut slot) = seen_in.lock() {
-                *slot = Some(*m);
-            }
-        };
-        let flag = Flag::default();
-        let chunks: Vec<Bytes> = relay(lines, translator(), PING_INTERVAL, on_done, flag.clone())
-            .map(|item| match item {
-                Ok(bytes) => bytes,
-                Err(never) => match never {},
-            })
+    fn state() -> AppState {
+        AppState::for_settings(
+            crate::config::Settings::compile(crate::config::Config::default(), None).unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// Runs the relay with the Messages encoder to its end; returns the SSE event names in
+    /// order, the whole text, and whether the stream counted as cancelled (its guard released
+    /// unfinished).
+    async fn run(
+        lines: impl futures_util::Stream<Item = Result<Bytes, Failure>> + Send + 'static,
+    ) -> (Vec<String>, String, bool) {
+        let state = state();
+        let answer = Answer::from_lines(&state, Some(state.stream_guard("qwen3:8b")), lines);
+        let chunks: Vec<Bytes> = relay::stream(answer, Events(translator()))
+            .into_data_stream()
+            .map(|item| item.unwrap())
             .collect()
             .await;
         let text: String = chunks
@@ -662,8 +512,8 @@ mod tests {
             .filter_map(|l| l.strip_prefix("event: "))
             .map(str::to_owned)
             .collect();
-        let metrics = *seen.lock().unwrap();
-        (names, text, metrics, flag.is_set())
+        let cancelled = state.metrics().cancelled_streams.get() > 0;
+        (names, text, cancelled)
     }
 
     #[tokio::test(start_paused = true)]
@@ -674,9 +524,8 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(12)).await;
             line(TEXT)
         })
-        .chain(stream::iter([line(DONE)]))
-        .boxed();
-        let (names, _, metrics, finished) = run(lines).await;
+        .chain(stream::iter([line(DONE)]));
+        let (names, _, cancelled) = run(lines).await;
         assert_eq!(
             names,
             [
@@ -691,9 +540,8 @@ mod tests {
                 "message_stop"
             ]
         );
-        assert_eq!(metrics.and_then(|m| m.prompt_eval_count), Some(7));
         assert!(
-            finished,
+            !cancelled,
             "a completed stream releases its guard as finished"
         );
     }
@@ -702,14 +550,13 @@ mod tests {
     async fn an_upstream_failure_mid_stream_ends_with_an_error_event() {
         let lines = stream::iter([
             line(TEXT),
-            Err(AnthropicError::new(
-                ErrorType::OverloadedError,
-                "server busy",
-            )),
+            Err(Failure::Overloaded {
+                message: "server busy".into(),
+                retry_after: None,
+            }),
             line(DONE),
-        ])
-        .boxed();
-        let (names, text, metrics, finished) = run(lines).await;
+        ]);
+        let (names, text, cancelled) = run(lines).await;
         assert_eq!(names.last().map(String::as_str), Some("error"));
         assert!(!names.iter().any(|n| n == "message_stop"), "{names:?}");
         assert!(
@@ -718,44 +565,41 @@ mod tests {
             ),
             "{text}"
         );
-        assert_eq!(metrics, None, "nothing to learn from a failed answer");
-        assert!(finished);
+        assert!(!cancelled);
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_error_line_and_a_cut_stream_are_errors_too() {
-        let (names, text, _, _) = run(stream::iter([
+        let (names, text, _) = run(stream::iter([
             line(TEXT),
             line(r#"{"error":"an error was encountered while running the model"}"#),
-        ])
-        .boxed())
+        ]))
         .await;
         assert_eq!(names.last().map(String::as_str), Some("error"));
         assert!(text.contains("an error was encountered while running the model"));
 
-        let (names, text, _, _) = run(stream::iter([line(TEXT)]).boxed()).await;
+        let (names, text, _) = run(stream::iter([line(TEXT)])).await;
         assert_eq!(names.last().map(String::as_str), Some("error"));
         assert!(text.contains("closed the stream before the answer was complete"));
 
-        let (names, text, _, _) = run(stream::iter([line("not json")]).boxed()).await;
+        let (names, text, _) = run(stream::iter([line("not json")])).await;
         assert_eq!(names, ["message_start", "ping", "error"]);
         assert!(text.contains("cannot read"));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_client_hang_up_leaves_the_guard_unfinished() {
-        let flag = Flag::default();
-        let lines = stream::iter([line(TEXT)]).chain(stream::pending()).boxed();
-        let mut events = Box::pin(relay(
-            lines,
-            translator(),
-            PING_INTERVAL,
-            |_: &native::Metrics| {},
-            flag.clone(),
-        ));
+        let state = state();
+        let lines = stream::iter([line(TEXT)]).chain(stream::pending());
+        let answer = Answer::from_lines(&state, Some(state.stream_guard("qwen3:8b")), lines);
+        let mut events = relay::stream(answer, Events(translator())).into_data_stream();
         assert!(events.next().await.is_some());
         drop(events);
-        assert!(!flag.is_set(), "a dropped stream counts as cancelled");
+        assert_eq!(
+            state.metrics().cancelled_streams.get(),
+            1,
+            "a dropped stream counts as cancelled"
+        );
     }
 
     #[test]

@@ -143,13 +143,7 @@ pub async fn passthrough(State(state): State<AppState>, req: Request) -> Respons
     {
         Ok(resp) => relay_untouched(&state.settings(), resp),
         Err(e) => {
-            state
-                .metrics()
-                .upstream_errors
-                .get_or_create(&crate::observe::ReasonLabels {
-                    reason: "passthrough".into(),
-                })
-                .inc();
+            crate::relay::count_upstream_error(&state, "passthrough");
             ollama::OllamaError::from(e).into_response()
         }
     }

@@ -7,15 +7,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
-use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::config::Settings;
 use crate::failure::Failure;
 use crate::pipeline::{RouteFailure, RouteInput, Routed, SendFailure};
+use crate::relay::{self, Answer, Collector, Encoder, End, Interruption, Tail};
 use crate::state::AppState;
-use crate::stream::LastLine;
 use crate::upstream::UpstreamError;
 use router_core::catalog::Capability;
 use router_core::classify::{ModelTarget, VIRTUAL_MODELS, resolve_model};
@@ -134,223 +133,135 @@ async fn routed(
         })
         .map_err(|failure| refusal(failure, &headers))?;
     drop(bytes);
-    let resp = match send(&state, endpoint, &headers, &mut routed).await {
-        Ok(resp) => resp,
-        Err(failure) => return Ok(failure),
-    };
-    if routed.single && routed.decision.is_some() {
-        return single_answer(state, endpoint, headers, routed, resp).await;
+    if routed.single {
+        return Ok(single_answer(&state, endpoint, &headers, routed).await);
     }
+    let resp = match relay::send(&state, Dialect::Ollama, endpoint, &headers, &mut routed).await {
+        Ok(resp) => resp,
+        Err(failure) => return Ok(with_routing(send_failure(failure), &routed)),
+    };
     let mut out = Response::builder().status(resp.status());
     if let Some(h) = out.headers_mut() {
         crate::api::copy_response_headers(resp.headers(), h);
-        // The body is relayed, not copied whole: without a length, hyper reads it to its end,
-        // where the final metrics are learned (with one, it stops at the last byte).
+        // Lines are relayed as they come, not the body copied whole: no length.
         h.remove(http::header::CONTENT_LENGTH);
         for (k, v) in routed.response_headers() {
             h.insert(k, v);
         }
     }
-    let body = relay_native(state, routed, resp);
+    let body = relay::stream(Answer::new(&state, &routed, resp), Passthrough);
     out.body(body)
         .map_err(|e| OllamaError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-/// Sends a routed request; a failure is already the response to give (Ollama's own error,
-/// relayed as is, including a prompt too long for every context the router may give).
-async fn send(
-    state: &AppState,
-    endpoint: Endpoint,
-    headers: &HeaderMap,
-    routed: &mut Routed,
-) -> Result<reqwest::Response, Response> {
-    match state
-        .send_routed(Dialect::Ollama, endpoint, headers, routed)
-        .await
-    {
-        Ok(resp) => Ok(resp),
-        Err(SendFailure::Upstream(e)) => {
-            state
-                .metrics()
-                .upstream_errors
-                .get_or_create(&crate::observe::ReasonLabels {
-                    reason: "connect".into(),
-                })
-                .inc();
-            Err(OllamaError::from(e).into_response())
-        }
-        Err(
-            SendFailure::Status { status, body } | SendFailure::PromptTooLong { status, body, .. },
-        ) => {
+/// A request that got no answer to relay: Ollama's own error relayed as is (a prompt too long
+/// for every context the router may give included), or the router's failure.
+fn send_failure(failure: SendFailure) -> Response {
+    match failure {
+        SendFailure::Upstream(e) => OllamaError::from(e).into_response(),
+        SendFailure::Status { status, body } | SendFailure::PromptTooLong { status, body, .. } => {
             let mut out = Response::new(Body::from(body));
             *out.status_mut() = status;
             out.headers_mut().insert(
                 http::header::CONTENT_TYPE,
                 http::HeaderValue::from_static("application/json; charset=utf-8"),
             );
-            for (k, v) in routed.response_headers() {
-                out.headers_mut().insert(k, v);
-            }
-            Err(out)
+            out
         }
     }
 }
 
-/// A non-streamed answer (`stream: false`): one JSON object, read whole so that an answer whose
-/// prompt Ollama cut can be asked for again at a context that holds it before the client sees it.
+/// The `x-router-*` headers of `routed` on `out`.
+fn with_routing(mut out: Response, routed: &Routed) -> Response {
+    for (k, v) in routed.response_headers() {
+        out.headers_mut().insert(k, v);
+    }
+    out
+}
+
+/// Native lines pass through as Ollama wrote them; a break mid-stream ends the stream with
+/// Ollama's own mid-stream error line, so clients see an error instead of a silently cut answer.
+struct Passthrough;
+
+impl Encoder for Passthrough {
+    type Chunk = Tail;
+    fn chunk(&mut self, line: Bytes, _: &Tail) -> Bytes {
+        line
+    }
+    fn broke(&mut self, why: &Interruption) -> Bytes {
+        let message = match why {
+            Interruption::Failure(f) => f.to_string(),
+            Interruption::NotSent(SendFailure::Upstream(e)) => e.to_string(),
+            Interruption::NotSent(
+                SendFailure::Status { body, .. } | SendFailure::PromptTooLong { body, .. },
+            ) => crate::pipeline::native_error_text(body),
+        };
+        Bytes::from(format!("{}\n", json!({ "error": message })))
+    }
+    fn closed(&mut self) -> Bytes {
+        Bytes::new()
+    }
+    fn is_finished(&self) -> bool {
+        // Everything Ollama sends is the client's, to the end of the body.
+        false
+    }
+}
+
+/// A non-streamed answer's lines, kept as Ollama wrote them (one JSON object).
+#[derive(Clone, Default)]
+struct Whole(Vec<Bytes>);
+
+impl Collector for Whole {
+    type Chunk = Tail;
+    fn push(&mut self, line: Bytes, _: Tail) {
+        self.0.push(line);
+    }
+}
+
+/// A non-streamed answer (`stream: false`): read whole, so that an answer whose prompt Ollama
+/// cut is asked for again at a context that holds it before the client sees it.
 async fn single_answer(
-    state: AppState,
+    state: &AppState,
     endpoint: Endpoint,
-    headers: HeaderMap,
-    mut routed: Routed,
-    mut resp: reqwest::Response,
-) -> Result<Response, OllamaError> {
-    let mut retried_after_cut = false;
-    while let Some(decision) = routed.decision.clone() {
-        let mut guard = state.stream_guard(&decision.model);
-        let status = resp.status();
-        let upstream_headers = resp.headers().clone();
-        let answer = resp.bytes().await;
-        guard.finish();
-        let answer = answer.map_err(|e| {
-            OllamaError::new(
-                StatusCode::BAD_GATEWAY,
-                format!("reading Ollama's answer failed: {e}"),
-            )
-        })?;
-        let chunk = serde_json::from_slice::<router_core::translate::native::ChatChunk>(&answer)
-            .ok()
-            .filter(|c| c.done);
-        let cut = chunk.as_ref().and_then(|c| {
-            state
-                .observe(&decision, &routed.tally, routed.record, &c.metrics)
-                .map(|how| (how, c.metrics.prompt_eval_count.unwrap_or(0)))
-        });
-        if let Some((how, _)) = cut
-            && !retried_after_cut
-            && let Some(again) = state.retry_after_cut(Dialect::Ollama, endpoint, &headers, &routed)
-        {
-            tracing::warn!(model = %decision.model, cut = how.as_str(), "retrying a cut prompt at a larger context");
-            retried_after_cut = true;
-            routed = again;
-            resp = match send(&state, endpoint, &headers, &mut routed).await {
-                Ok(resp) => resp,
-                Err(failure) => return Ok(failure),
-            };
-            continue;
-        }
-        let mut out = Response::new(Body::from(answer));
-        *out.status_mut() = status;
-        crate::api::copy_response_headers(&upstream_headers, out.headers_mut());
-        for (k, v) in routed.response_headers() {
-            out.headers_mut().insert(k, v);
-        }
-        if let Some((how, count)) = cut {
-            let (k, v) = crate::pipeline::cut_header(how, count);
-            out.headers_mut().insert(k, v);
-        }
-        return Ok(out);
-    }
-    Err(OllamaError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "unrouted answer",
-    ))
-}
-
-/// Relays a native response byte for byte, watching the last line for the final metrics. A
-/// transport failure mid-stream ends the stream with Ollama's own mid-stream error line, so
-/// clients see an error instead of a silently cut answer.
-fn relay_native(state: AppState, routed: Routed, resp: reqwest::Response) -> Body {
-    let idle = routed.settings.config.upstream.idle_timeout.0;
-    let guard = routed
-        .decision
-        .as_ref()
-        .map(|d| state.stream_guard(&d.model));
-    // A non-streamed answer comes with a Content-Length that is forwarded, and the server stops
-    // polling the body once that many bytes are out: the end of the stream is never observed.
-    // So the end is recognised by the byte count too.
-    let remaining = resp.content_length();
-    let upstream = crate::stream::with_idle_timeout(
-        resp.bytes_stream().map_err(|e| e.to_string()),
-        idle,
-        || "Ollama went silent longer than upstream.idle_timeout".to_string(),
-    );
-    struct Relay<S> {
-        upstream: S,
-        last: Option<LastLine>,
-        guard: Option<crate::state::StreamGuard>,
-        routed: Routed,
-        state: AppState,
-        ended: bool,
-        remaining: Option<u64>,
-    }
-    impl<S> Relay<S> {
-        /// The answer is complete: not a cancellation, and its final metrics are learned from.
-        fn complete(&mut self) {
-            self.ended = true;
-            if let Some(g) = self.guard.as_mut() {
-                g.finish();
-            }
-            if let (Some(d), Some(last)) = (
-                &self.routed.decision,
-                self.last.take().and_then(LastLine::finish),
-            ) && let Ok(final_chunk) =
-                serde_json::from_slice::<router_core::translate::native::ChatChunk>(&last)
-                && final_chunk.done
-            {
-                // A stream's headers are gone: a cut shows in the decision log and metrics.
-                let _ = self.state.observe(
-                    d,
-                    &self.routed.tally,
-                    self.routed.record,
-                    &final_chunk.metrics,
-                );
-            }
-        }
-    }
-    let init = Relay {
-        upstream: Box::pin(upstream),
-        // Only a routed answer's final metrics are learned from; others pass with no copying.
-        last: routed.decision.as_ref().map(|_| LastLine::default()),
-        guard,
-        routed,
+    headers: &HeaderMap,
+    routed: Routed,
+) -> Response {
+    let collected = match relay::collect(
         state,
-        ended: false,
-        remaining,
+        Dialect::Ollama,
+        endpoint,
+        headers,
+        routed,
+        Whole::default(),
+    )
+    .await
+    {
+        Ok(collected) => collected,
+        Err((failure, routed)) => return with_routing(send_failure(failure), &routed),
     };
-    let stream = futures_util::stream::unfold(init, |mut r| async move {
-        if r.ended {
-            return None;
+    let mut out = match collected.end {
+        // Ollama's error line, or an answer it ended early: its bytes, as it sent them.
+        End::Complete | End::OllamaError(_) | End::Closed => {
+            let Whole(lines) = collected.collector;
+            let body = match <[Bytes; 1]>::try_from(lines) {
+                Ok([one]) => one,
+                Err(lines) => Bytes::from(lines.concat()),
+            };
+            let mut out = Response::new(Body::from(body));
+            *out.status_mut() = collected.status;
+            crate::api::copy_response_headers(&collected.headers, out.headers_mut());
+            out.headers_mut().remove(http::header::CONTENT_LENGTH);
+            out
         }
-        match r.upstream.next().await {
-            Some(Ok(chunk)) => {
-                if let Some(l) = r.last.as_mut() {
-                    l.push(&chunk);
-                }
-                if let Some(left) = r.remaining.as_mut() {
-                    *left = left.saturating_sub(chunk.len() as u64);
-                    if *left == 0 {
-                        r.complete();
-                    }
-                }
-                Some((Ok::<Bytes, std::io::Error>(chunk), r))
-            }
-            Some(Err(message)) => {
-                r.ended = true;
-                if let Some(g) = r.guard.as_mut() {
-                    g.finish();
-                }
-                tracing::warn!(error = %message, "upstream failed mid-stream");
-                let line = format!("{}\n", json!({ "error": message }));
-                Some((Ok(Bytes::from(line)), r))
-            }
-            None => {
-                r.complete();
-                None
-            }
-        }
-    });
-    Body::from_stream(stream)
+        End::Broke(Interruption::Failure(f)) => f.render(Dialect::Ollama),
+        End::Broke(Interruption::NotSent(failure)) => send_failure(failure),
+    };
+    out = with_routing(out, &collected.routed);
+    if let Some((how, count)) = collected.cut {
+        let (k, v) = crate::pipeline::cut_header(how, count);
+        out.headers_mut().insert(k, v);
+    }
+    out
 }
 
 fn virtual_kind(settings: &Settings, name: &str) -> Option<Option<Kind>> {

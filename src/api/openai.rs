@@ -11,12 +11,10 @@
 //!   to Ollama's default context. Only a compressed body (`Content-Encoding`, which Codex uses
 //!   with OpenAI's own backend, not with `--oss`) is forwarded untouched: it cannot be read here.
 //!
-//! Streams are relayed lazily: nothing is spawned, so a client that hangs up drops the upstream
-//! request and Ollama stops generating.
+//! Answers go through the one relay (`crate::relay`) with the translators of router-core as
+//! encoders and collectors: lazily, so a client that hangs up drops the upstream request and
+//! Ollama stops generating.
 
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -25,15 +23,14 @@ use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::Settings;
 use crate::failure::Failure;
 use crate::pipeline::{ModelList, RouteFailure, RouteInput, Routed, SendFailure};
-use crate::state::{AppState, StreamGuard};
+use crate::relay::{self, Answer, Collector, Encoder, End, Interruption};
+use crate::state::AppState;
 use crate::upstream::UpstreamError;
 use router_core::request::{Dialect, Endpoint, Kind, KindHint};
 use router_core::translate::native;
@@ -42,7 +39,6 @@ use router_core::translate::openai::{
     ModelCardList, OpenAiError,
 };
 use router_core::translate::responses as rs;
-use router_core::truncation::Cut;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,8 +50,6 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/embeddings", post(embeddings))
         .route("/v1/responses", post(responses))
 }
-
-type RouterHeaders = Vec<(HeaderName, HeaderValue)>;
 
 // ---------------------------------------------------------------------------------------------
 // Handlers
@@ -298,29 +292,28 @@ enum Mode<S, B> {
     },
 }
 
-/// Sends a routed request: a prompt Ollama refuses as too long is routed again once for the size
-/// it reported (`routed` then describes the retry), else it is `context_length_exceeded`.
-async fn send(
-    state: &AppState,
-    headers: &HeaderMap,
-    routed: &mut Routed,
-    endpoint: Endpoint,
-) -> Result<reqwest::Response, OpenAiError> {
-    match state
-        .send_routed(Dialect::OpenAi, endpoint, headers, routed)
-        .await
-    {
-        Ok(upstream) => Ok(upstream),
-        Err(SendFailure::Upstream(error)) => Err(upstream_failure(&error)),
-        Err(SendFailure::Status { status, body }) => {
-            Err(OpenAiError::from_native(status.as_u16(), &body))
+/// A request that got no answer: the router's failure, or Ollama's error in OpenAI's shape (a
+/// prompt too long for every context the router may give is `context_length_exceeded`).
+fn send_error(failure: &SendFailure) -> OpenAiError {
+    match failure {
+        SendFailure::Upstream(error) => upstream_failure(error),
+        SendFailure::Status { status, body } => OpenAiError::from_native(status.as_u16(), body),
+        SendFailure::PromptTooLong { tokens, max, .. } => Failure::PromptTooLong {
+            tokens: *tokens,
+            max: *max,
         }
-        Err(SendFailure::PromptTooLong { tokens, max, .. }) => {
-            Err(Failure::PromptTooLong { tokens, max }.openai())
-        }
+        .openai(),
     }
 }
 
+fn interruption_error(why: &Interruption) -> OpenAiError {
+    match why {
+        Interruption::Failure(failure) => failure.openai(),
+        Interruption::NotSent(failure) => send_error(failure),
+    }
+}
+
+/// Sends the routed request and answers in `mode`, through the one relay.
 async fn relay_translated<S, B>(
     state: AppState,
     headers: HeaderMap,
@@ -329,17 +322,23 @@ async fn relay_translated<S, B>(
     mode: Mode<S, B>,
 ) -> Response
 where
-    S: SseCodec,
-    B: Collector<Chunk = S::Chunk> + Clone,
+    S: Encoder,
+    B: Collector + Finish,
 {
-    let mut upstream = match send(&state, &headers, &mut routed, endpoint).await {
-        Ok(upstream) => upstream,
-        Err(error) => return error_response(&error, &routed.response_headers()),
-    };
-    let (mut builder, id, created) = match mode {
+    let (builder, id, created) = match mode {
         Mode::Stream(codec) => {
+            let upstream =
+                match relay::send(&state, Dialect::OpenAi, endpoint, &headers, &mut routed).await {
+                    Ok(upstream) => upstream,
+                    Err(failure) => {
+                        return error_response(&send_error(&failure), &routed.response_headers());
+                    }
+                };
             let answer = Answer::new(&state, &routed, upstream);
-            return sse_response(answer, codec, &routed.response_headers());
+            let mut response = Response::new(relay::stream(answer, codec));
+            relay::sse_headers(response.headers_mut());
+            append_headers(response.headers_mut(), &routed.response_headers());
+            return response;
         }
         Mode::Collect {
             builder,
@@ -347,226 +346,76 @@ where
             created,
         } => (builder, id, created),
     };
-    // Unseen until complete: an answer whose prompt Ollama cut is asked for once more at a
-    // context that holds it.
-    let mut retried_after_cut = false;
-    // A retry starts from an empty collector again.
-    let pristine = builder.clone();
-    loop {
-        let answer = Answer::new(&state, &routed, upstream);
-        let (result, cut) =
-            collect(answer, std::mem::replace(&mut builder, pristine.clone())).await;
-        if cut.is_some()
-            && !retried_after_cut
-            && let Some(again) = state.retry_after_cut(Dialect::OpenAi, endpoint, &headers, &routed)
-        {
-            retried_after_cut = true;
-            routed = again;
-            upstream = match send(&state, &headers, &mut routed, endpoint).await {
-                Ok(upstream) => upstream,
-                Err(error) => return error_response(&error, &routed.response_headers()),
-            };
-            continue;
-        }
-        let mut router_headers = routed.response_headers();
-        if let Some((how, count)) = cut {
-            router_headers.push(crate::pipeline::cut_header(how, count));
-        }
-        return match result {
-            Ok(builder) => json_bytes_response(
-                StatusCode::OK,
-                builder.finish(&id, created),
-                &router_headers,
-            ),
-            Err(error) => error_response(&error, &router_headers),
-        };
-    }
-}
-
-type LineStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
-
-/// An upstream answer being read: its NDJSON lines plus what the end of it must report.
-struct Answer {
-    lines: LineStream,
-    state: AppState,
-    upstream_url: String,
-    routed: Option<(
-        Arc<router_core::route::Decision>,
-        router_core::tokens::BodyEstimate,
-        u64,
-    )>,
-    guard: Option<StreamGuard>,
-    /// The final chunk showed a cut prompt: how, and Ollama's count.
-    cut: Option<(Cut, u64)>,
-}
-
-impl Answer {
-    fn new(state: &AppState, routed: &Routed, upstream: reqwest::Response) -> Answer {
-        let idle = routed.settings.config.upstream.idle_timeout.0;
-        let bytes = Box::pin(upstream.bytes_stream().map_err(std::io::Error::other));
-        let bytes = crate::stream::with_idle_timeout(bytes, idle, || {
-            std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "upstream went silent (upstream.idle_timeout)",
-            )
-        });
-        let lines: LineStream = Box::pin(crate::stream::ndjson_lines(Box::pin(bytes)));
-        Answer {
-            lines,
-            state: state.clone(),
-            upstream_url: state.upstream().base_url().to_owned(),
-            guard: routed
-                .decision
-                .as_ref()
-                .map(|decision| state.stream_guard(&decision.model)),
-            routed: routed
-                .decision
-                .clone()
-                .map(|decision| (decision, routed.tally, routed.record)),
-            cut: None,
-        }
-    }
-
-    /// The next native chunk; `None` at end of stream. A broken or unreadable stream is an
-    /// OpenAI error naming the upstream.
-    async fn next_chunk<C: NativeChunk>(&mut self) -> Option<Result<C, OpenAiError>> {
-        let line = match self.lines.next().await? {
-            Ok(line) => line,
-            Err(error) => {
-                return Some(Err(OpenAiError::with_status(
-                    502,
-                    format!(
-                        "the answer from Ollama at {} broke off: {error}",
-                        self.upstream_url
-                    ),
-                )));
+    let collected =
+        match relay::collect(&state, Dialect::OpenAi, endpoint, &headers, routed, builder).await {
+            Ok(collected) => collected,
+            Err((failure, routed)) => {
+                return error_response(&send_error(&failure), &routed.response_headers());
             }
         };
-        Some(serde_json::from_slice::<C>(&line).map_err(|error| {
-            OpenAiError::with_status(
-                502,
-                format!(
-                    "Ollama at {} sent an unreadable line: {error}",
-                    self.upstream_url
-                ),
-            )
-        }))
+    let mut router_headers = collected.routed.response_headers();
+    if let Some((how, count)) = collected.cut {
+        router_headers.push(crate::pipeline::cut_header(how, count));
     }
-
-    /// Feeds the final chunk's metrics back to the router (learned speed, token calibration) and
-    /// notes a cut prompt (in a stream the headers are gone: the decision log and metrics show it).
-    fn observe(&mut self, metrics: &native::Metrics) {
-        if let Some((decision, tally, record)) = &self.routed
-            && let Some(how) = self.state.observe(decision, tally, *record, metrics)
-        {
-            self.cut = Some((how, metrics.prompt_eval_count.unwrap_or(0)));
+    let error = match collected.end {
+        End::Complete => {
+            return json_bytes_response(
+                StatusCode::OK,
+                collected.collector.finish(&id, created),
+                &router_headers,
+            );
         }
-    }
+        // As Ollama answers a non-stream request whose runner fails.
+        End::OllamaError(message) => OpenAiError::with_status(500, message),
+        End::Closed => Failure::Upstream(format!(
+            "Ollama at {} closed the answer before it was complete",
+            state.upstream().base_url()
+        ))
+        .openai(),
+        End::Broke(why) => interruption_error(&why),
+    };
+    error_response(&error, &router_headers)
+}
 
-    /// The answer ended on its own (done, error line, broken stream), not by a client hang-up.
-    fn ended(&mut self) {
-        if let Some(guard) = self.guard.as_mut() {
-            guard.finish();
+/// The translators of router-core as the relay's encoders: one SSE write per native chunk.
+macro_rules! sse_encoder {
+    ($($codec:ty => $chunk:ty),*) => {$(
+        impl Encoder for $codec {
+            type Chunk = $chunk;
+            fn chunk(&mut self, _: Bytes, chunk: &$chunk) -> Bytes {
+                self.push(chunk).into()
+            }
+            fn broke(&mut self, why: &Interruption) -> Bytes {
+                self.fail(&interruption_error(why)).into()
+            }
+            fn closed(&mut self) -> Bytes {
+                self.end_of_upstream().into()
+            }
+            fn is_finished(&self) -> bool {
+                <$codec>::is_finished(self)
+            }
         }
-    }
+    )*};
 }
+sse_encoder!(
+    ChatStream => native::ChatChunk,
+    CompletionStream => native::GenerateChunk,
+    rs::ResponsesStream => native::ChatChunk
+);
 
-/// What the relay needs from a native chunk type.
-trait NativeChunk: DeserializeOwned + Send + 'static {
-    fn error(&self) -> Option<&str>;
-    /// The final chunk's metrics (`done: true`), else `None`.
-    fn final_metrics(&self) -> Option<&native::Metrics>;
-}
-
-impl NativeChunk for native::ChatChunk {
-    fn error(&self) -> Option<&str> {
-        self.error.as_deref()
-    }
-
-    fn final_metrics(&self) -> Option<&native::Metrics> {
-        self.done.then_some(&self.metrics)
-    }
-}
-
-impl NativeChunk for native::GenerateChunk {
-    fn error(&self) -> Option<&str> {
-        self.error.as_deref()
-    }
-
-    fn final_metrics(&self) -> Option<&native::Metrics> {
-        self.done.then_some(&self.metrics)
-    }
-}
-
-/// A stateful native → SSE translator (`ChatStream`, `CompletionStream`).
-trait SseCodec: Send + 'static {
-    type Chunk: NativeChunk;
-    fn push(&mut self, chunk: &Self::Chunk) -> String;
-    fn fail(&mut self, error: &OpenAiError) -> String;
-    fn end_of_upstream(&mut self) -> String;
-    fn is_finished(&self) -> bool;
-}
-
-impl SseCodec for ChatStream {
-    type Chunk = native::ChatChunk;
-    fn push(&mut self, chunk: &native::ChatChunk) -> String {
-        ChatStream::push(self, chunk)
-    }
-    fn fail(&mut self, error: &OpenAiError) -> String {
-        ChatStream::fail(self, error)
-    }
-    fn end_of_upstream(&mut self) -> String {
-        ChatStream::end_of_upstream(self)
-    }
-    fn is_finished(&self) -> bool {
-        ChatStream::is_finished(self)
-    }
-}
-
-impl SseCodec for CompletionStream {
-    type Chunk = native::GenerateChunk;
-    fn push(&mut self, chunk: &native::GenerateChunk) -> String {
-        CompletionStream::push(self, chunk)
-    }
-    fn fail(&mut self, error: &OpenAiError) -> String {
-        CompletionStream::fail(self, error)
-    }
-    fn end_of_upstream(&mut self) -> String {
-        CompletionStream::end_of_upstream(self)
-    }
-    fn is_finished(&self) -> bool {
-        CompletionStream::is_finished(self)
-    }
-}
-
-impl SseCodec for rs::ResponsesStream {
-    type Chunk = native::ChatChunk;
-    fn push(&mut self, chunk: &native::ChatChunk) -> String {
-        rs::ResponsesStream::push(self, chunk)
-    }
-    fn fail(&mut self, error: &OpenAiError) -> String {
-        rs::ResponsesStream::fail(self, error)
-    }
-    fn end_of_upstream(&mut self) -> String {
-        rs::ResponsesStream::end_of_upstream(self)
-    }
-    fn is_finished(&self) -> bool {
-        rs::ResponsesStream::is_finished(self)
-    }
-}
-
-/// A native → one-JSON-body collector (`ChatCompletionBuilder`, `CompletionBuilder`).
-trait Collector: Send + 'static {
-    type Chunk: NativeChunk;
-    fn push(&mut self, chunk: &Self::Chunk);
+/// A collected answer's one JSON body, given the response id and time.
+trait Finish {
     fn finish(&self, id: &str, created: u64) -> Vec<u8>;
 }
 
 impl Collector for ChatCompletionBuilder {
     type Chunk = native::ChatChunk;
-    fn push(&mut self, chunk: &native::ChatChunk) {
-        ChatCompletionBuilder::push(self, chunk);
+    fn push(&mut self, _: Bytes, chunk: native::ChatChunk) {
+        ChatCompletionBuilder::push(self, &chunk);
     }
+}
+
+impl Finish for ChatCompletionBuilder {
     fn finish(&self, id: &str, created: u64) -> Vec<u8> {
         ChatCompletionBuilder::finish(self, id, created)
     }
@@ -574,9 +423,12 @@ impl Collector for ChatCompletionBuilder {
 
 impl Collector for CompletionBuilder {
     type Chunk = native::GenerateChunk;
-    fn push(&mut self, chunk: &native::GenerateChunk) {
-        CompletionBuilder::push(self, chunk);
+    fn push(&mut self, _: Bytes, chunk: native::GenerateChunk) {
+        CompletionBuilder::push(self, &chunk);
     }
+}
+
+impl Finish for CompletionBuilder {
     fn finish(&self, id: &str, created: u64) -> Vec<u8> {
         CompletionBuilder::finish(self, id, created)
     }
@@ -589,91 +441,16 @@ struct ResponseCollector(rs::ResponsesStream);
 
 impl Collector for ResponseCollector {
     type Chunk = native::ChatChunk;
-    fn push(&mut self, chunk: &native::ChatChunk) {
-        self.0.push(chunk);
+    fn push(&mut self, _: Bytes, chunk: native::ChatChunk) {
+        self.0.push(&chunk);
     }
+}
+
+impl Finish for ResponseCollector {
     fn finish(&self, _id: &str, _created: u64) -> Vec<u8> {
         match self.0.final_response() {
             Ok(response) => serde_json::to_vec(&response).unwrap_or_default(),
             Err(error) => error.to_json(),
-        }
-    }
-}
-
-/// Re-frames the native stream as SSE, one write per native chunk. Lazy (no task): dropping the
-/// response body drops the upstream request.
-fn sse_response<S: SseCodec>(answer: Answer, codec: S, router_headers: &RouterHeaders) -> Response {
-    let frames =
-        futures_util::stream::unfold((answer, codec), |(mut answer, mut codec)| async move {
-            loop {
-                if codec.is_finished() {
-                    return None;
-                }
-                let text = match answer.next_chunk::<S::Chunk>().await {
-                    Some(Ok(chunk)) => {
-                        if chunk.error().is_none()
-                            && let Some(metrics) = chunk.final_metrics()
-                        {
-                            answer.observe(metrics);
-                        }
-                        codec.push(&chunk)
-                    }
-                    Some(Err(error)) => codec.fail(&error),
-                    None => codec.end_of_upstream(),
-                };
-                if codec.is_finished() {
-                    answer.ended();
-                }
-                if !text.is_empty() {
-                    return Some((Ok::<Bytes, Infallible>(Bytes::from(text)), (answer, codec)));
-                }
-            }
-        });
-    let mut response = Response::new(Body::from_stream(frames));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    append_headers(headers, router_headers);
-    response
-}
-
-/// Reads the whole native answer for a non-stream client. A mid-answer failure becomes an error
-/// response (500, as Ollama answers a non-stream request whose runner fails).
-async fn collect<B: Collector>(
-    mut answer: Answer,
-    mut builder: B,
-) -> (Result<B, OpenAiError>, Option<(Cut, u64)>) {
-    loop {
-        let chunk = match answer.next_chunk::<B::Chunk>().await {
-            Some(Ok(chunk)) => chunk,
-            Some(Err(error)) => {
-                answer.ended();
-                return (Err(error), answer.cut);
-            }
-            None => {
-                answer.ended();
-                let error = OpenAiError::with_status(
-                    502,
-                    format!(
-                        "Ollama at {} closed the answer before it was complete",
-                        answer.upstream_url
-                    ),
-                );
-                return (Err(error), answer.cut);
-            }
-        };
-        if let Some(message) = chunk.error() {
-            answer.ended();
-            return (Err(OpenAiError::with_status(500, message)), answer.cut);
-        }
-        builder.push(&chunk);
-        if let Some(metrics) = chunk.final_metrics() {
-            answer.observe(metrics);
-            answer.ended();
-            return (Ok(builder), answer.cut);
         }
     }
 }
