@@ -159,6 +159,7 @@ fn outcome(event: &Event, answer: Answer, record: Option<RequestRecord>, spilled
         eval_s: 0.0,
         quality: 0.0,
         graded: false,
+        held_back: false,
     };
     let metrics = match answer {
         Answer::Done(m) => m,
@@ -167,6 +168,12 @@ fn outcome(event: &Event, answer: Answer, record: Option<RequestRecord>, spilled
             return o;
         }
     };
+    // A success Ollama never saw: the router answered it without a model (autocomplete held
+    // back). No wait, no answer.
+    if record.is_none() {
+        o.held_back = true;
+        return o;
+    }
     o.load_s = seconds(&metrics, "load_duration");
     o.prompt_s = seconds(&metrics, "prompt_eval_duration");
     let eval_count = metrics

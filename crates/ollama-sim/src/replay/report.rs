@@ -37,6 +37,9 @@ pub struct Outcome {
     pub quality: f64,
     /// The seed measured the serving model at the serving context.
     pub graded: bool,
+    /// Answered at once without reaching Ollama, with nothing in it (a router holding an
+    /// autocomplete back rather than evicting the model a conversation is using).
+    pub held_back: bool,
 }
 
 impl Outcome {
@@ -62,6 +65,8 @@ pub struct PolicyResult {
     pub requests: usize,
     pub failed: usize,
     pub truncated: usize,
+    /// Answered empty without reaching Ollama (see [`Outcome::held_back`]).
+    pub held_back: usize,
     /// From the simulator's counters.
     pub loads: u64,
     pub reloads: u64,
@@ -92,8 +97,17 @@ pub struct PolicyResult {
 }
 
 impl PolicyResult {
+    /// Requests answered by a model with their whole prompt.
+    pub fn whole(&self) -> usize {
+        self.requests - self.failed - self.truncated - self.held_back
+    }
+
     pub fn new(policy: String, outcomes: Vec<Outcome>, stats: &SimStats) -> PolicyResult {
-        let ok: Vec<&Outcome> = outcomes.iter().filter(|o| o.error.is_none()).collect();
+        let ok: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| o.error.is_none() && !o.held_back)
+            .collect();
+        let held_back = outcomes.iter().filter(|o| o.held_back).count();
         let mut latencies: Vec<f64> = ok.iter().map(|o| o.latency_s()).collect();
         let mut ttfts: Vec<f64> = ok.iter().map(|o| o.ttft_s()).collect();
         let generated = total(ok.iter().map(|o| f64::from(o.output_tokens)));
@@ -116,8 +130,9 @@ impl PolicyResult {
         PolicyResult {
             policy,
             requests: outcomes.len(),
-            failed: outcomes.len() - ok.len(),
+            failed: outcomes.len() - ok.len() - held_back,
             truncated: outcomes.iter().filter(|o| o.truncated).count(),
+            held_back,
             loads: stats.loads,
             reloads: stats.reloads,
             evictions: stats.evictions,
@@ -282,7 +297,7 @@ impl ReplayReport {
         }
         let mut md = String::from(
             "## Other days\n\nThe same policies on days generated from other seeds (same length). \
-             Cells: answered whole / truncated / failed, loads, spilled requests, TTFT p95.\n\n| policy |",
+             Cells: answered whole / truncated / failed / held back, loads, spilled requests, TTFT p95.\n\n| policy |",
         );
         let seeds: Vec<u64> = std::iter::once(self.seed)
             .chain(self.other_seeds.iter().map(|(s, _)| *s))
@@ -302,10 +317,11 @@ impl ReplayReport {
             for r in rows {
                 let _ = write!(
                     md,
-                    " {} / {} / {}, {} loads, {} spilled, {:.1} s |",
-                    r.requests - r.failed - r.truncated,
+                    " {} / {} / {} / {}, {} loads, {} spilled, {:.1} s |",
+                    r.whole(),
                     r.truncated,
                     r.failed,
+                    r.held_back,
                     r.loads,
                     r.spilled_requests,
                     r.ttft_p95
@@ -342,18 +358,19 @@ impl ReplayReport {
         let _ = writeln!(md, "![Per-policy comparison](coding-day.svg)\n");
         md.push_str(&self.highlights());
         md.push_str(
-            "| policy | answered whole | truncated | failed | loads (num_ctx reloads) | load time | spilled requests | time spilled | \
-             latency p50 / p95 | TTFT p50 / p95 | tok/s | quality (graded) | waited |\n",
+            "| policy | answered whole | truncated | failed | held back | loads (num_ctx reloads) | load time | spilled requests | \
+             time spilled | latency p50 / p95 | TTFT p50 / p95 | tok/s | quality (graded) | waited |\n",
         );
-        md.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        md.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for p in &self.policies {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} ({}) | {:.0} s | {} | {:.0} s | {:.1} / {:.1} s | {:.2} / {:.1} s | {:.0} | {} | {:.0} s |",
+                "| {} | {} | {} | {} | {} | {} ({}) | {:.0} s | {} | {:.0} s | {:.1} / {:.1} s | {:.2} / {:.1} s | {:.0} | {} | {:.0} s |",
                 p.policy,
-                p.requests - p.failed - p.truncated,
+                p.whole(),
                 p.truncated,
                 p.failed,
+                p.held_back,
                 p.loads,
                 p.reloads,
                 p.load_seconds,
@@ -374,12 +391,14 @@ impl ReplayReport {
         }
         md.push('\n');
         md.push_str(
-            "*failed*: Ollama (or the router) answered an error. *truncated*: the simulated Ollama silently dropped \
+            "*failed*: Ollama (or the router) answered an error. *held back*: autocomplete the router answered at \
+             once with an empty completion rather than evict the model a conversation was using (no wait, no \
+             suggestion). *truncated*: the simulated Ollama silently dropped \
              part of the prompt. *loads*: model loads, including reloads after a `num_ctx` change (in brackets) and \
              loads after an eviction. *quality*: mean of the seed's grade (0–10) of the model at the context that \
              served each request, over the requests the seed can grade (in brackets: it measured that model at that \
              exact context; everything else is ungraded); truncated requests score 0. Latency, TTFT and tok/s cover answered \
-             requests only. *waited*: the sum of all latencies.\n\n",
+             requests only (not held-back ones). *waited*: the sum of all latencies.\n\n",
         );
 
         md.push_str(&self.seeds_table());
@@ -405,15 +424,19 @@ impl ReplayReport {
                     .collect();
                 let truncated = of.iter().filter(|o| o.truncated).count();
                 let failed = of.iter().filter(|o| o.error.is_some()).count();
+                let held_back = of.iter().filter(|o| o.held_back).count();
                 let graded: Vec<f64> = of.iter().filter(|o| o.graded).map(|o| o.quality).collect();
                 let mut latencies: Vec<f64> = of
                     .iter()
-                    .filter(|o| o.error.is_none())
+                    .filter(|o| o.error.is_none() && !o.held_back)
                     .map(|o| o.latency_s())
                     .collect();
                 let _ = write!(md, " {truncated} truncated, ");
                 if failed > 0 {
                     let _ = write!(md, "{failed} failed, ");
+                }
+                if held_back > 0 {
+                    let _ = write!(md, "{held_back} held back, ");
                 }
                 if graded.is_empty() {
                     md.push_str("ungraded");
@@ -458,13 +481,14 @@ impl ReplayReport {
         for p in &self.policies {
             let _ = writeln!(
                 md,
-                "- **{}**: {} of {} answered whole, {} truncated, {} failed; {} loads ({:.0} s), {} spilled; \
-                 TTFT p95 {:.1} s; {:.0} % of prompt tokens from the prompt cache.",
+                "- **{}**: {} of {} answered whole, {} truncated, {} failed, {} held back; {} loads ({:.0} s), \
+                 {} spilled; TTFT p95 {:.1} s; {:.0} % of prompt tokens from the prompt cache.",
                 p.policy,
-                p.requests - p.failed - p.truncated,
+                p.whole(),
                 p.requests,
                 p.truncated,
                 p.failed,
+                p.held_back,
                 p.loads,
                 p.load_seconds,
                 p.spilled_requests,
@@ -653,6 +677,9 @@ Who sends what (after `reference/clients.md`):
   and `OLLAMA_KV_CACHE_TYPE=q8_0`; *router* sends the same client requests through the router (default
   configuration, GPU readings from the simulator). Each policy gets a fresh simulated Ollama with its
   server settings; the router starts fresh (no learned state). Requests are replayed one after another.
+  The replay does not sleep, so it sets the router's clock to each request's time in the day: what the
+  router remembers as recently used (what an eviction costs, when autocomplete is held back) ages as it
+  would on a real desk.
 - The simulated Ollama is a referee that does not know the router: prompts are counted with Qwen's real
   BPE vocabulary over the rendered template, too-long prompts are cut as Ollama >= 0.30.11 cuts them
   (oldest messages first, then head + tail to about half the context), memory is llama.cpp's placement
@@ -700,6 +727,7 @@ mod tests {
             eval_s: latency,
             quality,
             graded: true,
+            held_back: false,
         }
     }
 
@@ -728,12 +756,20 @@ mod tests {
         let mut failed = outcome(0.0, false, 0.0);
         failed.error = Some("model \"x\" <bad>".into());
         failed.graded = false;
+        let mut held = outcome(0.0, false, 0.0);
+        (held.held_back, held.graded, held.model) = (true, false, None);
         let p = PolicyResult::new(
             "router".into(),
-            vec![outcome(1.0, false, 9.9), outcome(3.0, true, 0.0), failed],
+            vec![
+                outcome(1.0, false, 9.9),
+                outcome(3.0, true, 0.0),
+                failed,
+                held,
+            ],
             &stats,
         );
-        assert_eq!((p.failed, p.truncated, p.loads), (1, 1, 2));
+        assert_eq!((p.failed, p.truncated, p.held_back, p.loads), (1, 1, 1, 2));
+        assert_eq!(p.whole(), 1);
         assert_eq!(p.latency_p50, 1.0);
         // Over the graded requests only: (9.9 + 0 for the truncated one) / 2.
         assert!((p.quality - 4.95).abs() < 1e-9);
@@ -757,11 +793,11 @@ mod tests {
             "background, legend, one bar per panel"
         );
         let md = report.markdown();
-        assert!(md.contains("| router | 1 | 1 | 1 | 2 (1) |"), "{md}");
+        assert!(md.contains("| router | 1 | 1 | 1 | 1 | 2 (1) |"), "{md}");
         assert!(md.contains("| 4.95 (2) |"), "{md}");
         assert!(md.contains("| seed 0x1 | seed 0x2 |"), "{md}");
         assert!(
-            md.contains("| router | 1 / 1 / 1, 2 loads, 0 spilled,"),
+            md.contains("| router | 1 / 1 / 1 / 1, 2 loads, 0 spilled,"),
             "{md}"
         );
         assert!(md.contains("`model \"x\" <bad>`"), "{md}");
