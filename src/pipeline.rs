@@ -425,6 +425,8 @@ struct Plan {
     client_num_ctx: Option<u64>,
     /// Fill-in-the-middle (an editor's autocomplete).
     fim: bool,
+    /// The request offered tools (an agent's turn).
+    agent: bool,
 }
 
 /// Why routing failed, with the metric label of a routing failure (`None` for a bad request).
@@ -525,7 +527,7 @@ impl AppState {
                             self.pin_session(s, decision, plan.fim);
                         }
                         if decision.held_back.is_none() {
-                            self.note_use(decision, plan.fim);
+                            self.note_use(decision, plan.fim, plan.agent);
                         }
                         self.count_effects(plan.client_num_ctx, decision, &routed.settings);
                         if !decision.fit.loaded && decision.held_back.is_none() {
@@ -668,6 +670,7 @@ impl AppState {
                         session: None,
                         client_num_ctx: None,
                         fim: false,
+                        agent: false,
                     });
                 }
             },
@@ -765,6 +768,7 @@ impl AppState {
             session,
             client_num_ctx: view.num_ctx,
             fim: view.has_suffix,
+            agent: view.has_tools,
         })
     }
 

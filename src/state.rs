@@ -227,7 +227,7 @@ impl AppState {
     }
 
     /// Remembers a routed request (its age is filled in when read).
-    pub fn note_use(&self, decision: &router_core::route::Decision, fim: bool) {
+    pub fn note_use(&self, decision: &router_core::route::Decision, fim: bool, agent: bool) {
         if let Ok(mut r) = self.inner.recent.lock() {
             if r.len() == RECENT_USES {
                 r.pop_front();
@@ -238,6 +238,7 @@ impl AppState {
                     model: decision.model.clone(),
                     kind: decision.kind,
                     fim,
+                    agent,
                     session: decision.session.clone(),
                     age_s: 0.0,
                 },

@@ -92,7 +92,7 @@ async fn short_day_router_never_truncates() {
         truncated_models(router)
     );
     assert_eq!(router.failed, 0, "router failed: {:?}", router.errors);
-    for o in &router.outcomes {
+    for o in router.outcomes.iter().filter(|o| !o.held_back) {
         let ctx = u64::from(o.num_ctx.expect("served"));
         assert!(o.prompt_tokens <= ctx, "{o:?}");
     }

@@ -237,11 +237,13 @@ def check_mid_stream_failure():
         assert "simulated runner crash" in str(error), error
 
 
+# Completions (fill-in-the-middle) first: right after an agent's tool round trip on this 12 GiB
+# card the router holds autocomplete back rather than evict the agent's model (an empty answer).
+check_completions()
 check_non_stream_chat()
 check_stream_chat()
 check_tool_round_trip()
 check_long_prompt()
-check_completions()
 check_models()
 check_errors()
 check_mid_stream_failure()

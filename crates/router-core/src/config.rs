@@ -198,10 +198,10 @@ pub struct CostWeights {
     pub below_floor_seconds: f64,
     /// Charged for evicting a model that is streaming an answer right now.
     pub evict_busy_seconds: f64,
-    /// Autocomplete that would evict the model a chat or agent is using right now (streaming, or
-    /// used within `hold_back_window`) is answered at once with an empty completion instead:
-    /// on a card where the two cannot share VRAM, the completion would cost the conversation a
-    /// reload and a re-read prompt, for a suggestion that comes too late anyway.
+    /// Autocomplete that would evict the model a conversation is streaming from, or an agent
+    /// (a request with tools) used within `hold_back_window`, is answered at once with an empty
+    /// completion instead: on a card where the two cannot share VRAM, the completion would cost
+    /// the agent a reload and a re-read prompt, for a suggestion that comes too late anyway.
     pub hold_back_autocomplete: bool,
     pub hold_back_window: HumanDuration,
 }

@@ -113,6 +113,8 @@ pub struct RecentUse {
     pub kind: Kind,
     /// Fill-in-the-middle (an editor's autocomplete stream).
     pub fim: bool,
+    /// It offered tools: an agent's turn, the next one seconds away.
+    pub agent: bool,
     pub session: Option<String>,
     /// Seconds since it was routed.
     pub age_s: f64,
@@ -591,7 +593,9 @@ pub fn decide(
 }
 
 /// Why autocomplete served by `chosen` should be held back, if it should: loading it evicts a
-/// model that is streaming now or served a conversation (not autocomplete) within `window`.
+/// model that is streaming now, or that served an agent's turn (a request with tools: the next
+/// turn is seconds away) within `window`. A plain chat's reader gets the completion: the coder
+/// loads, and the chat model comes back when the next question does.
 fn hold_back(chosen: &Evaluated<'_>, world: &World, window: f64) -> Option<String> {
     chosen.fit.evicts.iter().find_map(|evicted| {
         if world
@@ -608,13 +612,11 @@ fn hold_back(chosen: &Evaluated<'_>, world: &World, window: f64) -> Option<Strin
             .recent
             .iter()
             .rev()
-            .find(|u| !u.fim && same_model(&u.model, evicted) && u.age_s <= window)
+            .find(|u| u.agent && same_model(&u.model, evicted) && u.age_s <= window)
             .map(|u| {
                 format!(
-                    "loading {} would evict {evicted}, which served {} work {:.0}s ago",
-                    chosen.spec.name,
-                    u.kind.as_str(),
-                    u.age_s
+                    "loading {} would evict {evicted}, which served an agent's turn {:.0}s ago",
+                    chosen.spec.name, u.age_s
                 )
             })
     })
@@ -1794,6 +1796,7 @@ mod tests {
             model: "qwen3:8b".into(),
             kind: Kind::Daily,
             fim: false,
+            agent: true,
             session: Some("cc-1".into()),
             age_s,
         };
@@ -1843,6 +1846,7 @@ mod tests {
             model: model.into(),
             kind: if fim { Kind::Quick } else { Kind::Daily },
             fim,
+            agent: false,
             session: None,
             age_s,
         };
