@@ -505,8 +505,8 @@ impl LearnStore {
     ///
     /// Token calibration: per class of text, what Ollama evaluated against the fallback's raw
     /// estimate ([`Calibration::learn`]), only when Ollama evaluated at least 256 tokens and half
-    /// the router's count. A smaller count means Ollama reused its prompt cache and evaluated
-    /// only the new suffix — that says nothing about the tokenizer. A count at `num_ctx` means
+    /// the router's count. A smaller count means an older Ollama (< 0.30) reused its prompt cache
+    /// and counted only the new suffix — that says nothing about the tokenizer. A count at `num_ctx` means
     /// truncation, which says nothing either. Learned for every model, exact counts or not: a
     /// model whose vocabulary is known still needs the estimate when Ollama restarts.
     pub fn observe(&self, decision: &Decision, tally: &BodyEstimate, m: &AnswerMetrics) {
@@ -536,11 +536,14 @@ impl LearnStore {
             *v = *v * (1.0 - SMOOTHING) + secs * SMOOTHING;
             self.dirty.store(true, Ordering::Relaxed);
         }
-        // Prompt speed on the GPU, from prompts long enough that the per-request overhead
-        // does not dominate.
+        // Prompt speed on the GPU, from prompts long enough that the per-request overhead does
+        // not dominate, and only right after a load: Ollama >= 0.30 counts cached tokens in
+        // `prompt_eval_count` but times only the evaluated ones, so a warm cache would read as
+        // an absurd speed. A fresh load has an empty cache.
         if let (Some(n), Some(d)) = (m.prompt_eval_count, m.prompt_eval_duration)
             && n >= 256
             && d > 0
+            && !decision.fit.loaded
             && decision.fit.spill_fraction == 0.0
         {
             let tps = n as f64 / (d as f64 / 1e9);
@@ -655,8 +658,14 @@ mod tests {
             load_duration: Some(30_000_000_000),
             ..m
         };
+        let m = AnswerMetrics {
+            prompt_eval_duration: Some(15_000_000),
+            ..m
+        };
         store.observe(&warm, &tally, &m);
         assert_eq!(store.load_seconds().get("qwen3:8b"), Some(&4.0));
+        // Nor about prompt speed: a warm cache's tokens are counted but not timed.
+        assert_eq!(store.prompt_speeds().get("qwen3:8b"), Some(&2000.0));
         // Both persist with the rest of the learned state.
         let saved = serde_json::to_value(store.snapshot()).unwrap();
         assert_eq!(saved["load_seconds"]["qwen3:8b"], 4.0);

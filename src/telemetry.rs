@@ -224,8 +224,9 @@ pub struct RequestReport {
     pub kind: Option<&'static str>,
     pub model: Option<String>,
     pub num_ctx: Option<u32>,
-    /// Ollama's `prompt_eval_count` (tokens it actually evaluated; a warm prompt cache makes it
-    /// small) or else the router's estimate.
+    /// Ollama's `prompt_eval_count` (the whole prompt as the runner holds it: Ollama >= 0.30
+    /// counts cached tokens too; older runners counted only the tokens they evaluated) or else the
+    /// router's estimate.
     pub prompt_tokens: Option<u64>,
     pub eval_tokens: Option<u64>,
     /// Arrival to the routed request leaving for Ollama.
