@@ -1040,6 +1040,7 @@ impl AppState {
             g.free = Some((free + polled).saturating_sub(vram(&loaded)));
         }
         let learned_tps = self.learned().speeds();
+        let (recent, now_ms) = self.recent_uses();
         World {
             gpu,
             loaded,
@@ -1049,7 +1050,8 @@ impl AppState {
             prompt_tokens: Default::default(),
             measured: inv.measured.clone(),
             footprints: self.learned().footprints(),
-            recent: Arc::new(self.recent_uses()),
+            recent,
+            now_ms,
             load_seconds: self.learned().load_seconds(),
             prompt_tps: self.learned().prompt_speeds(),
         }

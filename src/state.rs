@@ -38,7 +38,7 @@ pub(crate) struct Inner {
     pub budgets: Arc<crate::guard::Budgets>,
     /// The last routed requests (with the [`Clock`] reading when routed), oldest first: which
     /// models are still wanted.
-    pub recent: Mutex<std::collections::VecDeque<(u64, RecentUse)>>,
+    pub recent: Mutex<std::collections::VecDeque<Arc<RecentUse>>>,
     pub clock: Clock,
 }
 
@@ -226,41 +226,33 @@ impl AppState {
         }
     }
 
-    /// Remembers a routed request (its age is filled in when read).
+    /// Remembers a routed request.
     pub fn note_use(&self, decision: &router_core::route::Decision, fim: bool, agent: bool) {
+        let used = Arc::new(RecentUse {
+            model: decision.model.clone(),
+            kind: decision.kind,
+            fim,
+            agent,
+            session: decision.session.clone(),
+            at_ms: self.inner.clock.now_ms(),
+        });
         if let Ok(mut r) = self.inner.recent.lock() {
             if r.len() == RECENT_USES {
                 r.pop_front();
             }
-            r.push_back((
-                self.inner.clock.now_ms(),
-                RecentUse {
-                    model: decision.model.clone(),
-                    kind: decision.kind,
-                    fim,
-                    agent,
-                    session: decision.session.clone(),
-                    age_s: 0.0,
-                },
-            ));
+            r.push_back(used);
         }
     }
 
-    /// The remembered requests with their age now, oldest first.
-    pub fn recent_uses(&self) -> Vec<RecentUse> {
-        let now = self.inner.clock.now_ms();
-        self.inner
+    /// The remembered requests, oldest first, and the clock's reading now (cheap: shared).
+    pub fn recent_uses(&self) -> (Vec<Arc<RecentUse>>, u64) {
+        let recent = self
+            .inner
             .recent
             .lock()
-            .map(|r| {
-                r.iter()
-                    .map(|(at, u)| RecentUse {
-                        age_s: now.saturating_sub(*at) as f64 / 1000.0,
-                        ..u.clone()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default();
+        (recent, self.inner.clock.now_ms())
     }
 
     pub(crate) fn busy_models(&self) -> HashMap<String, usize> {

@@ -1,15 +1,22 @@
 //! Pure routing: a classification and a snapshot of the world → which model, which `num_ctx`.
 //!
-//! For each candidate of the kind's profile, in order: filter by capability (tools, insert, vision,
-//! thinking) and by what Ollama has installed; reserve room for the answer (the request's own
-//! limit up to a cap, more when the model will think); choose a context rung (reuse a loaded or
-//! session-pinned context that already holds the prompt, else the profile's preferred rung, else the
-//! smallest rung that holds it); play Ollama's scheduler for the load ([`crate::memory`]: which
-//! loaded models it evicts, what llama.cpp spills to the CPU, footprints learned from `/api/ps`
-//! before the calibrated catalog); predict tok/s (learned, else the seed's measured speeds for that
-//! spilled share, scaled by memory bandwidth); skip candidates below the profile's floor. If none qualifies, the fastest one that holds the prompt is taken and the
-//! decision is marked degraded; if none can hold the prompt at all, that is an error the dialects
-//! render as their own "prompt too long".
+//! Candidates are the kind's profile, the models already loaded, the catalog's vision models for
+//! a request with images, and (when none of those holds the prompt at the profile's speed floor)
+//! every other profile's models; a helper call (quick, not fill-in-the-middle) looks at what is
+//! loaded and what the main work would load first. Each is filtered by capability (tools, insert,
+//! vision, thinking) and by what Ollama has installed, given room for the answer (the request's
+//! own limit up to a cap, more when the model will think), and offered at the contexts worth
+//! pricing: the loaded or session-pinned context that holds the prompt, else the preferred rung
+//! and larger ones that fit in VRAM, else the smallest that holds it. Each option gets Ollama's
+//! scheduler played for its load ([`crate::memory`]: which loaded models it evicts, what llama.cpp
+//! spills, footprints learned from `/api/ps` before the calibrated catalog) and a predicted speed
+//! (learned, else the seed's speeds for that spill, scaled by memory bandwidth), then a price in
+//! seconds ([`Score`]: load, uncached prompt, generation, reloads of recently used models it
+//! evicts, outgrowing, spill, the seed's grade below the best) with the weights of
+//! [`crate::config::CostWeights`]. The cheapest wins, except that a session's pinned model keeps
+//! the session while it serves the prompt on the GPU. Autocomplete that would evict an agent's
+//! model is held back. If nothing can hold the prompt at all, that is an error the dialects render
+//! as their own "prompt too long".
 //!
 //! Invariant: no I/O, no clock, no globals — everything arrives in [`World`].
 
@@ -96,9 +103,11 @@ pub struct World {
     /// vocabulary, or estimated with its own calibration. A model not listed is sized with the
     /// classification's count.
     pub prompt_tokens: Arc<HashMap<String, TokenCount>>,
-    /// The router's recent decisions, oldest first, with their age: which models other sessions
-    /// and the autocomplete stream will want back soon.
-    pub recent: Arc<Vec<RecentUse>>,
+    /// The router's recent decisions, oldest first: which models other sessions and the
+    /// autocomplete stream will want back soon.
+    pub recent: Vec<Arc<RecentUse>>,
+    /// Now, on the clock `RecentUse::at_ms` was read from (milliseconds).
+    pub now_ms: u64,
     /// Seconds a load of each model took (Ollama's `load_duration`), learned.
     pub load_seconds: Arc<HashMap<String, f64>>,
     /// Prompt evaluation speed of each model fully on the GPU (tok/s), learned from
@@ -116,8 +125,15 @@ pub struct RecentUse {
     /// It offered tools: an agent's turn, the next one seconds away.
     pub agent: bool,
     pub session: Option<String>,
-    /// Seconds since it was routed.
-    pub age_s: f64,
+    /// When it was routed (milliseconds on the service's clock; see `World::now_ms`).
+    pub at_ms: u64,
+}
+
+impl World {
+    /// Seconds since `u` was routed.
+    fn age_s(&self, u: &RecentUse) -> f64 {
+        self.now_ms.saturating_sub(u.at_ms) as f64 / 1000.0
+    }
 }
 
 /// A prompt's tokens for one model.
@@ -612,11 +628,12 @@ fn hold_back(chosen: &Evaluated<'_>, world: &World, window: f64) -> Option<Strin
             .recent
             .iter()
             .rev()
-            .find(|u| u.agent && same_model(&u.model, evicted) && u.age_s <= window)
+            .find(|u| u.agent && same_model(&u.model, evicted) && world.age_s(u) <= window)
             .map(|u| {
                 format!(
                     "loading {} would evict {evicted}, which served an agent's turn {:.0}s ago",
-                    chosen.spec.name, u.age_s
+                    chosen.spec.name,
+                    world.age_s(u)
                 )
             })
     })
@@ -735,7 +752,7 @@ fn score_all(
                 .evicts
                 .iter()
                 .map(|name| {
-                    let returns = stretches(&world.recent, name, window);
+                    let returns = stretches(world, name, window);
                     if returns >= 2 {
                         interleaved.push(name.clone());
                     }
@@ -821,8 +838,13 @@ const MAX_RETURNS: u32 = 3;
 /// seconds, of the kind of request it last served (fill-in-the-middle or not) served by it. An
 /// editor's autocomplete between chat turns makes several stretches (interleaving) even when
 /// one model serves both; a model used once before makes one.
-fn stretches(recent: &[RecentUse], model: &str, window: f64) -> u32 {
-    let in_window: Vec<&RecentUse> = recent.iter().filter(|u| u.age_s <= window).collect();
+fn stretches(world: &World, model: &str, window: f64) -> u32 {
+    let in_window: Vec<&RecentUse> = world
+        .recent
+        .iter()
+        .map(|u| &**u)
+        .filter(|u| world.age_s(u) <= window)
+        .collect();
     let Some(last) = in_window.iter().rev().find(|u| same_model(&u.model, model)) else {
         return 0;
     };
@@ -1792,18 +1814,20 @@ mod tests {
             has_suffix: true,
             ..view()
         };
+        const NOW: u64 = 1_000_000;
         let agent_turn = |age_s: f64| RecentUse {
             model: "qwen3:8b".into(),
             kind: Kind::Daily,
             fim: false,
             agent: true,
             session: Some("cc-1".into()),
-            age_s,
+            at_ms: NOW - (age_s * 1000.0) as u64,
         };
         let world = |age_s: f64, busy: bool| World {
             gpu: gpu(12, 0),
             loaded: vec![loaded("qwen3:8b", 16384, 9.3, busy)],
-            recent: Arc::new(vec![agent_turn(age_s)]),
+            recent: vec![Arc::new(agent_turn(age_s))],
+            now_ms: NOW,
             ..World::default()
         };
         // The agent's last turn was 5 s ago: the coder would evict qwen3:8b.
@@ -1842,36 +1866,44 @@ mod tests {
 
     #[test]
     fn interleaving_counts_stretches_of_the_same_work() {
-        let use_of = |model: &str, fim: bool, age_s: f64| RecentUse {
-            model: model.into(),
-            kind: if fim { Kind::Quick } else { Kind::Daily },
-            fim,
-            agent: false,
-            session: None,
-            age_s,
+        const NOW: u64 = 1_000_000;
+        let use_of = |model: &str, fim: bool, age_s: u64| {
+            Arc::new(RecentUse {
+                model: model.into(),
+                kind: if fim { Kind::Quick } else { Kind::Daily },
+                fim,
+                agent: false,
+                session: None,
+                at_ms: NOW - age_s * 1000,
+            })
+        };
+        let world = |recent: Vec<Arc<RecentUse>>| World {
+            recent,
+            now_ms: NOW,
+            ..World::default()
         };
         // Autocomplete, chat, autocomplete, chat, all on the coder: autocomplete came back twice.
-        let one_model = [
-            use_of("coder", true, 50.0),
-            use_of("coder", false, 40.0),
-            use_of("coder", true, 30.0),
-            use_of("coder", false, 20.0),
-        ];
+        let one_model = world(vec![
+            use_of("coder", true, 50),
+            use_of("coder", false, 40),
+            use_of("coder", true, 30),
+            use_of("coder", false, 20),
+        ]);
         assert_eq!(stretches(&one_model, "coder", 300.0), 2);
         // The same on two models: each has two stretches.
-        let two = [
-            use_of("coder", true, 50.0),
-            use_of("qwen3:8b", false, 40.0),
-            use_of("coder", true, 30.0),
-            use_of("qwen3:8b", false, 20.0),
-        ];
+        let two = world(vec![
+            use_of("coder", true, 50),
+            use_of("qwen3:8b", false, 40),
+            use_of("coder", true, 30),
+            use_of("qwen3:8b", false, 20),
+        ]);
         assert_eq!(stretches(&two, "coder", 300.0), 2);
         assert_eq!(stretches(&two, "qwen3:8b", 300.0), 2);
         // Outside the window, or never used: not wanted back.
         assert_eq!(stretches(&two, "coder", 25.0), 0);
         assert_eq!(stretches(&two, "qwen2.5:7b", 300.0), 0);
         // One burst of autocomplete: one stretch.
-        let burst = [use_of("coder", true, 30.0), use_of("coder", true, 29.0)];
+        let burst = world(vec![use_of("coder", true, 30), use_of("coder", true, 29)]);
         assert_eq!(stretches(&burst, "coder", 300.0), 1);
     }
 
