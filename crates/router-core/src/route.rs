@@ -1908,6 +1908,41 @@ mod tests {
     }
 
     #[test]
+    fn complex_work_on_8_gib_is_not_degraded_while_a_fitting_model_exists() {
+        // Neither 14B fits 8 GiB; the complex request goes to a model that runs above the floor
+        // (other profiles' models join when the kind's own cannot), never to a crawling spill.
+        let w = World {
+            gpu: gpu(8, 0),
+            ..World::default()
+        };
+        let d = decide_for(Kind::Complex, 3000, view(), &w).unwrap();
+        assert!(!d.degraded, "{}", d.reason());
+        assert!(d.fit.predicted_tps >= 20.0, "{}", d.reason());
+        assert_ne!(d.model, "qwen3:14b", "{}", d.reason());
+        assert!(
+            d.scores
+                .iter()
+                .any(|s| s.model == "qwen3:14b" && s.penalty_s > 0.0),
+            "the spilling 14B is priced below the floor: {}",
+            d.reason()
+        );
+        // With only the 14B in the complex profile, the overflow finds a daily model that fits.
+        let mut s = Settings::defaults();
+        s.config
+            .profiles
+            .get_mut(&Kind::Complex)
+            .unwrap()
+            .candidates = vec!["qwen3:14b".into()];
+        let class = Classification {
+            kind: Kind::Complex,
+            prompt_tokens: 3000,
+            reasons: vec!["test".into()],
+        };
+        let d = decide(&class, &view(), Candidates::Profile, &s, &w).unwrap();
+        assert!(!d.degraded && d.model != "qwen3:14b", "{}", d.reason());
+    }
+
+    #[test]
     fn images_go_to_a_vision_model() {
         let w = World {
             gpu: gpu(12, 0),
