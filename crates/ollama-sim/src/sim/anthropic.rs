@@ -21,7 +21,9 @@ use serde_json::{Map, Value, json};
 
 use super::Sim;
 use super::api::json_response;
-use super::gowire::{JsonType, decode_body, expect_field, unmarshal_field_error};
+use super::gowire::{
+    JsonType, decode_body, expect_field, unmarshal_field_error, unmarshal_value_error,
+};
 use super::library::Capability;
 use super::sse::{encoder_response, event_frame, transcode};
 
@@ -64,30 +66,13 @@ fn blocks(content: &Value) -> Result<Vec<Value>, String> {
         Value::Array(items) => {
             for item in items {
                 if !item.is_object() && !item.is_null() {
-                    return Err(format!(
-                        "json: cannot unmarshal {} into Go value of type anthropic.ContentBlock",
-                        kind_word(item)
-                    ));
+                    return Err(unmarshal_value_error(item, "anthropic.ContentBlock"));
                 }
             }
             Ok(items.clone())
         }
         Value::Null => Ok(Vec::new()),
-        other => Err(format!(
-            "json: cannot unmarshal {} into Go value of type []anthropic.ContentBlock",
-            kind_word(other)
-        )),
-    }
-}
-
-fn kind_word(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        other => Err(unmarshal_value_error(other, "[]anthropic.ContentBlock")),
     }
 }
 
@@ -308,10 +293,7 @@ fn check_types(object: &Map<String, Value>) -> Result<(), String> {
 /// as the native `/api/chat` request. `Err` carries the 400 message.
 pub fn messages_request_to_native(request: &Value) -> Result<Value, String> {
     let Value::Object(object) = request else {
-        return Err(format!(
-            "json: cannot unmarshal {} into Go value of type anthropic.MessagesRequest",
-            kind_word(request)
-        ));
+        return Err(unmarshal_value_error(request, "anthropic.MessagesRequest"));
     };
     check_types(object)?;
     if str_field(request, "model").is_empty() {
@@ -406,8 +388,8 @@ pub fn messages_request_to_native(request: &Value) -> Result<Value, String> {
             && !schema.is_object()
         {
             return Err(format!(
-                "invalid input_schema for tool \"{name}\": json: cannot unmarshal {} into Go value of type api.ToolFunctionParameters",
-                kind_word(schema)
+                "invalid input_schema for tool \"{name}\": {}",
+                unmarshal_value_error(schema, "api.ToolFunctionParameters")
             ));
         }
         let mut function = Map::new();

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::Sim;
 use super::api::openai_error;
-use super::gowire::{JsonType, decode_body, expect_field, go_quote};
+use super::gowire::{JsonType, decode_body, expect_field, go_quote, unmarshal_value_error};
 use super::openai::{think_from_effort, unix_now};
 use super::sse::{encoder_response, event_frame, go_map, go_numbers, transcode};
 
@@ -87,20 +87,9 @@ fn parse_parts(value: &Value, what: &str) -> Result<Vec<Part>, String> {
             .map(|(i, item)| parse_part(item).map_err(|e| format!("{what}[{i}]: {e}")))
             .collect(),
         other => Err(format!(
-            "{what} must be a string or array: json: cannot unmarshal {} into Go value of type []json.RawMessage",
-            json_kind(other)
+            "{what} must be a string or array: {}",
+            unmarshal_value_error(other, "[]json.RawMessage")
         )),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 
@@ -340,10 +329,7 @@ fn native_tools(tools: &[Value]) -> Vec<Value> {
 /// `Err` carries the 400 message.
 pub fn responses_request_to_native(request: &Value) -> Result<Value, String> {
     let Value::Object(object) = request else {
-        return Err(format!(
-            "json: cannot unmarshal {} into Go value of type openai.ResponsesRequest",
-            json_kind(request)
-        ));
+        return Err(unmarshal_value_error(request, "openai.ResponsesRequest"));
     };
     check_types(object)?;
     let mut messages: Vec<Message> = Vec::new();
@@ -374,8 +360,8 @@ pub fn responses_request_to_native(request: &Value) -> Result<Value, String> {
             .collect::<Result<_, _>>()?,
         other => {
             return Err(format!(
-                "input must be a string or array: json: cannot unmarshal {} into Go value of type []json.RawMessage",
-                json_kind(other)
+                "input must be a string or array: {}",
+                unmarshal_value_error(other, "[]json.RawMessage")
             ));
         }
     };
@@ -432,8 +418,8 @@ pub fn responses_request_to_native(request: &Value) -> Result<Value, String> {
                         .map_err(|e| format!("failed to parse function call arguments: {e}"))?;
                     if !parsed.is_object() {
                         return Err(format!(
-                            "failed to parse function call arguments: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                            json_kind(&parsed)
+                            "failed to parse function call arguments: {}",
+                            unmarshal_value_error(&parsed, "map[string]interface {}")
                         ));
                     }
                     parsed
