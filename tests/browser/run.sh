@@ -22,7 +22,13 @@ sim_port=$(free_port)
 router_port=$(free_port)
 logs=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$logs"; }
+# Wait for the router and the sim to exit before removing their directory: on SIGTERM the router
+# saves its learned state there, and removing the directory under it fails the script.
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$logs" || true
+}
 trap cleanup EXIT
 
 # A realistic (not --fast) sim, so the page shows real-looking time to first token and tok/s.

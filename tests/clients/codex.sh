@@ -27,7 +27,8 @@ if [[ ! -x $prefix/node_modules/.bin/codex ]]; then
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A client's leftover helper may still write here; a failed clean-up is not a failed check.
+trap 'rm -rf "$work" || true' EXIT
 mkdir -p "$work/home" "$work/codex" "$work/project"
 
 cd "$work/project"

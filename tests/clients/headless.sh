@@ -16,7 +16,13 @@ sim_port=$(free_port)
 router_port=$(free_port)
 logs=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$logs"; }
+# Wait for the router and the sim to exit before removing their directory: on SIGTERM the router
+# saves its learned state there, and removing the directory under it fails the script.
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$logs" || true
+}
 trap cleanup EXIT
 
 "$bin" sim --fast --listen "127.0.0.1:$sim_port" >"$logs/sim.log" 2>&1 &

@@ -26,7 +26,8 @@ if [[ ! -f $entry ]]; then
 fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A client's leftover helper may still write here; a failed clean-up is not a failed check.
+trap 'rm -rf "$work" || true' EXIT
 mkdir -p "$work/home/.qwen" "$work/project"
 export HOME=$work/home
 cat >"$HOME/.qwen/settings.json" <<JSON
