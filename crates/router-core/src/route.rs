@@ -256,9 +256,11 @@ pub struct Score {
 }
 
 impl Score {
-    fn short(&self) -> String {
-        let mut s = format!("{}@{} {:.1}s", self.model, self.num_ctx, self.total_s);
-        let mut parts = Vec::new();
+    /// Appends the score's one-line summary to `s` (the reason is built on every request, so
+    /// the parts are written in place rather than collected).
+    fn write_short(&self, s: &mut String) {
+        let _ = write!(s, "{}@{} {:.1}s", self.model, self.num_ctx, self.total_s);
+        let mut first = true;
         for (name, v) in [
             ("load", self.load_s),
             ("prompt", self.prompt_s),
@@ -270,23 +272,26 @@ impl Score {
             ("penalty", self.penalty_s),
         ] {
             if v >= 0.05 {
-                parts.push(format!("{name} {v:.1}"));
+                s.push_str(if first { " (" } else { " + " });
+                let _ = write!(s, "{name} {v:.1}");
+                first = false;
             }
         }
-        if !parts.is_empty() {
-            let _ = write!(s, " ({})", parts.join(" + "));
+        if !first {
+            s.push(')');
         }
         if !self.interleaved.is_empty() {
             let _ = write!(s, " [interleaved with {}]", self.interleaved.join("+"));
         }
-        s
     }
 }
 
 impl Decision {
     /// One line for `x-router-reason` and logs (ASCII only: it travels in a header).
     pub fn reason(&self) -> String {
-        let mut s = format!(
+        let mut s = String::with_capacity(512);
+        let _ = write!(
+            s,
             "{} ({}); {} tok ({}) + reserve -> ctx {} ({}); {} needs {:.1}/{:.1} GiB",
             self.kind.as_str(),
             self.classified_by.join(","),
@@ -316,19 +321,14 @@ impl Decision {
         }
         let _ = write!(s, ", ~{:.0} tok/s", self.fit.predicted_tps);
         if let Some(chosen) = self.scores.first() {
-            let _ = write!(s, "; cost {}", chosen.short());
+            s.push_str("; cost ");
+            chosen.write_short(&mut s);
             if let Some(by) = chosen.chosen_by {
                 let _ = write!(s, " [{by}]");
             }
-            let others: Vec<String> = self
-                .scores
-                .iter()
-                .skip(1)
-                .take(3)
-                .map(Score::short)
-                .collect();
-            if !others.is_empty() {
-                let _ = write!(s, "; runners-up: {}", others.join(", "));
+            for (i, other) in self.scores.iter().skip(1).take(3).enumerate() {
+                s.push_str(if i == 0 { "; runners-up: " } else { ", " });
+                other.write_short(&mut s);
             }
         }
         if let Some(why) = &self.held_back {
