@@ -560,10 +560,10 @@ mod tests {
                         .collect(),
                 })
                 .collect();
-            for json in [json.clone(), ascii] {
-                let fast = raw_len(Some(&raw(&json)));
+            for json in [&json, &ascii] {
+                let fast = raw_len(Some(&raw(json)));
                 proptest::prop_assert_eq!(fast, raw_len_exact(json.as_bytes()), "{}", json);
-                let decoded: String = serde_json::from_str(&json).unwrap();
+                let decoded: String = serde_json::from_str(json).unwrap();
                 proptest::prop_assert!(fast >= decoded.len(), "{} < {} for {}", fast, decoded.len(), json);
             }
         }
